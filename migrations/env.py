@@ -1,0 +1,57 @@
+"""Alembic environment: runs as the table owner (MIGRATION_DATABASE_URL), never as the app role."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+from sqlalchemy import create_engine
+
+import saas.models  # noqa: F401 - every model must be known to autogenerate
+
+config = context.config
+if config.config_file_name and not config.attributes.get("skip_logging"):
+    fileConfig(config.config_file_name)
+logger = logging.getLogger("alembic.env")
+
+target_db = current_app.extensions["migrate"].db
+
+
+def get_engine():
+    owner_url = current_app.config.get("MIGRATION_DATABASE_URL")
+    if owner_url and owner_url != current_app.config["SQLALCHEMY_DATABASE_URI"]:
+        return create_engine(owner_url)
+    return target_db.engine
+
+
+def run_migrations_offline():
+    context.configure(
+        url=str(get_engine().url), target_metadata=target_db.metadata, literal_binds=True
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    def process_revision_directives(context, revision, directives):
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("compare_type", True)
+    conf_args.setdefault("render_as_batch", True)
+
+    with get_engine().connect() as connection:
+        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

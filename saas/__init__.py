@@ -1,0 +1,163 @@
+"""Sozialraum: one Flask deployment serving many youth welfare offices."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+
+from saas.config import ROOT, load_config
+from saas.core import audit, i18n, tenancy
+from saas.core.db import db
+from saas.core.extensions import babel, csrf, limiter, login_manager, migrate, talisman
+from saas.core.navigation import navigation
+from saas.core.labels import register_labels
+
+
+def _blueprints() -> list[Any]:
+    """Every blueprint of the app, in one explicit list."""
+    from saas.auth.views import bp as auth
+    from saas.dashboard.views import bp as dashboard
+    from saas.platform.views import bp as platform
+    from saas.public.views import bp as public
+    from saas.site.views import bp as site
+
+    return [site, platform, auth, dashboard, public]
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Application factory."""
+    app = Flask(__name__, instance_path=str(ROOT / "instance"))
+    app.config.from_mapping(load_config())
+    if test_config:
+        app.config.update(test_config)
+    (ROOT / "instance").mkdir(exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    production = app.config["SAAS_ENV"] == "production"
+    talisman.init_app(
+        app,
+        force_https=production,
+        strict_transport_security=production,
+        session_cookie_secure=production,
+        content_security_policy={"default-src": "'self'", "img-src": "'self' data:"},
+        frame_options="DENY",
+        referrer_policy="same-origin",
+    )
+    _init_login(app)
+    tenancy.init_app(app)
+    audit.install_session_events()
+    i18n.init_app(app)
+    register_labels(app)
+    _init_request_hooks(app)
+    _init_errors(app)
+
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+
+    from saas.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from saas.auth.services import load_session
+
+    login_manager.init_app(app)
+    login_manager.session_protection = "basic"
+    login_manager.login_message = None
+
+    @login_manager.user_loader
+    def _load(token: str) -> Any:
+        with tenancy.all_tenants():
+            return load_session(token)
+
+
+def _init_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming[:64] if incoming.isalnum() else audit.new_request_id()
+
+    @app.after_request
+    def _echo_request_id(response: Any) -> Any:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "navigation": navigation,
+            "current_locale": str(get_locale() or "de"),
+            "my_tenants": _my_tenants,
+        }
+
+
+def _my_tenants() -> list[Any]:
+    from saas.auth.models import Membership
+    from saas.tenants.models import Tenant
+
+    if not current_user.is_authenticated:
+        return []
+    with tenancy.all_tenants():
+        return list(
+            db.session.execute(
+                select(Tenant)
+                .join(Membership, Membership.tenant_id == Tenant.id)
+                .where(
+                    Membership.user_id == current_user.id,
+                    Membership.revoked_at.is_(None),
+                    Tenant.status == "active",
+                )
+                .order_by(Tenant.name)
+            ).scalars()
+        )
+
+
+def _init_errors(app: Flask) -> None:
+    def page(status: int, title: str, message: str) -> tuple[str, int]:
+        return render_template("errors/error.html", title=title, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def _csrf(_e: CSRFError) -> tuple[str, int]:
+        return page(
+            400,
+            _("The form has expired"),
+            _("Please go back, reload the page and send the form again. Nothing was saved."),
+        )
+
+    @app.errorhandler(403)
+    def _forbidden(_e: Exception) -> tuple[str, int]:
+        return page(403, _("Access denied"), _("You do not have permission to do this."))
+
+    @app.errorhandler(404)
+    def _not_found(_e: Exception) -> tuple[str, int]:
+        return page(404, _("Page not found"), _("This page does not exist."))
+
+    @app.errorhandler(413)
+    def _too_large(_e: Exception) -> tuple[str, int]:
+        return page(413, _("File too large"), _("The upload is too large. Nothing was saved."))
+
+    @app.errorhandler(429)
+    def _too_many(_e: Exception) -> tuple[str, int]:
+        return page(429, _("Too many attempts"), _("Please wait a minute and try again."))

@@ -1,0 +1,1 @@
+"""Accounts, memberships, login sessions."""

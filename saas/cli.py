@@ -1,0 +1,77 @@
+"""Command-line interface: ``flask --app wsgi <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app, g
+
+from saas.auth.models import ROLES, Membership
+from saas.auth.services import create_user, find_user
+from saas.core.db import db
+from saas.core.tenancy import all_tenants, tenant_scope
+from saas.tenants.models import Tenant
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(demo_command)
+    app.cli.add_command(users)
+    from saas.demo import register_extra_cli
+
+    register_extra_cli(app)
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Only load when the database has no tenants yet.")
+def demo_command(if_empty: bool) -> None:
+    """Load the demo tenants, accounts and synthetic figures."""
+    from saas.demo import load_demo
+
+    g.audit_user_id = None
+    with all_tenants():
+        if if_empty and db.session.execute(db.select(Tenant.id).limit(1)).first():
+            click.echo("Demo data already present; nothing loaded.")
+            return
+    load_demo(echo=click.echo)
+    password = current_app.config["SAAS_DEMO_PASSWORD"]
+    click.echo(f"Demo accounts (password: {password!r}):")
+    click.echo("  platform@sozialraum.example  (platform admin)  → /platform/")
+    for slug in ("marl", "hamm", "rv-saarbruecken"):
+        for role in ("admin", "coordinator", "staff", "viewer"):
+            click.echo(f"  {role}@{slug}.example  → /{slug}/login")
+
+
+@click.group("users")
+def users() -> None:
+    """Manage user accounts."""
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", default="")
+@click.option("--platform-admin", is_flag=True, help="Give the account platform rights.")
+@click.option("--tenant", "slug", default=None, help="Add a membership in this tenant.")
+@click.option("--role", type=click.Choice(ROLES), default="viewer")
+def users_create(
+    email: str, password: str, name: str, platform_admin: bool, slug: str | None, role: str
+) -> None:
+    """Create an account, optionally with a membership in one tenant."""
+    with all_tenants():
+        if find_user(email) is not None:
+            raise click.ClickException(f"Ein Konto mit der E-Mail {email} existiert bereits.")
+        tenant = None
+        if slug:
+            tenant = db.session.execute(
+                db.select(Tenant).where(Tenant.slug == slug)
+            ).scalar_one_or_none()
+            if tenant is None:
+                raise click.ClickException(f"Unbekannte Kommune: {slug}")
+        user = create_user(email, password, name=name, is_platform_admin=platform_admin)
+        db.session.flush()
+    if tenant is not None:
+        with tenant_scope(tenant):
+            db.session.add(Membership(user_id=user.id, role=role))
+            db.session.commit()
+    else:
+        db.session.commit()
+    click.echo(f"Konto {email} angelegt.")

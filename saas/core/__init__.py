@@ -1,0 +1,1 @@
+"""What cuts across every domain area: database, tenancy, permissions, audit, forms, i18n."""

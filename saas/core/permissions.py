@@ -1,0 +1,113 @@
+"""Role → permission map and the one way a view declares what it needs.
+
+Every view function is wrapped by :func:`require` (or marked :data:`PUBLIC`); a test walks
+the URL map and fails for any view that did not declare its permission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache, wraps
+from typing import Any, TypeVar
+
+from flask import abort, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from ruamel.yaml import YAML
+from sqlalchemy import select
+
+from saas.config import ROOT
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+PLATFORM_MANAGE = "platform.manage"
+
+ROLEMAP_FILE = ROOT / "tenants" / "_base" / "roles.yaml"
+
+
+@cache
+def role_permissions() -> dict[str, frozenset[str]]:
+    """The role → permissions map from the ``_base`` profile."""
+    data = YAML(typ="safe").load(ROLEMAP_FILE.read_text(encoding="utf-8"))
+    return {role: frozenset(perms) for role, perms in data["roles"].items()}
+
+
+def all_permissions() -> frozenset[str]:
+    return frozenset().union(*role_permissions().values()) | {PLATFORM_MANAGE}
+
+
+def current_membership() -> Any:
+    """The logged-in user's active membership in the current tenant, or None (cached per request)."""
+    from saas.auth.models import Membership
+    from saas.core.db import db
+
+    if "membership" in g:
+        return g.membership
+    membership = None
+    if current_user.is_authenticated and g.get("tenant") is not None:
+        membership = db.session.execute(
+            select(Membership).where(
+                Membership.user_id == current_user.id, Membership.revoked_at.is_(None)
+            )
+        ).scalar_one_or_none()
+    g.membership = membership
+    return membership
+
+
+def has_permission(permission: str) -> bool:
+    """Whether the current user holds ``permission`` here (tenant or platform)."""
+    if permission == PUBLIC:
+        return True
+    if not current_user.is_authenticated:
+        return False
+    if permission == AUTHENTICATED:
+        return True
+    if permission == PLATFORM_MANAGE:
+        return bool(current_user.is_platform_admin)
+    membership = current_membership()
+    return membership is not None and permission in role_permissions().get(membership.role, ())
+
+
+def in_scope(*, office_id: int | None = None, area_id: int | None = None) -> bool:
+    """Local roles: a membership limited to offices/areas only covers those."""
+    membership = current_membership()
+    if membership is None:
+        return False
+    offices, areas = membership.office_ids, membership.area_ids
+    if not offices and not areas:
+        return True
+    return (office_id is not None and office_id in offices) or (
+        area_id is not None and area_id in areas
+    )
+
+
+def _deny(permission: str) -> Any:
+    if not current_user.is_authenticated:
+        if g.get("tenant") is not None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("platform.login", next=request.full_path.rstrip("?")))
+    if g.get("tenant") is not None and current_membership() is None:
+        return render_template("errors/no_tenant_access.html"), 403
+    abort(403)
+
+
+def require(permission: str) -> Callable[[F], F]:
+    """Declare and enforce the permission a view needs."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not has_permission(permission):
+                return _deny(permission)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def public(view: F) -> F:
+    """Mark a view as open to everybody."""
+    return require(PUBLIC)(view)

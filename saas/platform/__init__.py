@@ -1,0 +1,1 @@
+"""Platform administration: municipalities, onboarding, shared catalogues."""

@@ -1,0 +1,42 @@
+"""Platform admin pages under ``/platform/``."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from saas.auth.services import end_session
+from saas.auth.views import login_page
+from saas.core.db import db
+from saas.core.extensions import limiter
+from saas.core.permissions import AUTHENTICATED, PLATFORM_MANAGE, public, require
+from saas.core.tenancy import all_tenants
+from saas.tenants.models import Tenant
+
+bp = Blueprint("platform", __name__, url_prefix="/platform", template_folder="templates")
+
+
+@bp.route("/")
+@require(PLATFORM_MANAGE)
+def index() -> str:
+    with all_tenants():
+        tenants = db.session.execute(select(Tenant).order_by(Tenant.name)).scalars().all()
+    return render_template("platform/index.html", tenants=tenants)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@public
+def login() -> object:
+    return login_page("auth/login.html", url_for("platform.index"))
+
+
+@bp.route("/logout", methods=["POST"])
+@require(AUTHENTICATED)
+def logout() -> object:
+    end_session(current_user._get_current_object())
+    db.session.commit()
+    flash(_("You have been signed out."), "info")
+    return redirect(url_for("site.index"))

@@ -1,0 +1,1 @@
+"""Site-wide endpoints: health check, language switch, root page."""

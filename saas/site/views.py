@@ -1,0 +1,49 @@
+"""Health check, language switch and the root page."""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select, text
+
+from saas.core.db import db
+from saas.core.forms import safe_next
+from saas.core.i18n import LOCALES
+from saas.core.permissions import public
+from saas.core.tenancy import all_tenants
+from saas.tenants.models import Tenant
+
+bp = Blueprint("site", __name__, template_folder="templates")
+
+
+@bp.route("/healthz")
+@public
+def healthz() -> tuple[dict[str, str], int]:
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        db.session.rollback()
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}, 200
+
+
+@bp.route("/lang", methods=["POST"])
+@public
+def set_language() -> object:
+    locale = request.form.get("locale")
+    if locale in LOCALES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("site.index")))
+
+
+@bp.route("/")
+@public
+def index() -> str:
+    with all_tenants():
+        tenants = db.session.execute(
+            select(Tenant).where(Tenant.status == "active").order_by(Tenant.name)
+        ).scalars().all()
+    return render_template("site/index.html", tenants=tenants)

@@ -1,0 +1,1 @@
+"""Tenants (municipalities) on the platform level."""

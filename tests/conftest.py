@@ -1,0 +1,159 @@
+"""Shared fixtures: a fresh migrated database per test, demo tenants, clients and factories."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from saas import create_app
+from saas.core.db import db
+from saas.core.tenancy import all_tenants
+
+DEMO_PASSWORD = "demo-test-pw"
+
+
+def base_config(url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "MIGRATION_DATABASE_URL": url,
+        "SAAS_DEMO_PASSWORD": DEMO_PASSWORD,
+        "RATELIMIT_ENABLED": False,
+        "SECRET_KEY": "test-secret-key-0123456789abcdef0123",
+    }
+
+
+def migrate_to_head(app: Flask) -> None:
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head with the demo tenants, copied for every test."""
+    path = tmp_path_factory.mktemp("db") / "template.sqlite"
+    app = create_app(base_config(f"sqlite:///{path}"))
+    migrate_to_head(app)
+    with app.app_context():
+        from saas.demo import load_demo
+
+        load_demo(echo=lambda _msg: None, figures=False)
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
+    """The app under test, on a fresh copy of the template database.
+
+    The test body runs inside the context of a *twin* app on the same database: Flask reuses
+    an already pushed context of the same app for requests, which would share ``g`` and the
+    SQLAlchemy session between the test and its requests. With the twin, every request gets
+    its own context and session, as in production.
+    """
+    path = tmp_path / "test.sqlite"
+    shutil.copyfile(template_db, path)
+    config = base_config(f"sqlite:///{path}")
+    app = create_app(config)
+    twin = create_app(config)
+    with twin.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """Fetch a page and read the CSRF token of its first form."""
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, email: str, slug: str = "marl", password: str = DEMO_PASSWORD,
+          remember: bool = False) -> Any:
+    url = f"/{slug}/login" if slug != "platform" else "/platform/login"
+    data = {"email": email, "password": password, "csrf_token": csrf_token(client, url)}
+    if remember:
+        data["remember"] = "y"
+    return client.post(url, data=data)
+
+
+@pytest.fixture
+def auth(client: FlaskClient):  # noqa: ANN201
+    """``auth("admin", "marl")`` logs the client in as a demo account."""
+
+    def _login(role: str = "admin", slug: str = "marl") -> FlaskClient:
+        email = "platform@sozialraum.example" if slug == "platform" else f"{role}@{slug}.example"
+        response = login(client, email, slug)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return client
+
+    return _login
+
+
+def tenant(slug: str) -> Any:
+    from saas.tenants.models import Tenant
+
+    with all_tenants():
+        return db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one()
+
+
+@pytest.fixture
+def create_tenant(app: Flask):  # noqa: ANN201
+    from saas.tenants.models import Tenant
+
+    def _create(slug: str, name: str | None = None, **fields: Any) -> Any:
+        with all_tenants():
+            obj = Tenant(slug=slug, name=name or slug.title(), **fields)
+            db.session.add(obj)
+            db.session.commit()
+        return obj
+
+    return _create
+
+
+@pytest.fixture
+def create_user(app: Flask):  # noqa: ANN201
+    from saas.auth.models import Membership
+    from saas.auth.services import create_user as _create_user
+    from saas.core.tenancy import tenant_scope
+
+    def _create(email: str, *, tenant_obj: Any = None, role: str = "viewer",
+                password: str = DEMO_PASSWORD, **fields: Any) -> Any:
+        with all_tenants():
+            user = _create_user(email, password, **fields)
+            db.session.flush()
+        if tenant_obj is not None:
+            with tenant_scope(tenant_obj):
+                db.session.add(Membership(user_id=user.id, role=role))
+                db.session.flush()
+        db.session.commit()
+        return user
+
+    return _create
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL")
