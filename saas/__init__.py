@@ -17,19 +17,45 @@ from saas.config import ROOT, load_config
 from saas.core import audit, i18n, tenancy
 from saas.core.db import db
 from saas.core.extensions import babel, csrf, limiter, login_manager, migrate, talisman
-from saas.core.navigation import navigation
 from saas.core.labels import register_labels
+from saas.core.navigation import navigation
 
 
 def _blueprints() -> list[Any]:
     """Every blueprint of the app, in one explicit list."""
+    from saas.areas.views import bp as areas
+    from saas.areas.views import levels_bp as area_levels
     from saas.auth.views import bp as auth
+    from saas.carriers.views import bp as carriers
     from saas.dashboard.views import bp as dashboard
+    from saas.members.views import bp as members
+    from saas.offerings.views import bp as offerings
+    from saas.offices.views import bp as offices
     from saas.platform.views import bp as platform
+    from saas.principles.views import bp as principles
     from saas.public.views import bp as public
+    from saas.settings.views import bp as settings
     from saas.site.views import bp as site
+    from saas.teams.views import bp as teams
+    from saas.teams.views import staff_bp as staff
 
-    return [site, platform, auth, dashboard, public]
+    return [
+        site,
+        platform,
+        auth,
+        dashboard,
+        public,
+        settings,
+        members,
+        area_levels,
+        areas,
+        offices,
+        carriers,
+        teams,
+        staff,
+        principles,
+        offerings,
+    ]
 
 
 @event.listens_for(Engine, "connect")

@@ -39,7 +39,9 @@ def load_demo(echo: Callable[[str], None] = print, *, figures: bool = True) -> N
     password = current_app.config["SAAS_DEMO_PASSWORD"]
     with all_tenants():
         _ensure_user(
-            "platform@sozialraum.example", password, name="Plattform-Betrieb",
+            "platform@sozialraum.example",
+            password,
+            name="Plattform-Betrieb",
             is_platform_admin=True,
         )
         tenants = []

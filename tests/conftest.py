@@ -18,6 +18,8 @@ from saas import create_app
 from saas.core.db import db
 from saas.core.tenancy import all_tenants
 
+pytest_plugins = ["tests.pg"]
+
 DEMO_PASSWORD = "demo-test-pw"
 
 

@@ -1,9 +1,10 @@
-"""Translated labels for stored codes (roles, statuses …), available in templates."""
+"""Translated labels for stored codes (roles, statuses, tables …), available in templates."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 ROLE_LABELS = {
     "tenant_admin": _l("Tenant administrator"),
@@ -17,14 +18,56 @@ STATUS_LABELS = {
     "suspended": _l("suspended"),
 }
 
-COUNT_LABELS: dict[str, object] = {}
+ACTION_LABELS = {
+    "create": _l("created"),
+    "update": _l("changed"),
+    "delete": _l("deleted"),
+    "login": _l("signed in"),
+    "login_failed": _l("failed sign-in"),
+    "logout": _l("signed out"),
+}
+
+TABLE_LABELS = {
+    "areas": _l("areas"),
+    "area_levels": _l("area levels"),
+    "area_populations": _l("population figures"),
+    "offices": _l("offices"),
+    "office_areas": _l("office areas"),
+    "carriers": _l("carriers"),
+    "office_carriers": _l("office carriers"),
+    "teams": _l("teams"),
+    "staff_members": _l("staff members"),
+    "principles": _l("principles"),
+    "offerings": _l("offerings"),
+    "offering_principles": _l("offering principles"),
+    "memberships": _l("users"),
+}
 
 
 def label(mapping: dict[str, object], key: str | None) -> str:
     return str(mapping.get(key or "", key or ""))
 
 
+def user_label(user_id: int | None) -> str:
+    """Name or e-mail of a user for history tables; one query per request."""
+    from saas.auth.models import User
+    from saas.core.db import db
+
+    if user_id is None:
+        return str(_l("system"))
+    cache = g.setdefault("user_labels", {})
+    if user_id not in cache:
+        row = db.session.execute(select(User.name, User.email).where(User.id == user_id)).first()
+        cache[user_id] = (row.name or row.email) if row else f"#{user_id}"
+    return cache[user_id]
+
+
 def register_labels(app: Flask) -> None:
-    app.jinja_env.globals["role_label"] = lambda key: label(ROLE_LABELS, key)
-    app.jinja_env.globals["status_label"] = lambda key: label(STATUS_LABELS, key)
-    app.jinja_env.globals["count_label"] = lambda key: label(COUNT_LABELS, key)
+    app.jinja_env.globals.update(
+        role_label=lambda key: label(ROLE_LABELS, key),
+        status_label=lambda key: label(STATUS_LABELS, key),
+        action_label=lambda key: label(ACTION_LABELS, key),
+        table_label=lambda key: label(TABLE_LABELS, key),
+        count_label=lambda key: label(TABLE_LABELS, key),
+        user_label=user_label,
+    )

@@ -38,7 +38,7 @@ def all_permissions() -> frozenset[str]:
 
 
 def current_membership() -> Any:
-    """The logged-in user's active membership in the current tenant, or None (cached per request)."""
+    """The user's active membership in the current tenant, or None (cached per request)."""
     from saas.auth.models import Membership
     from saas.core.db import db
 

@@ -53,7 +53,9 @@ def enable_audit_rls(table: str = "audit_log") -> None:
         return
     op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY")
-    op.execute(f"CREATE POLICY audit_read ON {table} FOR SELECT USING ({ALL_TENANTS} OR {TENANT_MATCH})")
+    op.execute(
+        f"CREATE POLICY audit_read ON {table} FOR SELECT USING ({ALL_TENANTS} OR {TENANT_MATCH})"
+    )
     op.execute(
         f"CREATE POLICY audit_insert ON {table} FOR INSERT "
         f"WITH CHECK ({ALL_TENANTS} OR tenant_id IS NULL OR {TENANT_MATCH})"
@@ -69,7 +71,7 @@ def enable_audit_rls(table: str = "audit_log") -> None:
 
 
 def grant_app_role() -> None:
-    """Give the runtime role what it needs, and no more (idempotent; skipped if it does not exist)."""
+    """Give the runtime role what it needs and no more (idempotent; skipped if it is missing)."""
     if _dialect() != "postgresql":
         return
     role = app_role()
@@ -85,5 +87,5 @@ def grant_app_role() -> None:
             REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role};
           END IF;
         END $$;
-        """
+        """  # noqa: S608 - the role name is validated by app_role()
     )

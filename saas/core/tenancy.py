@@ -218,7 +218,9 @@ def _rls_state() -> tuple[str, str]:
 
 def _apply_rls(connection: Any, state: tuple[str, str]) -> None:
     connection.execute(
-        text("SELECT set_config('app.tenant_id', :t, true), set_config('app.all_tenants', :a, true)"),
+        text(
+            "SELECT set_config('app.tenant_id', :t, true), set_config('app.all_tenants', :a, true)"
+        ),
         {"t": state[0], "a": state[1]},
     )
 

@@ -43,7 +43,11 @@ def set_language() -> object:
 @public
 def index() -> str:
     with all_tenants():
-        tenants = db.session.execute(
-            select(Tenant).where(Tenant.status == "active").order_by(Tenant.name)
-        ).scalars().all()
+        tenants = (
+            db.session.execute(
+                select(Tenant).where(Tenant.status == "active").order_by(Tenant.name)
+            )
+            .scalars()
+            .all()
+        )
     return render_template("site/index.html", tenants=tenants)

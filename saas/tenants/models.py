@@ -25,6 +25,7 @@ class Tenant(IdMixin, db.Model):
     """A municipality using the platform; platform-level, not tenant-scoped."""
 
     __tablename__ = "tenants"
+    __audited__ = True
 
     slug: Mapped[str] = mapped_column(String(63), unique=True)
     name: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,1 @@
+"""Area levels and areas: the tenant's social-space geography."""

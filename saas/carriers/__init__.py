@@ -1,0 +1,1 @@
+"""Carriers (Träger): public and independent organisations doing the work."""

@@ -1,0 +1,21 @@
+"""Carrier form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, Length, Optional, Regexp
+
+from saas.carriers.models import CARRIER_TYPES
+from saas.core.fields import as_choices
+from saas.core.forms import VersionedForm
+
+CODE = Regexp(r"^[a-z0-9][a-z0-9_.-]*$", message=_l("Use lower-case letters, digits, - _ . only."))
+
+
+class CarrierForm(VersionedForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60), CODE])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    type = SelectField(_l("Type"), choices=as_choices(CARRIER_TYPES))
+    website = StringField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])

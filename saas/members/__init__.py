@@ -1,0 +1,1 @@
+"""Users of a tenant: invitations, roles, local scopes, revocation."""

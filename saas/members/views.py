@@ -1,0 +1,164 @@
+"""Users of a tenant: list, invite, change role and scope, revoke; accept an invitation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from saas.areas.models import Area
+from saas.auth.models import Membership
+from saas.auth.services import start_session
+from saas.core.crud import options
+from saas.core.db import db, utcnow
+from saas.core.fields import as_choices
+from saas.core.passwords import verify_password
+from saas.core.permissions import public, require
+from saas.core.tenancy import get_or_404
+from saas.members.forms import AcceptExistingForm, AcceptNewForm, InviteForm, MembershipForm
+from saas.members.models import Invitation
+from saas.members.services import (
+    accept as accept_invitation,
+)
+from saas.members.services import (
+    existing_user,
+    invite,
+    new_user,
+    open_invitation,
+    scope_from,
+    send_invitation_mail,
+)
+from saas.offices.models import Office
+
+bp = Blueprint(
+    "members", __name__, url_prefix="/<tenant_slug>/members", template_folder="templates"
+)
+
+
+def _scope_choices(form: Any) -> None:
+    form.office_ids.choices = as_choices(options(Office))
+    form.area_ids.choices = as_choices(options(Area, label=str, order_by="code"))
+
+
+@bp.route("/")
+@require("users.manage")
+def index() -> str:
+    memberships = (
+        db.session.execute(
+            select(Membership).order_by(Membership.revoked_at.is_not(None), Membership.id)
+        )
+        .unique()
+        .scalars()
+        .all()
+    )
+    invitations = (
+        db.session.execute(
+            select(Invitation)
+            .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+            .order_by(Invitation.created_at.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "members/index.html",
+        memberships=memberships,
+        invitations=invitations,
+        offices=dict(options(Office, include_archived=True)),
+        areas=dict(options(Area, label=str, order_by="code", include_archived=True)),
+    )
+
+
+@bp.route("/invite", methods=["GET", "POST"])
+@require("users.manage")
+def invite_view() -> Any:
+    form = InviteForm()
+    _scope_choices(form)
+    if form.validate_on_submit():
+        invitation, link = invite(form.email.data, form.role.data, scope_from(form))
+        db.session.commit()
+        mailed = send_invitation_mail(invitation.email, link)
+        return render_template(
+            "members/invited.html", invitation=invitation, link=link, mailed=mailed
+        )
+    return render_template("members/invite.html", form=form), 400 if form.is_submitted() else 200
+
+
+@bp.route("/<int:object_id>/edit", methods=["GET", "POST"])
+@require("users.manage")
+def edit(object_id: int) -> Any:
+    membership = get_or_404(Membership, object_id)
+    form = MembershipForm(obj=membership)
+    _scope_choices(form)
+    if not form.is_submitted():
+        form.office_ids.data = membership.office_ids
+        form.area_ids.data = membership.area_ids
+    if form.validate_on_submit():
+        if membership.user_id == current_user.id and form.data["role"] != "tenant_admin":
+            form.role.errors.append(_("You cannot take away your own administrator role."))
+        else:
+            membership.role = form.role.data
+            membership.scope = scope_from(form)
+            db.session.commit()
+            flash(_("Your changes were saved."), "success")
+            return redirect(url_for("members.index"))
+    return render_template("members/edit.html", form=form, membership=membership), (
+        400 if form.is_submitted() else 200
+    )
+
+
+@bp.route("/<int:object_id>/revoke", methods=["POST"])
+@require("users.manage")
+def revoke(object_id: int) -> Any:
+    membership = get_or_404(Membership, object_id)
+    if membership.user_id == current_user.id:
+        flash(_("You cannot revoke your own access."), "error")
+    elif membership.revoked_at is None:
+        membership.revoked_at = utcnow()
+        db.session.commit()
+        flash(_("Access of %(email)s was revoked.", email=membership.user.email), "success")
+    return redirect(url_for("members.index"))
+
+
+@bp.route("/invitations/<int:object_id>/revoke", methods=["POST"])
+@require("users.manage")
+def revoke_invitation(object_id: int) -> Any:
+    invitation = get_or_404(Invitation, object_id)
+    if invitation.revoked_at is None and invitation.accepted_at is None:
+        invitation.revoked_at = utcnow()
+        db.session.commit()
+        flash(_("The invitation was withdrawn."), "success")
+    return redirect(url_for("members.index"))
+
+
+@bp.route("/accept/<token>", methods=["GET", "POST"])
+@public
+def accept(token: str) -> Any:
+    invitation = open_invitation(token)
+    if invitation is None:
+        return render_template(
+            "errors/error.html",
+            title=_("Invitation not valid"),
+            message=_("This invitation link is not valid any more. Please ask for a new one."),
+        ), 404
+    user = existing_user(invitation.email)
+    form = AcceptExistingForm() if user else AcceptNewForm()
+    if form.validate_on_submit():
+        if user is None:
+            user = new_user(invitation.email, form.name.data, form.password.data)
+        elif not verify_password(user.password_hash, form.password.data):
+            form.password.errors.append(_("E-mail or password is not correct."))
+            return render_template(
+                "members/accept.html", form=form, invitation=invitation, existing=True
+            ), 400
+        accept_invitation(invitation, user)
+        start_session(user, remember=False)
+        db.session.commit()
+        flash(_("Welcome! Your access is active."), "success")
+        return redirect(url_for("dashboard.index"))
+    return render_template(
+        "members/accept.html", form=form, invitation=invitation, existing=user is not None
+    ), 400 if form.is_submitted() else 200

@@ -1,0 +1,1 @@
+"""Offerings (Angebote): Elterncafé, Babyclub, Hausaufgabenhilfe …"""

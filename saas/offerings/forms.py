@@ -1,0 +1,25 @@
+"""Offering form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from saas.carriers.forms import CODE
+from saas.core.fields import IdsSelectField, OptionalSelectField
+from saas.core.forms import VersionedForm
+from saas.offerings.schedule import ScheduleField
+
+
+class OfferingForm(VersionedForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60), CODE])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    target_groups = StringField(_l("Target groups"), validators=[Length(max=300)])
+    age_min = IntegerField(_l("Age from"), validators=[Optional(), NumberRange(0, 120)])
+    age_max = IntegerField(_l("Age to"), validators=[Optional(), NumberRange(0, 120)])
+    schedule = ScheduleField(_l("Weekly schedule"))
+    office_id = OptionalSelectField(_l("Office"))
+    carrier_id = OptionalSelectField(_l("Carrier"))
+    principle_ids = IdsSelectField(_l("Principles"))

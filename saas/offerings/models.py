@@ -1,0 +1,50 @@
+"""Offering model and its principle tags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.core.db import ArchivableMixin, TimestampMixin, VersionedMixin, db
+from saas.core.tenancy import TenantModel, tenant_fk
+
+
+class Offering(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.Model):
+    """A recurring low-threshold offering of an office."""
+
+    __tablename__ = "offerings"
+    __tenant_args__ = (
+        UniqueConstraint("tenant_id", "code"),
+        tenant_fk("office_id", "offices"),
+        tenant_fk("carrier_id", "carriers"),
+    )
+
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    target_groups: Mapped[str] = mapped_column(String(300), default="")
+    age_min: Mapped[int | None] = mapped_column(Integer, default=None)
+    age_max: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: weekly schedule: list of {"day": 0-6, "start": "HH:MM", "end": "HH:MM"}
+    schedule: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    office_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+    carrier_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OfferingPrinciple(TenantModel, db.Model):
+    """A principle an offering serves."""
+
+    __tablename__ = "offering_principles"
+    __tenant_args__ = (
+        UniqueConstraint("tenant_id", "offering_id", "principle_id"),
+        tenant_fk("offering_id", "offerings", ondelete="CASCADE"),
+        tenant_fk("principle_id", "principles"),
+    )
+
+    offering_id: Mapped[int] = mapped_column(Integer, index=True)
+    principle_id: Mapped[int] = mapped_column(Integer, index=True)

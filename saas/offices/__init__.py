@@ -1,0 +1,1 @@
+"""Offices: the neighbourhood offices (Stadtteilbüro / Sozialraumbüro / Stadtteilzentrum)."""

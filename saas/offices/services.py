@@ -1,0 +1,65 @@
+"""Office rules: links to areas and carriers, date checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from saas.areas.models import Area
+from saas.carriers.models import Carrier
+from saas.core.crud import linked_ids, sync_links
+from saas.core.db import db
+from saas.offices.models import Office, OfficeArea, OfficeCarrier
+
+
+def save_office_links(form: Any, office: Office) -> None:
+    if office.id is None:
+        db.session.add(office)
+        db.session.flush()
+    sync_links(OfficeArea, "office_id", office.id, "area_id", form.area_ids.data or [])
+    sync_links(OfficeCarrier, "office_id", office.id, "carrier_id", form.carrier_ids.data or [])
+
+
+def load_office_links(form: Any, office: Office) -> None:
+    form.area_ids.data = linked_ids(OfficeArea, "office_id", office.id, "area_id")
+    form.carrier_ids.data = linked_ids(OfficeCarrier, "office_id", office.id, "carrier_id")
+
+
+def validate_office(form: Any, _office: Office | None) -> bool:
+    if form.opened_on.data and form.closed_on.data and form.closed_on.data < form.opened_on.data:
+        form.closed_on.errors.append(_("An office cannot close before it opened."))
+        return False
+    return True
+
+
+def office_details(office: Office) -> dict[str, Any]:
+    from saas.offerings.models import Offering
+    from saas.teams.models import Team
+
+    area_ids = linked_ids(OfficeArea, "office_id", office.id, "area_id")
+    carrier_ids = linked_ids(OfficeCarrier, "office_id", office.id, "carrier_id")
+    return {
+        "served_areas": db.session.execute(
+            select(Area).where(Area.id.in_(area_ids)).order_by(Area.code)
+        )
+        .unique()
+        .scalars()
+        .all(),
+        "carriers": db.session.execute(
+            select(Carrier).where(Carrier.id.in_(carrier_ids)).order_by(Carrier.name)
+        )
+        .scalars()
+        .all(),
+        "teams": db.session.execute(
+            select(Team).where(Team.office_id == office.id).order_by(Team.name)
+        )
+        .scalars()
+        .all(),
+        "offerings": db.session.execute(
+            select(Offering).where(Offering.office_id == office.id).order_by(Offering.name)
+        )
+        .scalars()
+        .all(),
+    }

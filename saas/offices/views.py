@@ -1,0 +1,68 @@
+"""Office pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask_babel import lazy_gettext as _l
+
+from saas.areas.models import Area
+from saas.carriers.models import Carrier
+from saas.core.crud import Column, Crud, options, tenant_word
+from saas.core.fields import as_choices
+from saas.core.unique import code_is_free
+from saas.offices.forms import OfficeForm
+from saas.offices.models import Office
+from saas.offices.services import (
+    load_office_links,
+    office_details,
+    save_office_links,
+    validate_office,
+)
+
+bp = Blueprint(
+    "offices", __name__, url_prefix="/<tenant_slug>/offices", template_folder="templates"
+)
+
+
+def prepare_office(form: OfficeForm, _obj: Any) -> None:
+    form.area_ids.choices = as_choices(options(Area, label=str, order_by="code"))
+    form.area_ids.label.text = tenant_word("areas", "Areas")()
+    form.carrier_ids.choices = as_choices(options(Carrier))
+
+
+def address(office: Office) -> str:
+    return ", ".join(
+        p for p in (office.address, f"{office.postal_code} {office.city}".strip()) if p
+    )
+
+
+crud = Crud(
+    model=Office,
+    form_class=OfficeForm,
+    singular=tenant_word("office", "Office"),
+    plural=tenant_word("offices", "Offices"),
+    columns=[
+        Column("name", _l("Name")),
+        Column("address", _l("Address"), render=address),
+        Column("opened_on", _l("Opened on")),
+        Column("closed_on", _l("Closed on")),
+    ],
+    details=[
+        Column("code", _l("Code")),
+        Column("address", _l("Address"), render=address),
+        Column("opening_hours", _l("Opening hours")),
+        Column("phone", _l("Phone")),
+        Column("email", _l("E-mail")),
+        Column("opened_on", _l("Opened on")),
+        Column("closed_on", _l("Closed on")),
+        Column("notes", _l("Notes")),
+    ],
+    prepare_form=prepare_office,
+    load_form=load_office_links,
+    save_form=save_office_links,
+    detail_context=office_details,
+    detail_template="offices/detail.html",
+    validate=lambda form, obj: code_is_free(form, obj, Office) and validate_office(form, obj),
+).register(bp)

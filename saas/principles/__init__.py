@@ -1,0 +1,1 @@
+"""Principles / goals the work is tagged with (Hinte's five by default)."""

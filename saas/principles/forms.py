@@ -1,0 +1,19 @@
+"""Principle form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+from saas.carriers.forms import CODE
+from saas.core.forms import VersionedForm
+
+
+class PrincipleForm(VersionedForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60), CODE])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    position = IntegerField(
+        _l("Position in lists"), default=0, validators=[NumberRange(min=0, max=999)]
+    )

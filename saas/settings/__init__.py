@@ -1,0 +1,1 @@
+"""Tenant settings: vocabulary and default language."""
