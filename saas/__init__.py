@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from typing import Any
 
 from flask import Flask, g, render_template, request
@@ -12,8 +13,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from saas.config import ROOT, load_config
+from saas.config import ROOT, ConfigError, load_config
 from saas.core import audit, i18n, tenancy
 from saas.core.db import db
 from saas.core.extensions import babel, csrf, limiter, login_manager, migrate, talisman
@@ -32,6 +34,7 @@ def _blueprints() -> list[Any]:
     from saas.offerings.views import bp as offerings
     from saas.offices.views import bp as offices
     from saas.platform.views import bp as platform
+    from saas.platform.wizard import bp as onboarding
     from saas.principles.views import bp as principles
     from saas.public.views import bp as public
     from saas.settings.views import bp as settings
@@ -41,6 +44,7 @@ def _blueprints() -> list[Any]:
 
     return [
         site,
+        onboarding,
         platform,
         auth,
         dashboard,
@@ -69,10 +73,19 @@ def _sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Application factory."""
     app = Flask(__name__, instance_path=str(ROOT / "instance"))
-    app.config.from_mapping(load_config())
+    try:
+        app.config.from_mapping(load_config())
+    except ConfigError as error:
+        # One line, no traceback: the operator must see why at once. Exit status 3 is
+        # gunicorn's "worker failed to boot", which stops the master instead of respawning.
+        print(f"Sozialraum refuses to start: {error}", file=sys.stderr)
+        raise SystemExit(3) from None
     if test_config:
         app.config.update(test_config)
     (ROOT / "instance").mkdir(exist_ok=True)
+    hops = app.config.get("SAAS_PROXY_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

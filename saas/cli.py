@@ -26,6 +26,12 @@ def demo_command(if_empty: bool) -> None:
     """Load the demo tenants, accounts and synthetic figures."""
     from saas.demo import load_demo
 
+    if current_app.config["SAAS_ENV"] == "production" and (
+        current_app.config["SAAS_DEMO_PASSWORD"] in (None, "", "demo")
+    ):
+        raise click.ClickException(
+            "Demo-Konten in Produktion nur mit eigenem SAAS_DEMO_PASSWORD (nicht 'demo')."
+        )
     g.audit_user_id = None
     with all_tenants():
         if if_empty and db.session.execute(db.select(Tenant.id).limit(1)).first():

@@ -303,7 +303,7 @@ def name_of(model: type[Any], object_id: int | None) -> str | None:
         return None
     cache = g.setdefault("name_cache", {})
     if model not in cache:
-        cache[model] = dict(db.session.execute(select(model.id, model.name)).tuples().all())
+        cache[model] = dict(db.session.execute(select(model.id, model.name)).all())
     return cache[model].get(object_id)
 
 

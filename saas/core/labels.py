@@ -14,6 +14,7 @@ ROLE_LABELS = {
 }
 
 STATUS_LABELS = {
+    "setup": _l("being set up"),
     "active": _l("active"),
     "suspended": _l("suspended"),
 }

@@ -21,7 +21,9 @@ from saas.members.models import Invitation, hash_token
 INVITATION_DAYS = 14
 
 
-def invite(email: str, role: str, scope: dict[str, list[int]]) -> tuple[Invitation, str]:
+def invite(
+    email: str, role: str, scope: dict[str, list[int]], *, tenant_slug: str | None = None
+) -> tuple[Invitation, str]:
     """Create an invitation; returns it with the one-time link (the token is stored hashed)."""
     token = secrets.token_urlsafe(32)
     invitation = Invitation(
@@ -34,21 +36,23 @@ def invite(email: str, role: str, scope: dict[str, list[int]]) -> tuple[Invitati
     )
     db.session.add(invitation)
     db.session.flush()
-    link = url_for("members.accept", token=token, _external=True)
+    slug = tenant_slug or current_tenant.slug
+    link = url_for("members.accept", tenant_slug=slug, token=token, _external=True)
     return invitation, link
 
 
-def send_invitation_mail(email: str, link: str) -> bool:
+def send_invitation_mail(email: str, link: str, tenant_name: str | None = None) -> bool:
     """Mail the link when SMTP is configured; False when it is not (the link is shown)."""
     host = current_app.config.get("SMTP_HOST")
     if not host:
         return False
     message = EmailMessage()
-    message["Subject"] = f"Einladung: {current_tenant.name} – Sozialraum"
+    name = tenant_name or current_tenant.name
+    message["Subject"] = f"Einladung: {name} – Sozialraum"
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = email
     message.set_content(
-        f"Sie wurden zu {current_tenant.name} auf der Plattform Sozialraum eingeladen.\n\n"
+        f"Sie wurden zu {name} auf der Plattform Sozialraum eingeladen.\n\n"
         f"Bitte öffnen Sie diesen Link, um die Einladung anzunehmen:\n{link}\n\n"
         f"Der Link ist {INVITATION_DAYS} Tage gültig."
     )

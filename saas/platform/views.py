@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -40,3 +40,35 @@ def logout() -> object:
     db.session.commit()
     flash(_("You have been signed out."), "info")
     return redirect(url_for("site.index"))
+
+
+def _tenant_or_404(tenant_id: int) -> Tenant:
+    with all_tenants():
+        tenant = db.session.execute(
+            select(Tenant).where(Tenant.id == tenant_id)
+        ).scalar_one_or_none()
+    if tenant is None:
+        abort(404)
+    return tenant
+
+
+@bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
+@require(PLATFORM_MANAGE)
+def suspend(tenant_id: int) -> object:
+    tenant = _tenant_or_404(tenant_id)
+    if tenant.status == "active":
+        tenant.status = "suspended"
+        db.session.commit()
+        flash(_("%(name)s is suspended; its pages answer 404.", name=tenant.name), "success")
+    return redirect(url_for("platform.index"))
+
+
+@bp.route("/tenants/<int:tenant_id>/activate", methods=["POST"])
+@require(PLATFORM_MANAGE)
+def activate(tenant_id: int) -> object:
+    tenant = _tenant_or_404(tenant_id)
+    if tenant.status == "suspended":
+        tenant.status = "active"
+        db.session.commit()
+        flash(_("%(name)s is active again.", name=tenant.name), "success")
+    return redirect(url_for("platform.index"))

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select, text
 
 from saas.core.db import db
+from saas.core.extensions import talisman
 from saas.core.forms import safe_next
 from saas.core.i18n import LOCALES
 from saas.core.permissions import public
@@ -17,6 +18,7 @@ bp = Blueprint("site", __name__, template_folder="templates")
 
 
 @bp.route("/healthz")
+@talisman(force_https=False)  # probes of load balancers speak plain HTTP inside the network
 @public
 def healthz() -> tuple[dict[str, str], int]:
     try:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.db import IdMixin, db, utcnow
 
-TENANT_STATUSES = ("active", "suspended")
+TENANT_STATUSES = ("setup", "active", "suspended")
 
 #: Words a tenant may choose for its own organisation; shown on all its pages.
 DEFAULT_VOCABULARY: dict[str, str] = {

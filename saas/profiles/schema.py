@@ -1,0 +1,397 @@
+"""Pydantic models of every file of a tenant profile (format: ``tenants/README.md``).
+
+The models check one file each: shapes, types and plain-value rules. Checks across files
+(does this parent area exist, is this code used twice …) live in :mod:`saas.profiles.loader`,
+which also turns validation errors into German messages with file, line and key.
+
+Types are strict: a number where text belongs fails, and so does text where a number belongs.
+Codes must be written as text (``code: "14"``), because YAML reads ``14`` as a number and
+``010`` loses its leading zero.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+from saas.carriers.models import CARRIER_TYPES
+from saas.teams.models import STAFF_ROLES
+from saas.tenants.models import DEFAULT_VOCABULARY
+
+#: The files of a profile folder, in the order they are read and written.
+PROFILE_FILES: tuple[str, ...] = (
+    "tenant.yaml",
+    "areas.yaml",
+    "carriers.yaml",
+    "offices.yaml",
+    "teams.yaml",
+    "principles.yaml",
+    "offerings.yaml",
+)
+#: The files of the ``_base`` folder this module understands.
+BASE_FILES: tuple[str, ...] = ("settings.yaml", "principles.yaml", "roles.yaml")
+
+LOCALES: tuple[str, ...] = ("de", "en")
+SETTING_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool}
+
+CODE_MAX = 60
+_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+
+# -- value types -------------------------------------------------------------------------
+
+
+def _as_code(value: Any) -> str:
+    if isinstance(value, bool) or value is None or not isinstance(value, str | int | float):
+        raise PydanticCustomError("code_type", "Code als Text erwartet")
+    if not isinstance(value, str):
+        raise PydanticCustomError(
+            "code_type",
+            'Code als Text erwartet – Zahlen in Anführungszeichen setzen, z. B. "{example}"',
+            {"example": str(value)},
+        )
+    if not value:
+        raise PydanticCustomError("code_empty", "Code darf nicht leer sein")
+    if len(value) > CODE_MAX:
+        raise PydanticCustomError(
+            "code_length", "Code zu lang (höchstens {max} Zeichen)", {"max": CODE_MAX}
+        )
+    if not _CODE.match(value):
+        raise PydanticCustomError(
+            "code_pattern",
+            'ungültiger Code "{code}": erlaubt sind Buchstaben, Ziffern, ".", "_" und "-", '
+            "am Anfang ein Buchstabe oder eine Ziffer",
+            {"code": value},
+        )
+    return value
+
+
+def _as_slug(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "Text erwartet")
+    if not _SLUG.match(value) or len(value) > 63:
+        raise PydanticCustomError(
+            "slug_pattern",
+            'ungültiger Kurzname "{slug}": nur Kleinbuchstaben, Ziffern und Bindestriche '
+            "(höchstens 63 Zeichen)",
+            {"slug": value},
+        )
+    return value
+
+
+def _as_key(value: Any) -> str:
+    if not isinstance(value, str) or not _KEY.match(value):
+        raise PydanticCustomError(
+            "key_pattern",
+            'ungültiger Name "{key}": Kleinbuchstaben, Ziffern und "_", beginnend mit einem '
+            "Buchstaben",
+            {"key": str(value)},
+        )
+    return value
+
+
+def parse_date(value: Any) -> date:
+    """A YAML date, or a string ``YYYY-MM-DD`` / ``YYYY-MM`` (a month means its first day)."""
+    if isinstance(value, datetime):
+        raise PydanticCustomError("date_type", "Datum ohne Uhrzeit erwartet (JJJJ-MM-TT)")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        match = _DAY.match(value) or _MONTH.match(value)
+        if match:
+            parts = [int(p) for p in match.groups()]
+            try:
+                return date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
+            except ValueError:
+                pass
+            raise PydanticCustomError("date_value", 'kein gültiges Datum: "{v}"', {"v": value})
+    raise PydanticCustomError("date_type", "Datum erwartet (JJJJ-MM-TT oder JJJJ-MM)")
+
+
+def _choice(values: tuple[str, ...], what: str) -> BeforeValidator:
+    def check(value: Any) -> str:
+        if not isinstance(value, str) or value not in values:
+            raise PydanticCustomError(
+                "choice",
+                '{what} "{value}" ist nicht vorgesehen; erlaubt: {allowed}',
+                {"what": what, "value": str(value), "allowed": ", ".join(values)},
+            )
+        return value
+
+    return BeforeValidator(check)
+
+
+Code = Annotated[str, BeforeValidator(_as_code)]
+Slug = Annotated[str, BeforeValidator(_as_slug)]
+Key = Annotated[str, BeforeValidator(_as_key)]
+Date = Annotated[date, BeforeValidator(parse_date)]
+NonNegInt = Annotated[int, Field(ge=0)]
+NonNegFloat = Annotated[float, Field(ge=0)]
+Locale = Annotated[str, _choice(LOCALES, "Sprache")]
+CarrierType = Annotated[str, _choice(tuple(CARRIER_TYPES), "Trägertyp")]
+StaffRole = Annotated[str, _choice(tuple(STAFF_ROLES), "Rolle")]
+VocabularyKey = Annotated[str, _choice(tuple(DEFAULT_VOCABULARY), "Begriff")]
+SettingType = Annotated[str, _choice(tuple(SETTING_TYPES), "Typ")]
+
+
+def Text(max_length: int | None = None, *, required: bool = False) -> Any:  # noqa: N802
+    """A string with the column's maximum length; ``required`` means not empty."""
+    return Annotated[
+        str, StringConstraints(min_length=1 if required else None, max_length=max_length)
+    ]
+
+
+class Strict(BaseModel):
+    """Base of every profile model: unknown keys and loose types are errors."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+# -- tenant.yaml -------------------------------------------------------------------------
+
+
+class TenantFile(Strict):
+    profile_version: Text(40) | None = None
+    slug: Slug
+    name: Text(200, required=True)
+    default_locale: Locale = "de"
+    vocabulary: dict[VocabularyKey, Text(60, required=True)] = Field(default_factory=dict)
+    #: checked against ``_base/settings.yaml`` by the loader
+    settings: dict[Key, Any] = Field(default_factory=dict)
+
+
+# -- areas.yaml --------------------------------------------------------------------------
+
+
+class LevelSpec(Strict):
+    code: Code
+    name: Text(120, required=True)
+    plural: Text(120) = ""
+    hierarchy: Code = "main"
+    position: int = 0
+
+
+class PopulationSpec(Strict):
+    date: Date
+    total: NonNegInt | None = None
+    under_18: NonNegInt | None = None
+    under_21: NonNegInt | None = None
+    source: Text(200) = ""
+
+
+class AreaSpec(Strict):
+    code: Code
+    name: Text(200, required=True)
+    level: Code
+    parent: Code | None = None
+    area_km2: NonNegFloat | None = None
+    population: list[PopulationSpec] = Field(default_factory=list)
+
+
+class AreasFile(Strict):
+    levels: list[LevelSpec] = Field(default_factory=list)
+    areas: list[AreaSpec] = Field(default_factory=list)
+
+
+# -- carriers.yaml -----------------------------------------------------------------------
+
+
+class CarrierSpec(Strict):
+    code: Code
+    name: Text(200, required=True)
+    type: CarrierType = "other"
+    website: Text(300) = ""
+
+
+class CarriersFile(Strict):
+    carriers: list[CarrierSpec] = Field(default_factory=list)
+
+
+# -- offices.yaml ------------------------------------------------------------------------
+
+
+class OfficeSpec(Strict):
+    code: Code
+    name: Text(200, required=True)
+    address: Text(300) = ""
+    postal_code: Text(10) = ""
+    city: Text(100) = ""
+    opening_hours: Text() = ""
+    phone: Text(60) = ""
+    email: Text(254) = ""
+    opened: Date | None = None
+    closed: Date | None = None
+    areas: list[Code] = Field(default_factory=list)
+    carriers: list[Code] = Field(default_factory=list)
+
+
+class OfficesFile(Strict):
+    offices: list[OfficeSpec] = Field(default_factory=list)
+
+
+# -- teams.yaml --------------------------------------------------------------------------
+
+
+class MemberSpec(Strict):
+    name: Text(200, required=True)
+    role: StaffRole = "asd"
+    carrier: Code | None = None
+    fte: NonNegFloat | None = None
+
+
+class TeamSpec(Strict):
+    code: Code
+    name: Text(200, required=True)
+    office: Code | None = None
+    members: list[MemberSpec] = Field(default_factory=list)
+
+
+class TeamsFile(Strict):
+    teams: list[TeamSpec] = Field(default_factory=list)
+
+
+# -- principles.yaml ---------------------------------------------------------------------
+
+
+class PrincipleSpec(Strict):
+    code: Code
+    title: Text(200, required=True)
+    description: Text() = ""
+
+
+class PrinciplesFile(Strict):
+    principles: list[PrincipleSpec] = Field(default_factory=list)
+
+
+# -- offerings.yaml ----------------------------------------------------------------------
+
+
+class OfferingSpec(Strict):
+    code: Code
+    name: Text(200, required=True)
+    description: Text() = ""
+    target_groups: Text(300) = ""
+    age_min: NonNegInt | None = None
+    age_max: NonNegInt | None = None
+    #: weekly times separated by ";", e.g. "Di 09:30-11:30; Do 15:00-17:00"
+    schedule: Text() = ""
+    office: Code | None = None
+    carrier: Code | None = None
+    principles: list[Code] = Field(default_factory=list)
+
+
+class OfferingsFile(Strict):
+    offerings: list[OfferingSpec] = Field(default_factory=list)
+
+
+# -- _base/settings.yaml and _base/roles.yaml --------------------------------------------
+
+
+class SettingDef(Strict):
+    """One typed setting; ``default`` and ``choices`` are checked against ``type``."""
+
+    type: SettingType
+    default: Any = None
+    description: Text() = ""
+    choices: list[Any] | None = None
+
+
+class SettingsFile(Strict):
+    settings: dict[Key, SettingDef] = Field(default_factory=dict)
+
+
+class RolesFile(Strict):
+    roles: dict[Key, list[Text(100, required=True)]] = Field(default_factory=dict)
+
+
+FILE_MODELS: dict[str, type[Strict]] = {
+    "tenant.yaml": TenantFile,
+    "areas.yaml": AreasFile,
+    "carriers.yaml": CarriersFile,
+    "offices.yaml": OfficesFile,
+    "teams.yaml": TeamsFile,
+    "principles.yaml": PrinciplesFile,
+    "offerings.yaml": OfferingsFile,
+}
+BASE_MODELS: dict[str, type[Strict]] = {
+    "settings.yaml": SettingsFile,
+    "principles.yaml": PrinciplesFile,
+    "roles.yaml": RolesFile,
+}
+
+_TYPE_WORDS = {
+    "str": "Text erwartet",
+    "int": "ganze Zahl erwartet",
+    "float": "Zahl erwartet",
+    "bool": "true oder false erwartet",
+}
+
+
+def check_setting(definition: SettingDef, value: Any) -> tuple[Any, str | None]:
+    """``(value, None)`` with the value in its type, or ``(None, message)``."""
+    if value is None:
+        return None, None
+    kind = definition.type
+    if kind == "bool":
+        ok = isinstance(value, bool)
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif kind == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    else:
+        ok = isinstance(value, str)
+    if not ok:
+        return None, _TYPE_WORDS[kind]
+    if definition.choices is not None and value not in definition.choices:
+        allowed = ", ".join(str(c) for c in definition.choices)
+        return None, f'Wert "{value}" ist nicht vorgesehen; erlaubt: {allowed}'
+    return value, None
+
+
+# -- the loaded profile ------------------------------------------------------------------
+
+
+@dataclass
+class BaseProfile:
+    """What ``_base`` contributes: setting definitions, default principles, role map."""
+
+    settings: dict[str, SettingDef] = field(default_factory=dict)
+    principles: list[PrincipleSpec] = field(default_factory=list)
+    roles: dict[str, list[str]] = field(default_factory=dict)
+
+    def setting_defaults(self) -> dict[str, Any]:
+        return {key: d.default for key, d in self.settings.items()}
+
+
+@dataclass
+class Profile:
+    """One validated profile, ready for :func:`saas.profiles.importer.apply_profile`."""
+
+    origin: str
+    tenant: TenantFile
+    levels: list[LevelSpec] = field(default_factory=list)
+    areas: list[AreaSpec] = field(default_factory=list)
+    carriers: list[CarrierSpec] = field(default_factory=list)
+    offices: list[OfficeSpec] = field(default_factory=list)
+    teams: list[TeamSpec] = field(default_factory=list)
+    principles: list[PrincipleSpec] = field(default_factory=list)
+    offerings: list[OfferingSpec] = field(default_factory=list)
+    #: True when principles came from ``_base/principles.yaml``
+    principles_inherited: bool = False
+    base: BaseProfile = field(default_factory=BaseProfile)
+    #: the profile's files that were present
+    files: tuple[str, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        return self.tenant.slug
