@@ -10,3 +10,6 @@ from saas.offices.models import Office, OfficeArea, OfficeCarrier  # noqa: F401
 from saas.principles.models import Principle  # noqa: F401
 from saas.teams.models import StaffMember, Team  # noqa: F401
 from saas.tenants.models import Tenant  # noqa: F401
+from saas.activities.models import Activity, ActivityCarrier, ActivityPrinciple  # noqa: F401
+from saas.figures.models import FigureValue, ImportBatch, PeriodStatus  # noqa: F401
+from saas.metrics.models import Metric  # noqa: F401

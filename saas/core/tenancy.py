@@ -157,6 +157,18 @@ def get_or_404(model: type[T], object_id: Any) -> T:
     return obj
 
 
+def shared_or_own(model: Any) -> Any:
+    """Criteria for platform tables that mix shared rows (no tenant) with tenant-local ones."""
+    from sqlalchemy import or_
+
+    tenant_id = _tenant_id.get()
+    if tenant_id is None and not _all_tenants.get():
+        raise TenantNotSet("shared-or-own query without a current tenant")
+    if _all_tenants.get():
+        return model.tenant_id.is_(None)
+    return or_(model.tenant_id.is_(None), model.tenant_id == tenant_id)
+
+
 # -- layer 2: ORM scoping ------------------------------------------------------------------
 
 

@@ -1,0 +1,1 @@
+"""Key figures: one value per (metric, area, period), entered, imported and approved."""

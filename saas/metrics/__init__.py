@@ -1,0 +1,1 @@
+"""The metric catalogue shared by all tenants (plus tenant-local metrics)."""
