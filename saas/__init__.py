@@ -25,6 +25,7 @@ from saas.core.navigation import navigation
 
 def _blueprints() -> list[Any]:
     """Every blueprint of the app, in one explicit list."""
+    from saas.activities.views import bp as activities
     from saas.areas.views import bp as areas
     from saas.areas.views import levels_bp as area_levels
     from saas.auth.views import bp as auth
@@ -59,6 +60,7 @@ def _blueprints() -> list[Any]:
         staff,
         principles,
         offerings,
+        activities,
     ]
 
 

@@ -67,7 +67,8 @@ class Workflow:
         """Transitions from ``state`` that the current user may perform."""
         current = state or self.initial
         return [
-            t for t in self.transitions.values()
+            t
+            for t in self.transitions.values()
             if current in t.sources and has_permission(t.permission)
         ]
 
@@ -76,13 +77,21 @@ class Workflow:
 def workflow() -> Workflow:
     data: dict[str, Any] = YAML(typ="safe").load(WORKFLOW_FILE.read_text(encoding="utf-8"))
     states = {
-        name: State(name, s["title_de"], s["title_en"], bool(s.get("editable")),
-                    bool(s.get("locked")))
+        name: State(
+            name, s["title_de"], s["title_en"], bool(s.get("editable")), bool(s.get("locked"))
+        )
         for name, s in data["states"].items()
     }
     transitions = {
-        name: Transition(name, t["title_de"], t["title_en"], tuple(t["from"]), t["to"],
-                         t["permission"], bool(t.get("reason_required")))
+        name: Transition(
+            name,
+            t["title_de"],
+            t["title_en"],
+            tuple(t["from"]),
+            t["to"],
+            t["permission"],
+            bool(t.get("reason_required")),
+        )
         for name, t in data["transitions"].items()
     }
     return Workflow(data["initial"], states, transitions)
@@ -108,6 +117,11 @@ def perform(status: Any, name: str, reason: str = "") -> None:
         "workflow",
         entity="period_statuses",
         entity_id=status.id,
-        details={"transition": name, "from": current, "to": transition.target,
-                 "period": status.period, "reason": reason},
+        details={
+            "transition": name,
+            "from": current,
+            "to": transition.target,
+            "period": status.period,
+            "reason": reason,
+        },
     )

@@ -11,8 +11,9 @@ from saas.core.workflow import workflow
 from saas.figures.models import PeriodStatus
 
 
-def period_status(scope: str, ref_id: int, period: str, *, create: bool = False
-                  ) -> PeriodStatus | None:
+def period_status(
+    scope: str, ref_id: int, period: str, *, create: bool = False
+) -> PeriodStatus | None:
     """The status row of one area/office period (created in the initial state if asked)."""
     column = PeriodStatus.area_id if scope == "area" else PeriodStatus.office_id
     status = db.session.execute(
@@ -21,15 +22,17 @@ def period_status(scope: str, ref_id: int, period: str, *, create: bool = False
         )
     ).scalar_one_or_none()
     if status is None and create:
-        status = PeriodStatus(scope=scope, period=period, state=workflow().initial,
-                              **{f"{scope}_id": ref_id})
+        status = PeriodStatus(
+            scope=scope, period=period, state=workflow().initial, **{f"{scope}_id": ref_id}
+        )
         db.session.add(status)
         db.session.flush()
     return status
 
 
-def states(scope: str, ref_ids: Iterable[int] | None = None,
-           periods: Iterable[str] | None = None) -> dict[tuple[int, str], str]:
+def states(
+    scope: str, ref_ids: Iterable[int] | None = None, periods: Iterable[str] | None = None
+) -> dict[tuple[int, str], str]:
     """(area or office id, period) → state, for all existing status rows (one query)."""
     column = PeriodStatus.area_id if scope == "area" else PeriodStatus.office_id
     query = select(column, PeriodStatus.period, PeriodStatus.state).where(
@@ -42,8 +45,9 @@ def states(scope: str, ref_ids: Iterable[int] | None = None,
     return {(ref, period): state for ref, period, state in db.session.execute(query)}
 
 
-def is_editable(scope: str, ref_id: int, period: str,
-                known: dict[tuple[int, str], str] | None = None) -> bool:
+def is_editable(
+    scope: str, ref_id: int, period: str, known: dict[tuple[int, str], str] | None = None
+) -> bool:
     """Whether data of this period may still be changed (draft or reopened)."""
     lookup = known if known is not None else states(scope, [ref_id], [period])
     state = lookup.get((ref_id, period), workflow().initial)

@@ -43,36 +43,83 @@ def seed() -> list[dict[str, Any]]:
     pop = {"unit": "persons", "periodicity": "year", "group": "population"}
     items = [
         _stock("POP_TOTAL", "Einwohner insgesamt", "Total population", **pop),
-        _stock("POP_0_5", "Einwohner 0–5 Jahre", "Population aged 0–5", part_of="POP_TOTAL",
-               **pop),
-        _stock("POP_6_13", "Einwohner 6–13 Jahre", "Population aged 6–13", part_of="POP_TOTAL",
-               **pop),
-        _stock("POP_14_17", "Einwohner 14–17 Jahre", "Population aged 14–17",
-               part_of="POP_TOTAL", **pop),
-        _stock("POP_18_20", "Einwohner 18–20 Jahre", "Population aged 18–20",
-               part_of="POP_TOTAL", **pop),
-        _stock("POP_U18", "Einwohner unter 18 Jahren", "Population under 18",
-               part_of="POP_TOTAL", **pop),
-        _stock("POP_U21", "Einwohner unter 21 Jahren", "Population under 21",
-               part_of="POP_TOTAL", **pop),
+        _stock("POP_0_5", "Einwohner 0–5 Jahre", "Population aged 0–5", part_of="POP_TOTAL", **pop),
+        _stock(
+            "POP_6_13", "Einwohner 6–13 Jahre", "Population aged 6–13", part_of="POP_TOTAL", **pop
+        ),
+        _stock(
+            "POP_14_17",
+            "Einwohner 14–17 Jahre",
+            "Population aged 14–17",
+            part_of="POP_TOTAL",
+            **pop,
+        ),
+        _stock(
+            "POP_18_20",
+            "Einwohner 18–20 Jahre",
+            "Population aged 18–20",
+            part_of="POP_TOTAL",
+            **pop,
+        ),
+        _stock(
+            "POP_U18",
+            "Einwohner unter 18 Jahren",
+            "Population under 18",
+            part_of="POP_TOTAL",
+            **pop,
+        ),
+        _stock(
+            "POP_U21",
+            "Einwohner unter 21 Jahren",
+            "Population under 21",
+            part_of="POP_TOTAL",
+            **pop,
+        ),
     ]
     cases = {"unit": "cases", "group": "hze"}
     items += [
-        _stock("HZE_RUN", "HzE laufende Fälle (§§ 27–35, 41, ohne EB)",
-               "HzE running cases (§§ 27–35, 41, excl. counselling)", **cases),
-        _flow("HZE_NEW", "HzE begonnene Fälle (ohne EB)", "HzE new cases (excl. counselling)",
-              **cases),
-        _flow("HZE_END", "HzE beendete Fälle (ohne EB)", "HzE ended cases (excl. counselling)",
-              **cases),
+        _stock(
+            "HZE_RUN",
+            "HzE laufende Fälle (§§ 27–35, 41, ohne EB)",
+            "HzE running cases (§§ 27–35, 41, excl. counselling)",
+            **cases,
+        ),
+        _flow(
+            "HZE_NEW", "HzE begonnene Fälle (ohne EB)", "HzE new cases (excl. counselling)", **cases
+        ),
+        _flow(
+            "HZE_END",
+            "HzE beendete Fälle (ohne EB)",
+            "HzE ended cases (excl. counselling)",
+            **cases,
+        ),
     ]
     for suffix, de, en in HELP_TYPES:
         items += [
-            _stock(f"HZE_RUN_{suffix}", f"Laufende Fälle {de}", f"Running cases {en}",
-                   part_of="HZE_RUN", help_type=suffix, **cases),
-            _flow(f"HZE_NEW_{suffix}", f"Begonnene Fälle {de}", f"New cases {en}",
-                  part_of="HZE_NEW", help_type=suffix, **cases),
-            _flow(f"HZE_END_{suffix}", f"Beendete Fälle {de}", f"Ended cases {en}",
-                  part_of="HZE_END", help_type=suffix, **cases),
+            _stock(
+                f"HZE_RUN_{suffix}",
+                f"Laufende Fälle {de}",
+                f"Running cases {en}",
+                part_of="HZE_RUN",
+                help_type=suffix,
+                **cases,
+            ),
+            _flow(
+                f"HZE_NEW_{suffix}",
+                f"Begonnene Fälle {de}",
+                f"New cases {en}",
+                part_of="HZE_NEW",
+                help_type=suffix,
+                **cases,
+            ),
+            _flow(
+                f"HZE_END_{suffix}",
+                f"Beendete Fälle {de}",
+                f"Ended cases {en}",
+                part_of="HZE_END",
+                help_type=suffix,
+                **cases,
+            ),
         ]
     eb = {"unit": "cases", "group": "eb", "includes_eb": True, "help_type": "28"}
     egh = {"unit": "cases", "group": "egh35a", "includes_35a": True, "help_type": "35a"}
@@ -80,35 +127,61 @@ def seed() -> list[dict[str, Any]]:
         _stock("EB_RUN", "Erziehungsberatung § 28 laufend", "Counselling § 28 running", **eb),
         _flow("EB_NEW", "Erziehungsberatung § 28 begonnen", "Counselling § 28 new", **eb),
         _flow("EB_END", "Erziehungsberatung § 28 beendet", "Counselling § 28 ended", **eb),
-        _stock("EGH35A_RUN", "Eingliederungshilfe § 35a laufend", "Integration help § 35a running",
-               **egh),
-        _flow("EGH35A_NEW", "Eingliederungshilfe § 35a begonnen", "Integration help § 35a new",
-              **egh),
-        _flow("EGH35A_END", "Eingliederungshilfe § 35a beendet", "Integration help § 35a ended",
-              **egh),
-        _flow("ION_COUNT", "Inobhutnahmen § 42/42a", "Protective custody § 42/42a",
-              unit="cases", group="protection", help_type="42"),
-        _flow("KWG8A_COUNT", "Gefährdungseinschätzungen § 8a", "Risk assessments § 8a",
-              unit="procedures", group="protection", help_type="8a"),
-        _flow("HZE_EXP_TOTAL", "Ausgaben HzE inkl. § 41", "HzE expenditure incl. § 41",
-              unit="EUR", group="costs", rules={"min": 0, "integer": False, "warn_factor": 3}),
-        _flow("SRO_OTHER_HELP", "Niedrigschwellige Hilfen ohne HzE-Bescheid",
-              "Low-threshold help without formal HzE", unit="cases", group="sro"),
+        _stock(
+            "EGH35A_RUN",
+            "Eingliederungshilfe § 35a laufend",
+            "Integration help § 35a running",
+            **egh,
+        ),
+        _flow(
+            "EGH35A_NEW", "Eingliederungshilfe § 35a begonnen", "Integration help § 35a new", **egh
+        ),
+        _flow(
+            "EGH35A_END", "Eingliederungshilfe § 35a beendet", "Integration help § 35a ended", **egh
+        ),
+        _flow(
+            "ION_COUNT",
+            "Inobhutnahmen § 42/42a",
+            "Protective custody § 42/42a",
+            unit="cases",
+            group="protection",
+            help_type="42",
+        ),
+        _flow(
+            "KWG8A_COUNT",
+            "Gefährdungseinschätzungen § 8a",
+            "Risk assessments § 8a",
+            unit="procedures",
+            group="protection",
+            help_type="8a",
+        ),
+        _flow(
+            "HZE_EXP_TOTAL",
+            "Ausgaben HzE inkl. § 41",
+            "HzE expenditure incl. § 41",
+            unit="EUR",
+            group="costs",
+            rules={"min": 0, "integer": False, "warn_factor": 3},
+        ),
+        _flow(
+            "SRO_OTHER_HELP",
+            "Niedrigschwellige Hilfen ohne HzE-Bescheid",
+            "Low-threshold help without formal HzE",
+            unit="cases",
+            group="sro",
+        ),
     ]
     rollup = {"unit": "count", "group": "sro", "rules": {"source": "activities", "min": 0}}
     items += [
         _flow("SRO_ACTIVITIES", "Dokumentierte Aktivitäten", "Logged activities", **rollup),
-        _flow("SRO_PARTICIPANTS", "Teilnehmende an Aktivitäten", "Activity participants",
-              **rollup),
-        _flow("SRO_GROUP_SESSIONS", "Gruppentermine (fallübergreifend)", "Group sessions",
-              **rollup),
-        _flow("SRO_SHORT_COUNSEL", "Kurzberatungen (Fall im Feld)", "Short counselling",
-              **rollup),
-        _flow("SRO_NETWORK_EVENTS", "Netzwerktreffen im Sozialraum", "Network meetings",
-              **rollup),
+        _flow("SRO_PARTICIPANTS", "Teilnehmende an Aktivitäten", "Activity participants", **rollup),
+        _flow(
+            "SRO_GROUP_SESSIONS", "Gruppentermine (fallübergreifend)", "Group sessions", **rollup
+        ),
+        _flow("SRO_SHORT_COUNSEL", "Kurzberatungen (Fall im Feld)", "Short counselling", **rollup),
+        _flow("SRO_NETWORK_EVENTS", "Netzwerktreffen im Sozialraum", "Network meetings", **rollup),
     ]
     for position, item in enumerate(items, start=1):
         item.setdefault("position", position)
         item.setdefault("rules", {"min": 0, "integer": True, "warn_factor": 3})
     return items
-

@@ -49,6 +49,11 @@ TABLE_WORDS = {
     "principles": "Grundsätze",
     "offerings": "Angebote",
     "offering_principles": "Grundsatzzuordnungen von Angeboten",
+    "activities": "Aktivitäten",
+    "activity_principles": "Grundsatzzuordnungen von Aktivitäten",
+    "activity_carriers": "Trägerzuordnungen von Aktivitäten",
+    "figure_values": "Kennzahlwerte",
+    "period_statuses": "Periodenstatus",
 }
 
 

@@ -12,6 +12,7 @@ with a map from key paths to lines. All issues of all files are collected before
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,6 +22,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from saas.config import ROOT
@@ -178,6 +180,18 @@ def parse_yaml(name: str, raw: bytes | str) -> tuple[Source | None, list[Issue]]
     yaml = YAML(typ="rt")
     try:
         document = yaml.load(text)
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        found = re.search(r'duplicate key "(.*?)"', exc.problem or "")
+        key = found.group(1) if found else "?"
+        return None, [
+            Issue(
+                name,
+                mark.line + 1 if mark is not None else None,
+                "",
+                f'YAML-Fehler: Schlüssel "{key}" doppelt im selben Abschnitt',
+            )
+        ]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

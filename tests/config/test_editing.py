@@ -35,13 +35,27 @@ def test_concurrent_edits_second_sees_conflict_with_both_versions(app, auth, cli
     assert first["version"] == second["version"] == "1"
 
     base = {"code": "stb", "opened_on": "2020-03-01"}
-    r1 = client.post(f"/marl/offices/{office_id}/edit",
-                     data={**base, "csrf_token": first["csrf_token"], "version": "1",
-                           "name": "Stadtteilbüro Nord", "phone": "02365 1"})
+    r1 = client.post(
+        f"/marl/offices/{office_id}/edit",
+        data={
+            **base,
+            "csrf_token": first["csrf_token"],
+            "version": "1",
+            "name": "Stadtteilbüro Nord",
+            "phone": "02365 1",
+        },
+    )
     assert r1.status_code == 302
-    r2 = other.post(f"/marl/offices/{office_id}/edit",
-                    data={**base, "csrf_token": second["csrf_token"], "version": "1",
-                          "name": "Stadtteilbüro Süd", "phone": "02365 2"})
+    r2 = other.post(
+        f"/marl/offices/{office_id}/edit",
+        data={
+            **base,
+            "csrf_token": second["csrf_token"],
+            "version": "1",
+            "name": "Stadtteilbüro Süd",
+            "phone": "02365 2",
+        },
+    )
     assert r2.status_code == 409
     html = r2.get_data(as_text=True)
     assert "Stadtteilbüro Nord" in html and "Stadtteilbüro Süd" in html  # both versions
@@ -52,9 +66,15 @@ def test_concurrent_edits_second_sees_conflict_with_both_versions(app, auth, cli
     # The loser re-submits consciously with the new version: now it is saved.
     values = form_values(html)
     assert values["version"] == "2"
-    r3 = other.post(f"/marl/offices/{office_id}/edit",
-                    data={**base, "csrf_token": values["csrf_token"], "version": "2",
-                          "name": "Stadtteilbüro Süd"})
+    r3 = other.post(
+        f"/marl/offices/{office_id}/edit",
+        data={
+            **base,
+            "csrf_token": values["csrf_token"],
+            "version": "2",
+            "name": "Stadtteilbüro Süd",
+        },
+    )
     assert r3.status_code == 302
 
 
@@ -82,8 +102,10 @@ def test_referenced_record_is_archived_not_deleted(auth, client):
 def test_unreferenced_record_can_be_deleted(auth, client):
     auth("admin", "marl")
     token = csrf_token(client, "/marl/carriers/new")
-    response = client.post("/marl/carriers/new", data={
-        "csrf_token": token, "code": "drk", "name": "DRK Marl", "type": "drk"})
+    response = client.post(
+        "/marl/carriers/new",
+        data={"csrf_token": token, "code": "drk", "name": "DRK Marl", "type": "drk"},
+    )
     assert response.status_code == 302
     carrier_url = response.headers["Location"]
     response = client.post(carrier_url + "/delete", data={"csrf_token": token})
@@ -94,9 +116,16 @@ def test_unreferenced_record_can_be_deleted(auth, client):
 def test_validation_messages_in_german_and_nothing_saved(auth, client):
     auth("admin", "marl")
     token = csrf_token(client, "/marl/offices/new")
-    response = client.post("/marl/offices/new", data={
-        "csrf_token": token, "code": "Bad Code!", "name": "",
-        "opened_on": "2021-05-01", "closed_on": "2020-01-01"})
+    response = client.post(
+        "/marl/offices/new",
+        data={
+            "csrf_token": token,
+            "code": "Bad Code!",
+            "name": "",
+            "opened_on": "2021-05-01",
+            "closed_on": "2020-01-01",
+        },
+    )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "Kleinbuchstaben" in html
@@ -109,18 +138,27 @@ def test_office_links_are_saved_and_shown(auth, client):
     objs = seed_config(tenant("marl"))
     auth("admin", "marl")
     token = csrf_token(client, "/marl/offices/new")
-    response = client.post("/marl/offices/new", data={
-        "csrf_token": token, "code": "neu", "name": "Büro Neu", "opened_on": "2024-01-15",
-        "area_ids": [str(objs["area"].id), str(objs["quarter"].id)],
-        "carrier_ids": [str(objs["carrier"].id)]})
+    response = client.post(
+        "/marl/offices/new",
+        data={
+            "csrf_token": token,
+            "code": "neu",
+            "name": "Büro Neu",
+            "opened_on": "2024-01-15",
+            "area_ids": [str(objs["area"].id), str(objs["quarter"].id)],
+            "carrier_ids": [str(objs["carrier"].id)],
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Drewer-Nord" in page and "AWO" in page
     with tenant_scope(tenant("marl")):
         office = db.session.execute(select(Office).where(Office.code == "neu")).scalar_one()
-        links = db.session.execute(
-            select(OfficeArea).where(OfficeArea.office_id == office.id)
-        ).scalars().all()
+        links = (
+            db.session.execute(select(OfficeArea).where(OfficeArea.office_id == office.id))
+            .scalars()
+            .all()
+        )
         assert len(links) == 2
 
 

@@ -103,26 +103,41 @@ def test_form_rejects_other_tenants_carrier(client, auth, seeded):
     marl, hamm = seeded
     auth("admin", "marl")
     token = csrf_token(client, "/marl/offices/new")
-    response = client.post("/marl/offices/new", data={
-        "csrf_token": token, "code": "neu", "name": "Neues Büro",
-        "carrier_ids": [str(hamm["carrier"].id)], "area_ids": [str(marl["area"].id)],
-    })
+    response = client.post(
+        "/marl/offices/new",
+        data={
+            "csrf_token": token,
+            "code": "neu",
+            "name": "Neues Büro",
+            "carrier_ids": [str(hamm["carrier"].id)],
+            "area_ids": [str(marl["area"].id)],
+        },
+    )
     assert response.status_code == 400
-    assert "keine gültige" in response.get_data(as_text=True).lower() or \
-        "not a valid" in response.get_data(as_text=True).lower()
+    assert (
+        "keine gültige" in response.get_data(as_text=True).lower()
+        or "not a valid" in response.get_data(as_text=True).lower()
+    )
     with tenant_scope(tenant("marl")):
-        assert db.session.execute(
-            select(Office).where(Office.code == "neu")
-        ).scalar_one_or_none() is None
+        assert (
+            db.session.execute(select(Office).where(Office.code == "neu")).scalar_one_or_none()
+            is None
+        )
 
 
 def test_form_rejects_other_tenants_office_in_team(client, auth, seeded):
     _marl, hamm = seeded
     auth("admin", "marl")
     token = csrf_token(client, "/marl/teams/new")
-    response = client.post("/marl/teams/new", data={
-        "csrf_token": token, "code": "t2", "name": "T2", "office_id": str(hamm["office"].id),
-    })
+    response = client.post(
+        "/marl/teams/new",
+        data={
+            "csrf_token": token,
+            "code": "t2",
+            "name": "T2",
+            "office_id": str(hamm["office"].id),
+        },
+    )
     assert response.status_code == 400
 
 
@@ -133,6 +148,9 @@ def test_audit_history_of_other_tenant_not_visible(client, auth, seeded):
     assert "M-Stadtteilbüro" in html
     assert "H-" not in re.sub(r"<[^>]+>", "", html)
     with all_tenants():
-        assert db.session.execute(
-            select(func.count()).select_from(AuditLog).where(AuditLog.entity == "offices")
-        ).scalar() == 2
+        assert (
+            db.session.execute(
+                select(func.count()).select_from(AuditLog).where(AuditLog.entity == "offices")
+            ).scalar()
+            == 2
+        )

@@ -1,0 +1,288 @@
+"""Activity log pages: fast entry, filtered list, detail with history, monthly submission."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from saas.activities.forms import ActivityForm
+from saas.activities.models import AGE_BANDS, KINDS, Activity, ActivityCarrier, ActivityPrinciple
+from saas.activities.services import (
+    allowed_office_ids,
+    defaults,
+    month_editable,
+    month_expr,
+    office_areas,
+    office_choices,
+    office_month_states,
+    save_activity,
+    validate_activity,
+)
+from saas.areas.models import Area
+from saas.carriers.models import Carrier
+from saas.core.audit import history
+from saas.core.crud import linked_ids, name_of, options
+from saas.core.db import db
+from saas.core.fields import as_choices
+from saas.core.permissions import require
+from saas.core.tenancy import get_or_404
+from saas.core.workflow import WorkflowError, perform, workflow
+from saas.figures.services import period_status
+from saas.offerings.models import Offering
+from saas.offices.models import Office
+from saas.principles.models import Principle
+
+bp = Blueprint(
+    "activities", __name__, url_prefix="/<tenant_slug>/activities", template_folder="templates"
+)
+PAGE_SIZE = 100
+
+
+def _prepare(form: ActivityForm) -> None:
+    form.office_id.choices = as_choices(office_choices())
+    form.area_id.set_choices(options(Area, label=str, order_by="code"))
+    form.offering_id.set_choices(options(Offering))
+    form.principle_ids.choices = as_choices(
+        options(Principle, label=lambda p: p.title, order_by="position")
+    )
+    form.carrier_ids.choices = as_choices(options(Carrier))
+
+
+def _visible(activity: Activity) -> None:
+    allowed = allowed_office_ids()
+    if allowed is not None and activity.office_id not in allowed:
+        abort(404)
+
+
+def _form_page(form: ActivityForm, activity: Activity | None, status: int = 200) -> Any:
+    return render_template(
+        "activities/form.html",
+        form=form,
+        activity=activity,
+        bands=AGE_BANDS,
+        office_areas=office_areas(),
+    ), status
+
+
+@bp.route("/")
+@require("activities.log")
+def index() -> str:
+    args = request.args
+    query = select(Activity)
+    allowed = allowed_office_ids()
+    if allowed is not None:
+        query = query.where(Activity.office_id.in_(allowed))
+    filters = {
+        "office": args.get("office", type=int),
+        "month": args.get("month", ""),
+        "kind": args.get("kind", ""),
+        "offering": args.get("offering", type=int),
+        "principle": args.get("principle", type=int),
+    }
+    if filters["office"]:
+        query = query.where(Activity.office_id == filters["office"])
+    if len(filters["month"]) == 7:
+        query = query.where(month_expr(Activity.date) == filters["month"])
+    if filters["kind"] in KINDS:
+        query = query.where(Activity.kind == filters["kind"])
+    if filters["offering"]:
+        query = query.where(Activity.offering_id == filters["offering"])
+    if filters["principle"]:
+        query = query.where(
+            Activity.id.in_(
+                select(ActivityPrinciple.activity_id).where(
+                    ActivityPrinciple.principle_id == filters["principle"]
+                )
+            )
+        )
+    total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    page = max(args.get("page", 1, type=int), 1)
+    activities = (
+        db.session.execute(
+            query.order_by(Activity.date.desc(), Activity.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "activities/index.html",
+        activities=activities,
+        filters=filters,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        kinds=KINDS,
+        offices=office_choices(),
+        offerings=options(Offering),
+        principles=options(Principle, label=lambda p: p.title, order_by="position"),
+        name_of=name_of,
+        Office=Office,
+        Offering=Offering,
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require("activities.log")
+def new() -> Any:
+    form = ActivityForm(data=None if request.method == "POST" else defaults())
+    _prepare(form)
+    if form.validate_on_submit() and validate_activity(form, None):
+        activity = Activity()
+        for name in ("date", "office_id", "area_id", "kind", "offering_id", "note"):
+            setattr(activity, name, form[name].data)
+        save_activity(form, activity)
+        db.session.commit()
+        flash(_("The activity was saved. The next entry starts with the same values."), "success")
+        if request.form.get("then") == "list":
+            return redirect(url_for("activities.index"))
+        return redirect(url_for("activities.new"))
+    return _form_page(form, None, 400 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:object_id>")
+@require("activities.log")
+def detail(object_id: int) -> str:
+    activity = get_or_404(Activity, object_id)
+    _visible(activity)
+    return render_template(
+        "activities/detail.html",
+        activity=activity,
+        bands=AGE_BANDS,
+        kinds=KINDS,
+        editable=month_editable(activity.office_id, activity.date),
+        principles=[
+            name
+            for i, name in options(
+                Principle, label=lambda p: p.title, order_by="position", include_archived=True
+            )
+            if i in linked_ids(ActivityPrinciple, "activity_id", activity.id, "principle_id")
+        ],
+        carriers=[
+            name
+            for i, name in options(Carrier, include_archived=True)
+            if i in linked_ids(ActivityCarrier, "activity_id", activity.id, "carrier_id")
+        ],
+        history=history("activities", activity.id),
+        name_of=name_of,
+        Office=Office,
+        Offering=Offering,
+        Area=Area,
+    )
+
+
+@bp.route("/<int:object_id>/edit", methods=["GET", "POST"])
+@require("activities.log")
+def edit(object_id: int) -> Any:
+    activity = get_or_404(Activity, object_id)
+    _visible(activity)
+    form = ActivityForm(obj=activity)
+    _prepare(form)
+    if request.method == "GET":
+        form.version.data = activity.version
+        form.principle_ids.data = linked_ids(
+            ActivityPrinciple, "activity_id", activity.id, "principle_id"
+        )
+        form.carrier_ids.data = linked_ids(
+            ActivityCarrier, "activity_id", activity.id, "carrier_id"
+        )
+    elif form.validate_on_submit() and validate_activity(form, activity):
+        if str(activity.version) != (form.version.data or ""):
+            flash(
+                _(
+                    "Someone else saved this record while you were editing it. Your changes "
+                    "were not saved yet. Compare both versions, adjust the form and save "
+                    "again."
+                ),
+                "error",
+            )
+            form.version.data = activity.version
+            return _form_page(form, activity, 409)
+        for name in ("date", "office_id", "area_id", "kind", "offering_id", "note"):
+            setattr(activity, name, form[name].data)
+        save_activity(form, activity)
+        db.session.commit()
+        flash(_("Your changes were saved."), "success")
+        return redirect(url_for("activities.detail", object_id=activity.id))
+    return _form_page(form, activity, 400 if form.is_submitted() else 200)
+
+
+@bp.route("/<int:object_id>/delete", methods=["POST"])
+@require("activities.log")
+def delete(object_id: int) -> Any:
+    activity = get_or_404(Activity, object_id)
+    _visible(activity)
+    if not month_editable(activity.office_id, activity.date):
+        flash(_("This month has been submitted and can no longer be changed."), "error")
+        return redirect(url_for("activities.detail", object_id=activity.id))
+    db.session.delete(activity)
+    db.session.commit()
+    flash(_("The activity was deleted."), "success")
+    return redirect(url_for("activities.index"))
+
+
+@bp.route("/months")
+@require("activities.log")
+def months() -> str:
+    """Submission state of the last twelve months per office."""
+    today = date.today()
+    month_list = []
+    year, month = today.year, today.month
+    for _i in range(12):
+        month_list.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    offices = office_choices()
+    known = office_month_states([i for i, _n in offices], month_list)
+    counts = dict(
+        ((row.office_id, row.month), row.n)
+        for row in db.session.execute(
+            select(
+                Activity.office_id,
+                month_expr(Activity.date).label("month"),
+                func.count().label("n"),
+            )
+            .where(month_expr(Activity.date).in_(month_list))
+            .group_by(Activity.office_id, month_expr(Activity.date))
+        )
+    )
+    flow = workflow()
+    return render_template(
+        "activities/months.html",
+        offices=offices,
+        months=month_list,
+        known=known,
+        counts=counts,
+        flow=flow,
+    )
+
+
+@bp.route("/months/<int:office_id>/<period>/<transition>", methods=["POST"])
+@require("activities.log")
+def transition(office_id: int, period: str, transition: str) -> Any:
+    office = get_or_404(Office, office_id)
+    allowed = allowed_office_ids()
+    if (allowed is not None and office.id not in allowed) or len(period) != 7:
+        abort(404)
+    status = period_status("office", office.id, period, create=True)
+    try:
+        perform(status, transition, request.form.get("reason", ""))
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "%(office)s, %(period)s: %(state)s",
+                office=office.name,
+                period=period,
+                state=workflow().state(status.state).title,
+            ),
+            "success",
+        )
+    return redirect(url_for("activities.months"))
