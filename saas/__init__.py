@@ -31,7 +31,10 @@ def _blueprints() -> list[Any]:
     from saas.auth.views import bp as auth
     from saas.carriers.views import bp as carriers
     from saas.dashboard.views import bp as dashboard
+    from saas.figures.views import bp as figures
     from saas.members.views import bp as members
+    from saas.metrics.views import bp as metrics
+    from saas.metrics.views import local_bp as local_metrics
     from saas.offerings.views import bp as offerings
     from saas.offices.views import bp as offices
     from saas.platform.views import bp as platform
@@ -61,6 +64,9 @@ def _blueprints() -> list[Any]:
         principles,
         offerings,
         activities,
+        figures,
+        metrics,
+        local_metrics,
     ]
 
 

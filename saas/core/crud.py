@@ -21,7 +21,7 @@ from saas.core.audit import history
 from saas.core.db import db, utcnow
 from saas.core.forms import Form
 from saas.core.permissions import has_permission, require
-from saas.core.tenancy import TenantModel, get_or_404
+from saas.core.tenancy import TenantModel, all_tenants, get_or_404
 
 Label = str | Callable[[], str]
 
@@ -101,6 +101,10 @@ class Crud:
     #: validation across fields and rows; returns False after adding field errors
     validate: Callable[[Form, Any | None], bool] | None = None
     detail_template: str = "crud/detail.html"
+    #: extra criteria for models that are not tenant-scoped by the ORM (platform tables)
+    criteria: Callable[[], Any] | None = None
+    #: platform pages: reference counts look across tenants (numbers only, no tenant data)
+    platform: bool = False
     endpoint: str = field(default="", init=False)
 
     # -- helpers ---------------------------------------------------------------------
@@ -140,6 +144,23 @@ class Crud:
 
     # -- registration ---------------------------------------------------------------------
 
+    def load(self, object_id: int) -> Any:
+        """One object through the scoped path; 404 when it is not this page's."""
+        obj = get_or_404(self.model, object_id)
+        if self.criteria is not None:
+            match = db.session.execute(
+                select(self.model.id).where(self.model.id == obj.id, self.criteria())
+            ).first()
+            if match is None:
+                abort(404)
+        return obj
+
+    def references(self, obj: Any) -> list[tuple[str, int]]:
+        if self.platform:
+            with all_tenants():
+                return references(obj)
+        return references(obj)
+
     def register(self, bp: Blueprint) -> Crud:
         self.endpoint = bp.name
         read, write = require(self.read_permission), require(self.write_permission)
@@ -165,6 +186,8 @@ class Crud:
     def index_view(self) -> str:
         show_archived = request.args.get("archived") == "1"
         query = select(self.model)
+        if self.criteria is not None:
+            query = query.where(self.criteria())
         if hasattr(self.model, "archived_at") and not show_archived:
             query = query.where(self.model.archived_at.is_(None))
         query = query.order_by(*(getattr(self.model, name) for name in self.order_by))
@@ -174,13 +197,13 @@ class Crud:
         )
 
     def detail_view(self, object_id: int) -> str:
-        obj = get_or_404(self.model, object_id)
+        obj = self.load(object_id)
         extra = self.detail_context(obj) if self.detail_context else {}
         return render_template(
             self.detail_template,
             **self.context(
                 obj=obj,
-                refs=references(obj),
+                refs=self.references(obj),
                 history=history(self.model.__tablename__, obj.id),
                 **extra,
             ),
@@ -199,7 +222,7 @@ class Crud:
         return render_template("crud/form.html", **self.context(form=form, obj=None)), status
 
     def edit_view(self, object_id: int) -> Any:
-        obj = get_or_404(self.model, object_id)
+        obj = self.load(object_id)
         form = self.make_form(obj)
         if request.method == "GET":
             form.version.data = obj.version
@@ -213,7 +236,7 @@ class Crud:
                 db.session.commit()
             except StaleDataError:
                 db.session.rollback()
-                return self.conflict(form, get_or_404(self.model, object_id))
+                return self.conflict(form, self.load(object_id))
             flash(_("Your changes were saved."), "success")
             return redirect(self.url("detail", object_id=obj.id))
         status = 400 if form.is_submitted() else 200
@@ -246,7 +269,7 @@ class Crud:
         return [name for name in form._fields if name not in skip]
 
     def archive_view(self, object_id: int) -> Any:
-        obj = get_or_404(self.model, object_id)
+        obj = self.load(object_id)
         if obj.archived_at is None:
             obj.archived_at = utcnow()
             db.session.commit()
@@ -254,7 +277,7 @@ class Crud:
         return redirect(self.url("detail", object_id=obj.id))
 
     def restore_view(self, object_id: int) -> Any:
-        obj = get_or_404(self.model, object_id)
+        obj = self.load(object_id)
         if obj.archived_at is not None:
             obj.archived_at = None
             db.session.commit()
@@ -262,8 +285,8 @@ class Crud:
         return redirect(self.url("detail", object_id=obj.id))
 
     def delete_view(self, object_id: int) -> Any:
-        obj = get_or_404(self.model, object_id)
-        if references(obj):
+        obj = self.load(object_id)
+        if self.references(obj):
             flash(
                 _(
                     "%(thing)s is still referred to by other records and can only be archived.",

@@ -169,6 +169,19 @@ def shared_or_own(model: Any) -> Any:
     return or_(model.tenant_id.is_(None), model.tenant_id == tenant_id)
 
 
+def own_rows(model: Any) -> Any:
+    """Criteria for the current tenant's own rows of a mixed platform table."""
+    tenant_id = _tenant_id.get()
+    if tenant_id is None:
+        raise TenantNotSet("own-rows query without a current tenant")
+    return model.tenant_id == tenant_id
+
+
+def shared_rows(model: Any) -> Any:
+    """Criteria for the shared rows (no tenant) of a mixed platform table."""
+    return model.tenant_id.is_(None)
+
+
 # -- layer 2: ORM scoping ------------------------------------------------------------------
 
 

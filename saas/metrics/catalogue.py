@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 HELP_TYPES: tuple[tuple[str, str, str], ...] = (
     # (code suffix, German label, English label)
     ("27_2", "§ 27 Abs. 2 flexible Hilfen", "§ 27(2) flexible help"),

@@ -1,0 +1,94 @@
+"""The entry grid: one area and one period, every enterable metric of that periodicity.
+
+The grid is validated by the same importer as files (one rule set for all ways in), by
+turning the typed values into import rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from saas.core.db import db
+from saas.core.tenancy import shared_or_own
+from saas.figures.models import FigureValue
+from saas.metrics.models import Metric
+
+
+@dataclass
+class GridRow:
+    metric: Metric
+    value: FigureValue | None
+    entered: str = ""
+    errors: list[str] | None = None
+    warnings: list[str] | None = None
+
+    @property
+    def readonly(self) -> bool:
+        return (self.metric.rules or {}).get("source") == "activities"
+
+
+def grid_metrics(periodicity: str) -> list[Metric]:
+    return list(
+        db.session.execute(
+            select(Metric)
+            .where(
+                shared_or_own(Metric),
+                Metric.periodicity == periodicity,
+                Metric.archived_at.is_(None),
+            )
+            .order_by(Metric.position, Metric.code)
+        ).scalars()
+    )
+
+
+def grid_rows(area_id: int, period: str) -> list[GridRow]:
+    periodicity = "year" if len(period) == 4 else "month"
+    metrics = grid_metrics(periodicity)
+    values = {
+        v.metric_id: v
+        for v in db.session.execute(
+            select(FigureValue).where(FigureValue.area_id == area_id, FigureValue.period == period)
+        ).scalars()
+    }
+    return [GridRow(m, values.get(m.id)) for m in metrics]
+
+
+def fingerprint(rows: list[GridRow]) -> str:
+    """Identifies the stored values the user started from (optimistic locking of the grid)."""
+    state = "|".join(f"{r.metric.id}:{r.value.version if r.value else 0}" for r in rows)
+    return hashlib.sha256(state.encode()).hexdigest()[:16]
+
+
+def format_value(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def as_csv(area_code: str, period: str, entered: dict[str, str]) -> bytes:
+    """The typed grid as an import file, so the importer's rules apply unchanged."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["area_code", "metric_code", "period", "value"])
+    for code, value in entered.items():
+        writer.writerow([area_code, code, period, value.strip().replace(",", ".")])
+    return out.getvalue().encode("utf-8")
+
+
+def apply_row_messages(rows: list[GridRow], check: Any, order: list[str]) -> None:
+    """Attach the importer's row errors and warnings to the grid rows they came from."""
+    by_code = {r.metric.code: r for r in rows}
+    for kind in ("errors", "warnings"):
+        for message in getattr(check, kind):
+            index = message.row - 2
+            if 0 <= index < len(order):
+                row = by_code[order[index]]
+                bucket = getattr(row, kind) or []
+                bucket.append(message.message)
+                setattr(row, kind, bucket)

@@ -1,0 +1,257 @@
+"""Key figure pages: entry grid, file import with confirmation, export, period workflow."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from saas.areas.models import Area
+from saas.core.audit import acting_user_id, history
+from saas.core.crud import name_of, options
+from saas.core.db import db
+from saas.core.forms import safe_next
+from saas.core.permissions import has_permission, in_scope, require
+from saas.core.tenancy import get_or_404
+from saas.core.workflow import WorkflowError, perform, workflow
+from saas.figures.grid import apply_row_messages, as_csv, fingerprint, format_value, grid_rows
+from saas.figures.models import FigureValue, ImportBatch
+from saas.figures.services import is_editable, period_status, states
+from saas.metrics.models import Metric
+
+bp = Blueprint(
+    "figures", __name__, url_prefix="/<tenant_slug>/figures", template_folder="templates"
+)
+PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
+
+
+def _locale() -> str:
+    return str(get_locale() or "de")
+
+
+def _area_in_scope(area: Area) -> None:
+    if not in_scope(area_id=area.id) and not has_permission("config.manage"):
+        abort(404)
+
+
+def _default_period() -> str:
+    today = date.today()
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
+
+
+@bp.route("/")
+@require("figures.enter")
+def index() -> Any:
+    areas = options(Area, label=str, order_by="code")
+    area_id = request.args.get("area", type=int)
+    period = request.args.get("period", "") or _default_period()
+    if area_id and PERIOD.match(period):
+        return redirect(url_for("figures.grid", area_id=area_id, period=period))
+    return render_template("figures/index.html", areas=areas, period=period)
+
+
+@bp.route("/grid/<int:area_id>/<period>", methods=["GET", "POST"])
+@require("figures.enter")
+def grid(area_id: int, period: str) -> Any:
+    from saas.figures.importer import apply_import, check_import
+
+    area = get_or_404(Area, area_id)
+    _area_in_scope(area)
+    if not PERIOD.match(period):
+        abort(404)
+    rows = grid_rows(area.id, period)
+    editable = is_editable("area", area.id, period)
+    status_code = 200
+    conflict = False
+    if request.method == "POST":
+        entered = {
+            r.metric.code: request.form.get(f"m_{r.metric.id}", "").strip()
+            for r in rows
+            if not r.readonly
+        }
+        for r in rows:
+            r.entered = entered.get(r.metric.code, "")
+        changed = {
+            code: value
+            for code, value in entered.items()
+            if value and value != format_value(_stored(rows, code))
+        }
+        if request.form.get("fingerprint") != fingerprint(rows):
+            conflict = True
+            status_code = 409
+            flash(
+                _(
+                    "Someone else saved figures of this page while you were editing. Your "
+                    "entries are kept below next to the saved values; check and save again."
+                ),
+                "error",
+            )
+        elif not editable:
+            abort(403)
+        elif changed:
+            order = list(changed)
+            check = check_import("grid.csv", as_csv(area.code, period, changed), locale=_locale())
+            if check.ok and (not check.warnings or request.form.get("confirm")):
+                apply_import(check, source="manual")
+                db.session.commit()
+                flash(
+                    _("The figures were saved: %(summary)s", summary=check.summary(_locale())),
+                    "success",
+                )
+                return redirect(url_for("figures.grid", area_id=area.id, period=period))
+            apply_row_messages(rows, check, order)
+            status_code = 400 if not check.ok else 200
+            if check.ok:
+                flash(_("Please check the marked values and confirm."), "info")
+        else:
+            flash(_("Nothing was changed."), "info")
+            return redirect(url_for("figures.grid", area_id=area.id, period=period))
+    status = period_status("area", area.id, period)
+    return render_template(
+        "figures/grid.html",
+        area=area,
+        period=period,
+        rows=rows,
+        editable=editable,
+        fingerprint=fingerprint(grid_rows(area.id, period)) if conflict else fingerprint(rows),
+        format_value=format_value,
+        state=workflow().state(status.state if status else None),
+        transitions=workflow().available(status.state if status else None),
+        needs_confirm=any(r.warnings for r in rows) and not any(r.errors for r in rows),
+        conflict=conflict,
+    ), status_code
+
+
+def _stored(rows: list[Any], code: str) -> float | None:
+    for r in rows:
+        if r.metric.code == code and r.value is not None:
+            return r.value.value
+    return None
+
+
+@bp.route("/values/<int:object_id>")
+@require("figures.enter")
+def value(object_id: int) -> str:
+    figure = get_or_404(FigureValue, object_id)
+    metric = db.session.execute(select(Metric).where(Metric.id == figure.metric_id)).scalar_one()
+    return render_template(
+        "figures/value.html",
+        figure=figure,
+        metric=metric,
+        area_name=name_of(Area, figure.area_id),
+        format_value=format_value,
+        history=history("figure_values", figure.id),
+    )
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require("figures.enter")
+def import_file() -> Any:
+    from saas.figures.importer import MAX_BYTES, apply_import, check_import
+
+    if request.method == "GET":
+        return render_template("figures/import.html", check=None)
+    batch_id = request.form.get("batch", type=int)
+    if batch_id:  # confirmation of a file with warnings
+        batch = get_or_404(ImportBatch, batch_id)
+        if batch.status != "pending" or batch.created_by != acting_user_id():
+            abort(404)
+        filename, data = batch.filename, batch.content
+    else:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            flash(_("Please choose a CSV or XLSX file."), "error")
+            return render_template("figures/import.html", check=None), 400
+        filename, data, batch = upload.filename, upload.read(MAX_BYTES + 1), None
+    check = check_import(filename, data, locale=_locale())
+    if check.ok and (not check.warnings or batch is not None):
+        apply_import(check)
+        if batch is not None:
+            batch.status = "applied"
+            batch.summary = check.summary(_locale())
+        db.session.commit()
+        flash(_("Import finished: %(summary)s", summary=check.summary(_locale())), "success")
+        return render_template("figures/import.html", check=check, done=True)
+    if check.ok:  # warnings: keep the file until the user confirms, nothing is lost
+        batch = ImportBatch(
+            filename=filename[:255], content=data, status="pending", created_by=acting_user_id()
+        )
+        db.session.add(batch)
+        db.session.commit()
+    return render_template("figures/import.html", check=check, batch=batch), (
+        200 if check.ok else 400
+    )
+
+
+@bp.route("/export.<fmt>")
+@require("figures.enter")
+def export(fmt: str) -> Response:
+    from saas.figures.exporter import export_figures
+
+    if fmt not in ("csv", "xlsx"):
+        abort(404)
+    mimetype = (
+        "text/csv"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return Response(
+        export_figures(fmt),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename=kennzahlen.{fmt}"},
+    )
+
+
+@bp.route("/periods")
+@require("figures.enter")
+def periods() -> str:
+    year = request.args.get("year", type=int) or date.today().year
+    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)] + [f"{year:04d}"]
+    areas = [
+        (i, n)
+        for i, n in options(Area, label=str, order_by="code")
+        if in_scope(area_id=i) or has_permission("config.manage")
+    ]
+    return render_template(
+        "figures/periods.html",
+        year=year,
+        months=months,
+        areas=areas,
+        known=states("area", [i for i, _n in areas], months),
+        flow=workflow(),
+    )
+
+
+@bp.route("/periods/<int:area_id>/<period>/<transition>", methods=["POST"])
+@require("figures.enter")
+def transition(area_id: int, period: str, transition: str) -> Any:
+    area = get_or_404(Area, area_id)
+    _area_in_scope(area)
+    if not PERIOD.match(period):
+        abort(404)
+    status = period_status("area", area.id, period, create=True)
+    try:
+        perform(status, transition, request.form.get("reason", ""))
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(
+            _(
+                "%(area)s, %(period)s: %(state)s",
+                area=area.name,
+                period=period,
+                state=workflow().state(status.state).title,
+            ),
+            "success",
+        )
+    return redirect(
+        safe_next(request.form.get("next"), url_for("figures.periods", year=period[:4]))
+    )
