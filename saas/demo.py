@@ -1,7 +1,8 @@
-"""Demo tenants and accounts (SPEC §6)."""
+"""Demo tenants, accounts and synthetic figures (SPEC §6)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from flask import Flask, current_app
@@ -9,15 +10,13 @@ from sqlalchemy import select
 
 from saas.auth.models import Membership
 from saas.auth.services import create_user, find_user
+from saas.config import ROOT
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
+from saas.offices.models import Office
 from saas.tenants.models import Tenant
 
-DEMO_TENANTS = (
-    ("marl", "Stadt Marl"),
-    ("hamm", "Stadt Hamm"),
-    ("rv-saarbruecken", "Regionalverband Saarbrücken"),
-)
+DEMO_SLUGS = ("marl", "hamm", "rv-saarbruecken")
 DEMO_ROLES = (
     ("admin", "tenant_admin"),
     ("coordinator", "coordinator"),
@@ -34,9 +33,26 @@ def _ensure_user(email: str, password: str, **fields: object) -> object:
     return user
 
 
+def _import_profiles(echo: Callable[[str], None]) -> list[Tenant]:
+    from saas.profiles.importer import apply_profile
+    from saas.profiles.loader import load_profile
+
+    tenants = []
+    for slug in DEMO_SLUGS:
+        report = apply_profile(load_profile(ROOT / "tenants" / slug))
+        echo(f"Profil {slug}: {report.lines()[-1]}")
+        with all_tenants():
+            tenants.append(
+                db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one()
+            )
+    return tenants
+
+
 def load_demo(echo: Callable[[str], None] = print, *, figures: bool = True) -> None:
-    """Create the three demo tenants and their demo accounts (idempotent)."""
+    """Import the three real profiles, create the demo accounts and, with ``figures``,
+    ten years of synthetic activities and key figures (idempotent)."""
     password = current_app.config["SAAS_DEMO_PASSWORD"]
+    tenants = _import_profiles(echo)
     with all_tenants():
         _ensure_user(
             "platform@sozialraum.example",
@@ -44,32 +60,53 @@ def load_demo(echo: Callable[[str], None] = print, *, figures: bool = True) -> N
             name="Plattform-Betrieb",
             is_platform_admin=True,
         )
-        tenants = []
-        for slug, name in DEMO_TENANTS:
-            tenant = db.session.execute(
-                select(Tenant).where(Tenant.slug == slug)
-            ).scalar_one_or_none()
-            if tenant is None:
-                tenant = Tenant(slug=slug, name=name, default_locale="de")
-                db.session.add(tenant)
-                db.session.flush()
-            tenants.append(tenant)
         users = {
-            (slug, key): _ensure_user(f"{key}@{slug}.example", password, name=f"Demo {key}")
-            for slug, _ in DEMO_TENANTS
+            (tenant.slug, key): _ensure_user(
+                f"{key}@{tenant.slug}.example", password, name=f"Demo {key}"
+            )
+            for tenant in tenants
             for key, _role in DEMO_ROLES
         }
     for tenant in tenants:
         with tenant_scope(tenant):
             existing = set(db.session.execute(select(Membership.user_id)).scalars())
+            first_office = (
+                db.session.execute(
+                    select(Office.id).where(Office.archived_at.is_(None)).order_by(Office.code)
+                )
+                .scalars()
+                .first()
+            )
             for key, role in DEMO_ROLES:
                 user = users[(tenant.slug, key)]
-                if user.id not in existing:
-                    db.session.add(Membership(user_id=user.id, role=role))
+                if user.id in existing:
+                    continue
+                scope = {"offices": [first_office]} if key == "staff" and first_office else {}
+                db.session.add(Membership(user_id=user.id, role=role, scope=scope))
             db.session.flush()
-        echo(f"Demo tenant {tenant.slug}: {tenant.name}")
     db.session.commit()
+    if figures:
+        from saas.demo_data import generate_demo_data
+
+        for tenant in tenants:
+            started = time.perf_counter()
+            counts = generate_demo_data(tenant)
+            db.session.commit()
+            if any(counts.values()):
+                echo(
+                    f"Synthetische Demodaten {tenant.slug}: "
+                    + ", ".join(f"{k} {v}" for k, v in counts.items())
+                    + f" ({time.perf_counter() - started:.1f} s)"
+                )
 
 
 def register_extra_cli(app: Flask) -> None:
-    """Hook for CLI groups of later areas (tenants, figures, reports)."""
+    """CLI groups of the domain areas."""
+    from saas.profiles.cli import register as register_profiles
+
+    register_profiles(app)
+    try:
+        from saas.figures.cli import register as register_figures
+    except ImportError:  # pragma: no cover - figures CLI not installed
+        return
+    register_figures(app)

@@ -3,6 +3,7 @@ first administrator → done. Each step saves immediately; the tenant goes live 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -86,9 +87,16 @@ def profile(tenant_id: int) -> Any:
                 )
             else:
                 loaded = load_profile(template_dir())
-            loaded.tenant.slug = tenant.slug
-            loaded.tenant.name = tenant.name
-            loaded.tenant.default_locale = tenant.default_locale
+            loaded = replace(
+                loaded,
+                tenant=loaded.tenant.model_copy(
+                    update={
+                        "slug": tenant.slug,
+                        "name": tenant.name,
+                        "default_locale": tenant.default_locale,
+                    }
+                ),
+            )
             report = apply_profile(loaded)
         except ValueError as exc:
             issues = [str(exc)]
@@ -96,8 +104,7 @@ def profile(tenant_id: int) -> Any:
             db.session.rollback()
             issues = [str(issue) for issue in exc.issues]
         else:
-            db.session.commit()
-            flash(_("The profile was applied: %(summary)s", summary=report.summary()), "success")
+            flash(_("The profile was applied: %(summary)s", summary=report.lines()[-1]), "success")
             return redirect(url_for("onboarding.vocabulary", tenant_id=tenant.id))
     return _page("profile", tenant, form, 400 if issues or form.errors else 200, issues=issues)
 

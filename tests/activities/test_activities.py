@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 
 from saas.activities.models import Activity, ActivityPrinciple
 from saas.activities.services import activity_rollup
+from saas.auth.models import Membership
 from saas.core.audit import AuditLog
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.models import PeriodStatus
-from tests.conftest import csrf_token, tenant
+from saas.offices.models import Office
 from tests.config.factories import seed_config
+from tests.conftest import csrf_token, tenant
 
 TODAY = date.today()
 LAST_MONTH = date(TODAY.year - (TODAY.month == 1), (TODAY.month - 2) % 12 + 1, 10)
@@ -22,7 +24,15 @@ LAST_MONTH = date(TODAY.year - (TODAY.month == 1), (TODAY.month - 2) % 12 + 1, 1
 
 @pytest.fixture
 def marl(app):
-    return seed_config(tenant("marl"))
+    """A configuration whose office is the one the demo staff member is limited to."""
+    objs = seed_config(tenant("marl"))
+    with tenant_scope(tenant("marl")):
+        staff = db.session.execute(
+            select(Membership).where(Membership.role == "staff")
+        ).scalar_one()
+        staff.scope = {"offices": [objs["office"].id]}
+        db.session.commit()
+    return objs
 
 
 def post_activity(client, objs, **overrides):
@@ -227,3 +237,20 @@ def test_history_shows_who_changed_what(client, auth, marl):
     html = client.get(f"/marl/activities/{activity.id}").get_data(as_text=True)
     assert "p_0_5" in html and "4 → 7" in html
     assert "Demo staff" in html
+
+
+def test_staff_limited_to_their_offices(client, auth, marl):
+    auth("staff", "marl")
+    with tenant_scope(tenant("marl")):
+        other = (
+            db.session.execute(select(Office.id).where(Office.id != marl["office"].id))
+            .scalars()
+            .first()
+        )
+    html = client.get("/marl/activities/new").get_data(as_text=True)
+    assert f'value="{other}"' not in html.split('name="office_id"')[1].split("</select>")[0]
+    response = post_activity(client, marl, office_id=str(other), area_id="None")
+    assert response.status_code == 400
+    db.session.rollback()
+    with tenant_scope(tenant("marl")):
+        assert db.session.execute(select(func.count()).select_from(Activity)).scalar() == 0

@@ -10,8 +10,8 @@ from saas.core.db import db
 from saas.core.tenancy import tenant_scope
 from saas.offices.models import Office, OfficeArea
 from saas.teams.models import Team
-from tests.conftest import csrf_token, tenant
 from tests.config.factories import seed_config
+from tests.conftest import csrf_token, tenant
 
 
 def form_values(html: str) -> dict[str, str]:
@@ -34,7 +34,7 @@ def test_concurrent_edits_second_sees_conflict_with_both_versions(app, auth, cli
     second = form_values(other.get(f"/marl/offices/{office_id}/edit").get_data(as_text=True))
     assert first["version"] == second["version"] == "1"
 
-    base = {"code": "stb", "opened_on": "2020-03-01"}
+    base = {"code": objs["office"].code, "opened_on": "2020-03-01"}
     r1 = client.post(
         f"/marl/offices/{office_id}/edit",
         data={
@@ -131,7 +131,7 @@ def test_validation_messages_in_german_and_nothing_saved(auth, client):
     assert "Kleinbuchstaben" in html
     assert "Dieses Feld" in html  # WTForms' own German message for a required field
     with tenant_scope(tenant("marl")):
-        assert db.session.execute(select(Office)).first() is None
+        assert db.session.execute(select(Office).where(Office.code == "Bad Code!")).first() is None
 
 
 def test_office_links_are_saved_and_shown(auth, client):
@@ -170,4 +170,7 @@ def test_staff_sees_read_only_pages(auth, client):
     assert "/edit" not in page.get_data(as_text=True)
     assert client.get(f"/marl/teams/{objs['team'].id}/edit").status_code == 403
     with tenant_scope(tenant("marl")):
-        assert db.session.execute(select(Team)).scalar_one().name == "Team"
+        assert (
+            db.session.execute(select(Team).where(Team.id == objs["team"].id)).scalar_one().name
+            == "Team"
+        )

@@ -1,0 +1,184 @@
+"""A platform admin onboards a fourth municipality in the browser; its invited admin logs in."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from sqlalchemy import func, select
+
+from saas.areas.models import Area, AreaPopulation
+from saas.core.audit import AuditLog
+from saas.core.db import db
+from saas.core.tenancy import all_tenants, tenant_scope
+from saas.tenants.models import Tenant
+from tests.conftest import csrf_token
+
+AREAS_CSV = (
+    b"code;name;level;parent_code;population\n"
+    b"01;Mitte;Stadtteil;;12.500\n"
+    b"0101;Altstadt;Quartier;01;4000\n"
+    b"02;Nord;Stadtteil;;8000\n"
+)
+
+
+def test_onboard_fourth_municipality_end_to_end(app, auth, client):
+    auth("platform", "platform")
+    token = csrf_token(client, "/platform/onboard/")
+    response = client.post(
+        "/platform/onboard/",
+        data={
+            "csrf_token": token,
+            "name": "Stadt Beispielstadt",
+            "slug": "beispielstadt",
+            "default_locale": "de",
+        },
+    )
+    assert response.status_code == 302
+    tenant_id = int(re.search(r"/onboard/(\d+)/profile", response.headers["Location"]).group(1))
+    # not reachable until the wizard is finished
+    assert app.test_client().get("/beispielstadt/").status_code == 404
+
+    response = client.post(
+        f"/platform/onboard/{tenant_id}/profile", data={"csrf_token": token, "source": "template"}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    response = client.post(
+        f"/platform/onboard/{tenant_id}/vocabulary",
+        data={
+            "csrf_token": token,
+            "office": "Familienbüro",
+            "offices": "Familienbüros",
+            "area": "Quartier",
+            "areas": "Quartiere",
+        },
+    )
+    assert response.status_code == 302
+
+    # a bad CSV is rejected row by row and nothing is written
+    bad = b"code;name;level;parent_code;population\n01;Mitte;Stadtteil;;viele\n02;;Stadtteil;99;1\n"
+    response = client.post(
+        f"/platform/onboard/{tenant_id}/areas",
+        data={"csrf_token": token, "file": (io.BytesIO(bad), "gebiete.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Zeile 2, Spalte population" in html
+    assert "Zeile 3, Spalte name" in html and "Zeile 3, Spalte parent_code" in html
+    with tenant_scope(tenant_id):
+        assert db.session.execute(select(func.count()).select_from(Area)).scalar() == 0
+
+    response = client.post(
+        f"/platform/onboard/{tenant_id}/areas",
+        data={
+            "csrf_token": token,
+            "file": (io.BytesIO(AREAS_CSV), "gebiete.csv"),
+            "reference_date": "2023-12-31",
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+
+    response = client.post(
+        f"/platform/onboard/{tenant_id}/admin",
+        data={"csrf_token": token, "email": "leitung@beispielstadt.example"},
+    )
+    assert response.status_code == 200
+    link = re.search(
+        r'value="(http[^"]+/members/accept/[^"]+)"', response.get_data(as_text=True)
+    ).group(1)
+
+    db.session.rollback()
+    with all_tenants():
+        tenant = db.session.execute(select(Tenant).where(Tenant.id == tenant_id)).scalar_one()
+        assert tenant.status == "active" and tenant.word("office") == "Familienbüro"
+        assert tenant.profile_version  # the template's version was stored
+        audited = db.session.execute(
+            select(func.count()).select_from(AuditLog).where(AuditLog.tenant_id == tenant_id)
+        ).scalar()
+        assert audited >= 5
+    with tenant_scope(tenant_id):
+        areas = {a.code: a for a in db.session.execute(select(Area)).unique().scalars()}
+        assert set(areas) == {"01", "0101", "02"}
+        assert areas["0101"].parent_id == areas["01"].id
+        pop = db.session.execute(
+            select(AreaPopulation).where(AreaPopulation.area_id == areas["01"].id)
+        ).scalar_one()
+        assert pop.total == 12500
+
+    # the invited administrator accepts and is logged in to the new municipality
+    invited = app.test_client()
+    path = link.split("localhost", 1)[1]
+    page = invited.get(path)
+    assert page.status_code == 200
+    token = csrf_token(invited, path)
+    response = invited.post(
+        path,
+        data={
+            "csrf_token": token,
+            "name": "Frau Leitung",
+            "password": "sicheres-passwort-1",
+            "confirm": "sicheres-passwort-1",
+        },
+    )
+    assert response.status_code == 302
+    dashboard = invited.get("/beispielstadt/dashboard")
+    assert dashboard.status_code == 200
+    assert "Stadt Beispielstadt" in dashboard.get_data(as_text=True)
+    assert "Familienbüros" in invited.get("/beispielstadt/offices/").get_data(as_text=True)
+    # the link works once only
+    assert app.test_client().get(path).status_code == 404
+    # and a fresh login with the chosen password works
+    fresh = app.test_client()
+    token = csrf_token(fresh, "/beispielstadt/login")
+    assert (
+        fresh.post(
+            "/beispielstadt/login",
+            data={
+                "csrf_token": token,
+                "email": "leitung@beispielstadt.example",
+                "password": "sicheres-passwort-1",
+            },
+        ).status_code
+        == 302
+    )
+
+
+def test_slug_taken_and_reserved(auth, client):
+    auth("platform", "platform")
+    token = csrf_token(client, "/platform/onboard/")
+    for slug in ("marl", "platform", "Bad Slug"):
+        response = client.post(
+            "/platform/onboard/",
+            data={"csrf_token": token, "name": "X", "slug": slug, "default_locale": "de"},
+        )
+        assert response.status_code == 400, slug
+
+
+def test_suspend_and_reactivate(app, auth, client):
+    auth("platform", "platform")
+    with all_tenants():
+        hamm_id = db.session.execute(select(Tenant.id).where(Tenant.slug == "hamm")).scalar()
+    token = csrf_token(client, "/platform/")
+    client.post(f"/platform/tenants/{hamm_id}/suspend", data={"csrf_token": token})
+    assert app.test_client().get("/hamm/").status_code == 404
+    client.post(f"/platform/tenants/{hamm_id}/activate", data={"csrf_token": token})
+    assert app.test_client().get("/hamm/").status_code == 200
+    with all_tenants():
+        changes = (
+            db.session.execute(
+                select(AuditLog.changes).where(
+                    AuditLog.entity == "tenants", AuditLog.entity_id == hamm_id
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert {"status": ["active", "suspended"]} in changes
+    assert {"status": ["suspended", "active"]} in changes
+
+
+def test_non_admin_cannot_onboard(auth, client):
+    auth("admin", "marl")
+    assert client.get("/platform/onboard/").status_code == 403
