@@ -205,6 +205,11 @@ def _scope_statement(state: ORMExecuteState) -> None:
         if _touched_tenant_tables(state.statement):
             raise TenantNotSet("query on tenant data without a current tenant")
         return
+    orm_enabled = state.statement._propagate_attrs.get("compile_state_plugin") == "orm"
+    if not orm_enabled and _touched_tenant_tables(state.statement):
+        # Loader criteria only reach mapped classes; a Core statement on a tenant Table would
+        # see every tenant's rows, so it is refused (fail closed).
+        raise TenantNotSet("Core statement on a tenant table: use the mapped class")
     state.statement = state.statement.options(
         with_loader_criteria(
             TenantModel,

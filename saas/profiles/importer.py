@@ -334,7 +334,6 @@ class _Importer:
 
     def levels(self) -> dict[str, AreaLevel]:
         existing = {obj.code: obj for obj in _rows(AreaLevel, AreaLevel.id)}
-        self.old_levels = dict(existing)
         for spec in self.profile.levels:
             self.upsert(
                 AreaLevel,
@@ -355,7 +354,7 @@ class _Importer:
 
     def areas(self, levels: dict[str, AreaLevel]) -> dict[str, Area]:
         existing = {obj.code: obj for obj in _rows(Area, Area.id)}
-        self.old_areas = dict(existing)
+        known = set(existing)
         level_codes = {obj.id: code for code, obj in levels.items()}
         for spec in self.profile.areas:
             self.upsert(
@@ -377,7 +376,7 @@ class _Importer:
             obj = existing[spec.code]
             parent_id = existing[spec.parent].id if spec.parent else None
             if obj.parent_id != parent_id:
-                if spec.code in self.old_areas:
+                if spec.code in known:
                     self.note(
                         "update",
                         "Gebiet",
@@ -421,7 +420,6 @@ class _Importer:
 
     def carriers(self) -> dict[str, Carrier]:
         existing = {obj.code: obj for obj in _rows(Carrier, Carrier.id)}
-        self.old_carriers = dict(existing)
         for spec in self.profile.carriers:
             self.upsert(
                 Carrier,
@@ -441,7 +439,6 @@ class _Importer:
 
     def offices(self, areas: dict[str, Area], carriers: dict[str, Carrier]) -> dict[str, Office]:
         existing = {obj.code: obj for obj in _rows(Office, Office.id)}
-        self.old_offices = dict(existing)
         for spec in self.profile.offices:
             self.upsert(
                 Office,
@@ -494,7 +491,6 @@ class _Importer:
 
     def principles(self) -> dict[str, Principle]:
         existing = {obj.code: obj for obj in _rows(Principle, Principle.id)}
-        self.old_principles = dict(existing)
         for position, spec in enumerate(self.profile.principles, start=1):
             self.upsert(
                 Principle,
@@ -514,7 +510,6 @@ class _Importer:
 
     def teams(self, offices: dict[str, Office], carriers: dict[str, Carrier]) -> dict[str, Team]:
         existing = {obj.code: obj for obj in _rows(Team, Team.id)}
-        self.old_teams = dict(existing)
         office_codes = {obj.id: code for code, obj in offices.items()}
         carrier_codes = {obj.id: code for code, obj in carriers.items()}
         for spec in self.profile.teams:
@@ -578,7 +573,6 @@ class _Importer:
         principles: dict[str, Principle],
     ) -> dict[str, Offering]:
         existing = {obj.code: obj for obj in _rows(Offering, Offering.id)}
-        self.old_offerings = dict(existing)
         office_codes = {obj.id: code for code, obj in offices.items()}
         carrier_codes = {obj.id: code for code, obj in carriers.items()}
         for spec in self.profile.offerings:
@@ -650,9 +644,11 @@ class _Importer:
             self.delete_links(OfferingPrinciple, "offering_id", offering.id)
             self.remove(offering, "Angebot", code, "offerings.yaml", "offerings")
         for code, team in gone(teams, (t.code for t in p.teams)):
-            for member in db.session.execute(
-                select(StaffMember).where(StaffMember.team_id == team.id)
-            ).scalars():
+            for member in (
+                db.session.execute(select(StaffMember).where(StaffMember.team_id == team.id))
+                .scalars()
+                .all()
+            ):
                 db.session.delete(member)
                 self.note("delete", "Teammitglied", f"{code}/{member.name}")
             self.remove(team, "Team", code, "teams.yaml", "teams")
@@ -673,18 +669,26 @@ class _Importer:
             )
             for code, area in leaves:
                 del doomed[code]
-                for population in db.session.execute(
-                    select(AreaPopulation).where(AreaPopulation.area_id == area.id)
-                ).scalars():
+                for population in (
+                    db.session.execute(
+                        select(AreaPopulation).where(AreaPopulation.area_id == area.id)
+                    )
+                    .scalars()
+                    .all()
+                ):
                     db.session.delete(population)
                 self.remove(area, "Gebiet", code, "areas.yaml", "areas")
         for code, level in gone(levels, (x.code for x in p.levels)):
             self.remove(level, "Gebietsebene", code, "areas.yaml", "levels")
 
     def delete_links(self, link_model: type[Any], owner_column: str, owner_id: int) -> None:
-        for row in db.session.execute(
-            select(link_model).where(getattr(link_model, owner_column) == owner_id)
-        ).scalars():
+        for row in (
+            db.session.execute(
+                select(link_model).where(getattr(link_model, owner_column) == owner_id)
+            )
+            .scalars()
+            .all()
+        ):
             db.session.delete(row)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -108,31 +109,39 @@ def test_dry_run_writes_nothing(app: Flask, tmp_path: Path) -> None:
     assert row_counts() == before
 
 
-def test_import_updates_an_existing_tenant(app: Flask, tmp_path: Path) -> None:
-    """The demo tenant marl exists without configuration; its profile fills it in."""
+def test_import_updates_an_existing_tenant(
+    app: Flask, tmp_path: Path, create_tenant: Callable[..., Tenant]
+) -> None:
+    """A tenant created without configuration (e.g. by the onboarding wizard) is filled in."""
+    existing = create_tenant("altstadt", "Altstadt", status="suspended")
+    hamm_offices = _office_names("hamm")
     files = dict(PROFILE)
-    files["tenant.yaml"] = files["tenant.yaml"].replace("slug: teststadt", "slug: marl")
-    marl = _tenant("marl")
-    marl_id, status = marl.id, marl.status
-    report = apply_profile(load_profile(write_profile(tmp_path, files, slug="marl")))
+    files["tenant.yaml"] = files["tenant.yaml"].replace("slug: teststadt", "slug: altstadt")
+    report = apply_profile(load_profile(write_profile(tmp_path, files, slug="altstadt")))
     assert not report.created_tenant
     lines = str(report)
-    assert '~ Mandant marl: name: "Stadt Marl" → "Stadt Teststadt"' in lines
-    assert '~ Mandant marl: vocabulary.office: null → "Sozialraumbüro"' in lines
-    assert '~ Mandant marl: profile_version: null → "2026.1"' in lines
-    marl = _tenant("marl")
-    assert (marl.id, marl.status, marl.profile_version) == (marl_id, status, "2026.1")
-    assert marl.settings == {
+    assert '~ Mandant altstadt: name: "Altstadt" → "Stadt Teststadt"' in lines
+    assert '~ Mandant altstadt: vocabulary.office: null → "Sozialraumbüro"' in lines
+    assert '~ Mandant altstadt: profile_version: null → "2026.1"' in lines
+    tenant = _tenant("altstadt")
+    assert (tenant.id, tenant.status, tenant.profile_version) == (
+        existing.id,
+        "suspended",
+        "2026.1",
+    )
+    assert tenant.settings == {
         "state": "NW",
         "disclosure_threshold": 5,
         "asd_fte": 12.5,
         "synthetic_demo": True,
     }
-    with tenant_scope(marl):
-        names = set(db.session.execute(select(Office.name)).scalars())
-    assert names == {"Sozialraumbüro Mitte", "Sozialraumbüro Hafen"}
-    with tenant_scope(_tenant("hamm")):
-        assert db.session.execute(select(Office.id)).first() is None
+    assert _office_names("altstadt") == {"Sozialraumbüro Mitte", "Sozialraumbüro Hafen"}
+    assert _office_names("hamm") == hamm_offices
+
+
+def _office_names(slug: str) -> set[str]:
+    with tenant_scope(_tenant(slug)):
+        return set(db.session.execute(select(Office.name)).scalars())
 
 
 def test_base_and_template_load() -> None:
