@@ -1,8 +1,9 @@
 """Catalog helper for developers: fill English from the ids, list or apply German translations.
 
-    python tools/po.py en                 # English msgstr = msgid (ids are English)
-    python tools/po.py missing            # German ids still untranslated or fuzzy
-    python tools/po.py apply FILE.tsv     # apply "msgid<TAB>msgstr" lines to the German catalog
+python tools/po.py en                 # English msgstr = msgid (ids are English)
+python tools/po.py missing            # German ids still untranslated or fuzzy
+python tools/po.py apply FILE.tsv     # apply "msgid<TAB>msgstr" lines to the German catalog
+                                      # (plural entries: "singular || plural")
 """
 
 from __future__ import annotations
@@ -41,9 +42,11 @@ def fill_english() -> None:
 
 def missing() -> None:
     for message in _load("de"):
-        if message.id and (not message.string or "fuzzy" in message.flags or (
-            isinstance(message.id, tuple) and not all(message.string)
-        )):
+        if message.id and (
+            not message.string
+            or "fuzzy" in message.flags
+            or (isinstance(message.id, tuple) and not all(message.string))
+        ):
             print(message.id if isinstance(message.id, str) else message.id[0])
 
 
@@ -55,6 +58,11 @@ def apply(tsv: Path) -> None:
         msgid, msgstr = line.split("\t", 1)
         msgid = msgid.replace("\\n", "\n")
         message = catalog.get(msgid)
+        if message is not None and isinstance(message.id, tuple):
+            # plural entry: "singular || plural" in the TSV
+            message.string = tuple(part.strip() for part in msgstr.split("||"))
+            message.flags.discard("fuzzy")
+            continue
         if message is None:
             print(f"unknown id: {msgid}", file=sys.stderr)
             continue

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, true
 
 from saas.activities.models import AGE_BANDS, Activity, ActivityCarrier, ActivityPrinciple
 from saas.core.crud import linked_ids, options, sync_links
@@ -143,7 +143,7 @@ class RollupRow:
     values: dict[str, int]
 
 
-def activity_rollup(first: str, last: str) -> list[RollupRow]:
+def activity_rollup(first: str, last: str, *, area_id: int | None = None) -> list[RollupRow]:
     """Activity counts and participants per office, area and month (one query)."""
     month = month_expr(Activity.date).label("month")
     query = (
@@ -164,6 +164,7 @@ def activity_rollup(first: str, last: str) -> list[RollupRow]:
             ),
         )
         .where(month >= first, month <= last)
+        .where(Activity.area_id == area_id if area_id is not None else true())
         .group_by(Activity.office_id, Activity.area_id, month)
         .order_by(month, Activity.office_id, Activity.area_id)
     )

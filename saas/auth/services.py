@@ -67,8 +67,11 @@ def end_session(user: User) -> None:
         if login is not None and login.revoked_at is None:
             login.revoked_at = utcnow()
     record_event("logout", user_id=user.id)
+    locale = session.get("locale")
     logout_user()
     session.clear()
+    if locale:
+        session["locale"] = locale
     g.pop("membership", None)
 
 

@@ -27,6 +27,8 @@ class GridRow:
     entered: str = ""
     errors: list[str] | None = None
     warnings: list[str] | None = None
+    #: roll-up metrics: the value computed from the activity log
+    computed: int | None = None
 
     @property
     def readonly(self) -> bool:
@@ -56,7 +58,18 @@ def grid_rows(area_id: int, period: str) -> list[GridRow]:
             select(FigureValue).where(FigureValue.area_id == area_id, FigureValue.period == period)
         ).scalars()
     }
-    return [GridRow(m, values.get(m.id)) for m in metrics]
+    rows = [GridRow(m, values.get(m.id)) for m in metrics]
+    if periodicity == "month" and any(r.readonly for r in rows):
+        from saas.activities.services import activity_rollup
+
+        totals: dict[str, int] = {}
+        for rollup in activity_rollup(period, period, area_id=area_id):
+            for code, value in rollup.values.items():
+                totals[code] = totals.get(code, 0) + value
+        for row in rows:
+            if row.readonly:
+                row.computed = totals.get(row.metric.code, 0)
+    return rows
 
 
 def fingerprint(rows: list[GridRow]) -> str:

@@ -82,9 +82,13 @@ def import_areas_csv(data: bytes, *, reference_date: date | None = None) -> Area
         code, name, level = row.get("code", ""), row.get("name", ""), row.get("level", "")
         if not code:
             result.errors.append(RowError(number, "code", _("must not be empty")))
-        elif code in seen or code in existing:
+        elif code in seen:
             result.errors.append(
                 RowError(number, "code", _("code %(code)s appears twice", code=code))
+            )
+        elif code in existing:
+            result.errors.append(
+                RowError(number, "code", _("code %(code)s already exists", code=code))
             )
         seen.add(code)
         if not name:

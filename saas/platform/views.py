@@ -59,7 +59,13 @@ def suspend(tenant_id: int) -> object:
     if tenant.status == "active":
         tenant.status = "suspended"
         db.session.commit()
-        flash(_("%(name)s is suspended; its pages answer 404.", name=tenant.name), "success")
+        flash(
+            _(
+                "%(name)s is suspended; its pages cannot be reached until it is reactivated.",
+                name=tenant.name,
+            ),
+            "success",
+        )
     return redirect(url_for("platform.index"))
 
 

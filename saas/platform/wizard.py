@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from saas.core.db import db
 from saas.core.permissions import PLATFORM_MANAGE, require
@@ -142,7 +143,12 @@ def areas(tenant_id: int) -> Any:
                 errors = result.errors
             else:
                 db.session.commit()
-                flash(_("%(count)s areas were imported.", count=result.created), "success")
+                flash(
+                    ngettext(
+                        "%(num)s area was imported.", "%(num)s areas were imported.", result.created
+                    ),
+                    "success",
+                )
                 return redirect(url_for("onboarding.admin", tenant_id=tenant.id))
     return _page("areas", tenant, form, 400 if errors else 200, errors=errors)
 

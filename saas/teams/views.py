@@ -78,7 +78,7 @@ staff = Crud(
     model=StaffMember,
     form_class=StaffMemberForm,
     singular=_l("Staff member"),
-    plural=_l("Staff"),
+    plural=_l("Staff members"),
     columns=[
         Column("name", _l("Name")),
         Column("role", _l("Role"), render=role_label),

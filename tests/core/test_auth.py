@@ -46,8 +46,12 @@ def test_next_only_to_same_site_paths(client):
         token = csrf_token(client, "/marl/login")
         response = client.post(
             "/marl/login",
-            data={"email": "admin@marl.example", "password": "demo-test-pw",
-                  "csrf_token": token, "next": evil},
+            data={
+                "email": "admin@marl.example",
+                "password": "demo-test-pw",
+                "csrf_token": token,
+                "next": evil,
+            },
         )
         assert response.status_code == 302
         assert response.headers["Location"] == "/marl/dashboard", evil
@@ -55,8 +59,12 @@ def test_next_only_to_same_site_paths(client):
     token = csrf_token(client, "/marl/login")
     response = client.post(
         "/marl/login",
-        data={"email": "admin@marl.example", "password": "demo-test-pw",
-              "csrf_token": token, "next": "/marl/"},
+        data={
+            "email": "admin@marl.example",
+            "password": "demo-test-pw",
+            "csrf_token": token,
+            "next": "/marl/",
+        },
     )
     assert response.headers["Location"] == "/marl/"
 
@@ -138,3 +146,37 @@ def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json["database"] == "ok"
+
+
+def test_csrf_token_survives_a_long_form(client, monkeypatch):
+    """A social worker writes a note for two hours: the form's token is still accepted."""
+    import time
+
+    token = csrf_token(client, "/marl/login")
+    later = time.time() + 2 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.post(
+        "/marl/login",
+        data={"email": "admin@marl.example", "password": "demo-test-pw", "csrf_token": token},
+    )
+    assert response.status_code == 302
+
+
+def test_csrf_token_expires_after_a_working_day(client, monkeypatch):
+    import time
+
+    token = csrf_token(client, "/marl/login")
+    later = time.time() + 13 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    response = client.post(
+        "/marl/login",
+        data={"email": "admin@marl.example", "password": "demo-test-pw", "csrf_token": token},
+    )
+    assert response.status_code == 400
+
+
+def test_security_headers(client):
+    response = client.get("/marl/login")
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
