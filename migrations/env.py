@@ -45,10 +45,17 @@ def run_migrations_online():
     conf_args.setdefault("compare_type", True)
     conf_args.setdefault("render_as_batch", True)
 
-    with get_engine().connect() as connection:
-        context.configure(connection=connection, target_metadata=target_db.metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+    engine = get_engine()
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection, target_metadata=target_db.metadata, **conf_args
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        if engine is not target_db.engine:
+            engine.dispose()
 
 
 if context.is_offline_mode():

@@ -58,7 +58,8 @@ def enable_audit_rls(table: str = "audit_log") -> None:
     )
     op.execute(
         f"CREATE POLICY audit_insert ON {table} FOR INSERT "
-        f"WITH CHECK ({ALL_TENANTS} OR tenant_id IS NULL OR {TENANT_MATCH})"
+        f"WITH CHECK ({ALL_TENANTS} OR {TENANT_MATCH} OR (tenant_id IS NULL AND "
+        "NULLIF(current_setting('app.tenant_id', true), '') IS NULL))"
     )
     op.execute(
         "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ "

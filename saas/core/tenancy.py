@@ -221,6 +221,8 @@ def _scope_statement(state: ORMExecuteState) -> None:
 
 
 def _stamp_new_rows(session: Session, _flush_context: Any, _instances: Any) -> None:
+    if not _orm_scoping.get():
+        return
     tenant_id = _tenant_id.get()
     for obj in session.new:
         if not isinstance(obj, TenantModel):
@@ -273,6 +275,13 @@ def _sync_rls(state: ORMExecuteState) -> None:
         session.info["rls_state"] = wanted
 
 
+def _sync_rls_before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
+    """A flush writes under the tenant current now, not the one of the last query."""
+    if "rls_state" in session.info and session.info["rls_state"] != _rls_state():
+        _apply_rls(session.connection(), _rls_state())
+        session.info["rls_state"] = _rls_state()
+
+
 def _after_transaction_end(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop("rls_state", None)
@@ -284,6 +293,7 @@ def install_session_events() -> None:
         return
     event.listen(Session, "do_orm_execute", _sync_rls)
     event.listen(Session, "do_orm_execute", _scope_statement)
+    event.listen(Session, "before_flush", _sync_rls_before_flush)
     event.listen(Session, "before_flush", _stamp_new_rows)
     event.listen(Session, "after_begin", _after_begin)
     event.listen(Session, "after_transaction_end", _after_transaction_end)
