@@ -102,11 +102,8 @@ def load_demo(echo: Callable[[str], None] = print, *, figures: bool = True) -> N
 
 def register_extra_cli(app: Flask) -> None:
     """CLI groups of the domain areas."""
+    from saas.figures.cli import register as register_figures
     from saas.profiles.cli import register as register_profiles
 
     register_profiles(app)
-    try:
-        from saas.figures.cli import register as register_figures
-    except ImportError:  # pragma: no cover - figures CLI not installed
-        return
     register_figures(app)

@@ -77,9 +77,26 @@ def in_scope(*, office_id: int | None = None, area_id: int | None = None) -> boo
     offices, areas = membership.office_ids, membership.area_ids
     if not offices and not areas:
         return True
-    return (office_id is not None and office_id in offices) or (
-        area_id is not None and area_id in areas
-    )
+    if office_id is not None and office_id in offices:
+        return True
+    if area_id is None:
+        return False
+    return area_id in areas or area_id in _areas_served_by(tuple(offices))
+
+
+def _areas_served_by(office_ids: tuple[int, ...]) -> set[int]:
+    """Areas served by the offices a membership is limited to (cached per request)."""
+    from saas.core.db import db
+    from saas.offices.models import OfficeArea
+
+    cache = g.setdefault("served_areas", {})
+    if office_ids not in cache:
+        cache[office_ids] = set(
+            db.session.execute(
+                select(OfficeArea.area_id).where(OfficeArea.office_id.in_(office_ids))
+            ).scalars()
+        )
+    return cache[office_ids]
 
 
 def _deny(permission: str) -> Any:

@@ -41,7 +41,8 @@ def save_rules(form: MetricForm, metric: Metric) -> None:
 
 def validate(form: MetricForm, metric: Metric | None) -> bool:
     """Codes are unique among everything a tenant can see; a part names an existing total."""
-    query = select(Metric.id).where(Metric.code == form.code.data, shared_or_own(Metric))
+    visible = shared_or_own(Metric) if current_tenant_id() is not None else shared_rows(Metric)
+    query = select(Metric.id).where(Metric.code == form.code.data, visible)
     if metric is not None:
         query = query.where(Metric.id != metric.id)
     ok = True
@@ -51,7 +52,7 @@ def validate(form: MetricForm, metric: Metric | None) -> bool:
     if (
         form.part_of.data
         and not db.session.execute(
-            select(Metric.id).where(Metric.code == form.part_of.data, shared_or_own(Metric))
+            select(Metric.id).where(Metric.code == form.part_of.data, visible)
         ).first()
     ):
         form.part_of.errors.append(_("There is no metric with this code."))

@@ -1,0 +1,97 @@
+"""``flask figures import SLUG FILE`` and ``flask figures export SLUG FILE``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, g
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from saas.core.db import db
+from saas.core.tenancy import all_tenants, tenant_scope
+from saas.tenants.models import Tenant
+
+figures = AppGroup("figures", help="Import and export key figures (CSV or XLSX).")
+
+
+def register(app: Flask) -> None:
+    """Add the ``figures`` command group to the app's CLI."""
+    app.cli.add_command(figures)
+
+
+def _tenant(slug: str) -> Tenant:
+    with all_tenants():
+        tenant = db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one_or_none()
+    if tenant is None:
+        raise click.ClickException(f"Unbekannte Kommune: {slug}")
+    return tenant
+
+
+@figures.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["de", "en"]), default="de", help="Message language.")
+def import_command(slug: str, file: Path, lang: str) -> None:
+    """Check FILE and, if every row is valid, write its figures for tenant SLUG.
+
+    All or nothing: with any error nothing is written and the exit status is 1.
+    """
+    from saas.figures.importer import MAX_BYTES, apply_import, check_import, message
+
+    tenant = _tenant(slug)
+    if not file.is_file():
+        raise click.ClickException(f"Datei nicht gefunden: {file}")
+    size = file.stat().st_size
+    if size > MAX_BYTES:  # do not read a huge file just to refuse it
+        text = message("too_large", lang, size=f"{size / 2**20:.1f}")
+        click.echo(
+            f"Row 0, column -: {text}" if lang == "en" else f"Zeile 0, Spalte -: {text}", err=True
+        )
+        raise SystemExit(1)
+    data = file.read_bytes()
+    g.audit_user_id = None
+    with tenant_scope(tenant):
+        check = check_import(file.name, data, locale=lang)
+        click.echo(check.summary(lang))
+        for error in check.errors:
+            label = (
+                "Row {row}, column {col}: {msg}"
+                if lang == "en"
+                else "Zeile {row}, Spalte {col}: {msg}"
+            )
+            click.echo(label.format(row=error.row, col=error.column, msg=error.message), err=True)
+        for warning in check.warnings:
+            label = (
+                "Warning: row {row}, column {col}: {msg}"
+                if lang == "en"
+                else "Warnung: Zeile {row}, Spalte {col}: {msg}"
+            )
+            click.echo(label.format(row=warning.row, col=warning.column, msg=warning.message))
+        if not check.ok:
+            db.session.rollback()
+            click.echo(
+                "Nothing was imported." if lang == "en" else "Es wurde nichts importiert.", err=True
+            )
+            raise SystemExit(1)
+        written = apply_import(check, source="import")
+        db.session.commit()
+    click.echo(f"{written} values written." if lang == "en" else f"{written} Werte geschrieben.")
+
+
+@figures.command("export")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def export_command(slug: str, file: Path) -> None:
+    """Write the figures of tenant SLUG to FILE (.csv or .xlsx)."""
+    from saas.figures.exporter import FORMATS, export_figures
+
+    fmt = file.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise click.ClickException("Dateiendung muss .csv oder .xlsx sein.")
+    tenant = _tenant(slug)
+    with tenant_scope(tenant):
+        content = export_figures(fmt)
+    file.write_bytes(content)
+    click.echo(f"Kennzahlen von {slug} nach {file} exportiert.")

@@ -1,0 +1,107 @@
+"""Export of the current tenant's key figures as CSV or XLSX, in the import format.
+
+The file has the columns ``area_code, metric_code, period, value`` sorted by area code,
+metric code and period; importing it again changes nothing. Roll-up metrics computed from
+the activities are left out, because the import refuses them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from saas.areas.models import Area
+from saas.core.db import db
+from saas.core.tenancy import shared_or_own
+from saas.figures.importer import COLUMNS, format_number
+from saas.figures.models import FigureValue
+from saas.metrics.models import Metric
+
+FORMATS = ("csv", "xlsx")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+Row = tuple[str, str, str, float]
+
+
+def figure_rows(
+    *, metric_codes: Iterable[str] | None = None, area_ids: Iterable[int] | None = None
+) -> list[Row]:
+    """(area code, metric code, period, value) of the current tenant, sorted."""
+    metrics = {
+        m.id: m
+        for m in db.session.execute(select(Metric).where(shared_or_own(Metric))).scalars()
+        if (m.rules or {}).get("source") != "activities"
+    }
+    if metric_codes is not None:
+        wanted = set(metric_codes)
+        metrics = {id_: m for id_, m in metrics.items() if m.code in wanted}
+    if not metrics:
+        return []
+    areas = {id_: code for id_, code in db.session.execute(select(Area.id, Area.code))}
+    query = select(
+        FigureValue.area_id, FigureValue.metric_id, FigureValue.period, FigureValue.value
+    )
+    if area_ids is not None:
+        wanted_areas = {int(a) for a in area_ids}
+        areas = {id_: code for id_, code in areas.items() if id_ in wanted_areas}
+        if not areas:
+            return []
+        if len(areas) <= 500:
+            query = query.where(FigureValue.area_id.in_(sorted(areas)))
+    if len(metrics) <= 500:
+        query = query.where(FigureValue.metric_id.in_(sorted(metrics)))
+    rows = [
+        (areas[area_id], metrics[metric_id].code, period, value)
+        for area_id, metric_id, period, value in db.session.execute(query)
+        if area_id in areas and metric_id in metrics and value is not None
+    ]
+    rows.sort(key=lambda r: (r[0], r[1], r[2]))
+    return rows
+
+
+def export_figures(
+    fmt: str, *, metric_codes: Iterable[str] | None = None, area_ids: Iterable[int] | None = None
+) -> bytes:
+    """The current tenant's figures as a CSV (UTF-8, ',') or XLSX file."""
+    fmt = (fmt or "").lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown export format: {fmt!r} (csv or xlsx)")
+    rows = figure_rows(metric_codes=metric_codes, area_ids=area_ids)
+    return _csv(rows) if fmt == "csv" else _xlsx(rows)
+
+
+def _csv(rows: list[Row]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=",", lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(
+        (area, metric, period, format_number(value)) for area, metric, period, value in rows
+    )
+    return out.getvalue().encode("utf-8")
+
+
+def _xlsx(rows: list[Row]) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Kennzahlen")
+
+    def text(value: str) -> WriteOnlyCell:
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"  # never a formula, whatever the code looks like
+        return cell
+
+    sheet.append([text(c) for c in COLUMNS])
+    for area, metric, period, value in rows:
+        number: float | int = int(value) if float(value).is_integer() else value
+        sheet.append([text(area), text(metric), text(period), number])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
