@@ -39,7 +39,9 @@ def marl(app):
 
 def shown(html: str) -> int:
     """The count of matching activities the list page states."""
-    return int(re.search(r"<p>(\d+) (?:Tätigkeiten|activities)</p>", html).group(1))
+    return int(
+        re.search(r"<p>(\d+) (?:Tätigkeiten|Tätigkeit|activities|activity)</p>", html).group(1)
+    )
 
 
 def post_activity(client, objs, **overrides):
@@ -108,7 +110,9 @@ def test_month_workflow_permissions_and_locking(app, client, auth, marl):
     post_activity(client, marl)
     db.session.rollback()
     with tenant_scope(tenant("marl")):
-        activity_id = db.session.execute(select(Activity.id).where(Activity.note == NOTE)).scalar_one()
+        activity_id = db.session.execute(
+            select(Activity.id).where(Activity.note == NOTE)
+        ).scalar_one()
     office_id, period = marl["office"].id, f"{LAST_MONTH:%Y-%m}"
     base = f"/marl/activities/months/{office_id}/{period}"
     token = csrf_token(client, "/marl/activities/months")
