@@ -276,7 +276,9 @@ def _load_config() -> _Config:
             population[row.area_id] = row  # the latest one wins
     offerings: dict[int, list[Offering]] = defaultdict(list)
     for offering in db.session.execute(
-        select(Offering).where(Offering.office_id.is_not(None)).order_by(Offering.code)
+        select(Offering)
+        .where(Offering.office_id.is_not(None), Offering.archived_at.is_(None))
+        .order_by(Offering.code)
     ).scalars():
         offerings[offering.office_id].append(offering)
     config = _Config(
@@ -301,6 +303,15 @@ def _load_config() -> _Config:
             ).scalars()
         ),
     )
+    # links in code order too, so that equal configurations give equal data whatever their ids
+    for ranked, lists in (
+        ([a.id for a in areas], config.office_areas),
+        (config.carriers, config.office_carriers),
+        (config.principles, config.offering_principles),
+    ):
+        rank = {ref: position for position, ref in enumerate(ranked)}
+        for values in lists.values():
+            values.sort(key=lambda ref, rank=rank: (ref not in rank, rank.get(ref, ref)))
     config.by_id = {a.id: a for a in areas}
     children: dict[int | None, list[Area]] = defaultdict(list)
     for area in areas:
@@ -340,10 +351,16 @@ def figure_areas(config: _Config) -> list[Area]:
         for area in config.areas:
             linked[config.levels.get(area.level_id)] += 1 + 1000 * (area.id in config.population)
 
-    def rank(level: AreaLevel | None) -> tuple[int, bool, str, int]:
+    def rank(level: AreaLevel | None) -> tuple[int, bool, str, int, str]:
         if level is None:
-            return (-linked[level], True, "", 0)
-        return (-linked[level], level.hierarchy != "main", level.hierarchy, -level.position)
+            return (-linked[level], True, "", 0, "")
+        return (
+            -linked[level],
+            level.hierarchy != "main",
+            level.hierarchy,
+            -level.position,
+            level.code,
+        )
 
     target = min(linked, key=rank)
     hierarchy = target.hierarchy if target is not None else "main"
@@ -355,12 +372,10 @@ def figure_areas(config: _Config) -> list[Area]:
 
     def descend(area: Area) -> list[Area]:
         kids = config.children.get(area.id, [])
-        if not kids:
+        if not kids or max(position(k) for k in kids) > depth:
             return [area]
         if area.id in config.population and (
-            max(position(k) for k in kids) > depth
-            or not all(k.id in config.population for k in kids)
-            or not _covers(config, area, kids)
+            not all(k.id in config.population for k in kids) or not _covers(config, area, kids)
         ):
             return [area]
         return [leaf for kid in kids for leaf in descend(kid)]
@@ -818,25 +833,26 @@ def _metric_ids() -> dict[str, int]:
 
 
 def _insert_activities(rows: list[dict[str, Any]]) -> list[int]:
-    """Bulk-insert activities; their new ids in the order of ``rows``."""
+    """Bulk-insert activities; their new ids in the order of ``rows``.
+
+    ``INSERT … RETURNING`` with ``sort_by_parameter_order`` would fall back to one statement
+    per row here (SQLite and PostgreSQL alike) and splice the results, quadratic in the row
+    count. Instead the ids are read back: one session hands out ascending ids in insertion
+    order (SQLite rowids, PostgreSQL sequences), so the new rows are the tenant's rows above
+    its highest id so far, in id order. That they are is checked against the rows themselves.
+    """
     session = db.session
-    if session.get_bind().dialect.name != "sqlite":
-        statement = insert(Activity).returning(Activity.id, sort_by_parameter_order=True)
-        return list(session.execute(statement, rows).scalars())
-    # SQLite cannot sort the RETURNING rows of a bulk insert, so SQLAlchemy would insert row by
-    # row. Its rowids are handed out in insertion order and this transaction holds the write
-    # lock (figures were written before), so the new rows are the tenant's rows above its
-    # highest id so far, in order.
     before = session.execute(select(func.max(Activity.id))).scalar() or 0
     session.execute(insert(Activity), rows)
-    ids = list(
-        session.execute(
-            select(Activity.id).where(Activity.id > before).order_by(Activity.id)
-        ).scalars()
-    )
-    if len(ids) != len(rows):  # pragma: no cover - a concurrent writer
-        raise RuntimeError("activity ids could not be matched to the inserted rows")
-    return ids
+    found = session.execute(
+        select(Activity.id, Activity.office_id, Activity.date, Activity.kind)
+        .where(Activity.id > before)
+        .order_by(Activity.id)
+    ).all()
+    expected = [(row["office_id"], row["date"], row["kind"]) for row in rows]
+    if [(r.office_id, r.date, r.kind) for r in found] != expected:  # pragma: no cover
+        raise RuntimeError("the new activity ids could not be matched to the inserted rows")
+    return [r.id for r in found]
 
 
 def generate_demo_data(

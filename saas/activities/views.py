@@ -30,8 +30,8 @@ from saas.core.db import db
 from saas.core.fields import as_choices
 from saas.core.permissions import require
 from saas.core.tenancy import get_or_404
-from saas.core.workflow import WorkflowError, perform, workflow
-from saas.figures.services import period_status
+from saas.core.workflow import workflow
+from saas.figures.services import transition_period
 from saas.offerings.models import Offering
 from saas.offices.models import Office
 from saas.principles.models import Principle
@@ -268,21 +268,7 @@ def transition(office_id: int, period: str, transition: str) -> Any:
     allowed = allowed_office_ids()
     if (allowed is not None and office.id not in allowed) or len(period) != 7:
         abort(404)
-    status = period_status("office", office.id, period, create=True)
-    try:
-        perform(status, transition, request.form.get("reason", ""))
-    except WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(
-            _(
-                "%(office)s, %(period)s: %(state)s",
-                office=office.name,
-                period=period,
-                state=workflow().state(status.state).title,
-            ),
-            "success",
-        )
+    transition_period(
+        "office", office.id, office.name, period, transition, request.form.get("reason", "")
+    )
     return redirect(url_for("activities.months"))

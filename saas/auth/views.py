@@ -39,10 +39,15 @@ def login() -> object:
     return login_page("auth/login.html", url_for("dashboard.index"))
 
 
-@bp.route("/logout", methods=["POST"])
-@require(AUTHENTICATED)
-def logout() -> object:
+def logout_page(target: str) -> object:
+    """Shared logout handling: revoke the login on the server, then go to ``target``."""
     end_session(current_user._get_current_object())
     db.session.commit()
     flash(_("You have been signed out."), "info")
-    return redirect(url_for("public.index"))
+    return redirect(target)
+
+
+@bp.route("/logout", methods=["POST"])
+@require(AUTHENTICATED)
+def logout() -> object:
+    return logout_page(url_for("public.index"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, abort, g
@@ -185,8 +186,14 @@ def shared_rows(model: Any) -> Any:
 # -- layer 2: ORM scoping ------------------------------------------------------------------
 
 
+@cache
+def _tenant_table_names(_mapper_count: int) -> frozenset[str]:
+    return frozenset(tenant_tables())
+
+
 def _touched_tenant_tables(statement: Any) -> bool:
-    names = set(tenant_tables())
+    # keyed by the number of mappers, so models imported later are still seen
+    names = _tenant_table_names(len(db.Model.registry.mappers))
     return any(
         getattr(table, "name", None) in names
         for table in find_tables(statement, include_joins=True, include_aliases=True)

@@ -61,3 +61,31 @@ def locked_area_periods(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]
         return set()
     known = states("area", {a for a, _ in pairs}, {p for _, p in pairs})
     return {pair for pair in pairs if not is_editable("area", pair[0], pair[1], known)}
+
+
+def transition_period(
+    scope: str, ref_id: int, label: str, period: str, name: str, reason: str
+) -> None:
+    """Perform one workflow step on an area or office period; commits and tells the user."""
+    from flask import flash
+    from flask_babel import gettext as _
+
+    from saas.core.workflow import WorkflowError, perform
+
+    status = period_status(scope, ref_id, period, create=True)
+    try:
+        perform(status, name, reason)
+    except WorkflowError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return
+    db.session.commit()
+    flash(
+        _(
+            "%(name)s, %(period)s: %(state)s",
+            name=label,
+            period=period,
+            state=workflow().state(status.state).title,
+        ),
+        "success",
+    )

@@ -18,10 +18,10 @@ from saas.core.db import db
 from saas.core.forms import safe_next
 from saas.core.permissions import has_permission, in_scope, require
 from saas.core.tenancy import get_or_404
-from saas.core.workflow import WorkflowError, perform, workflow
+from saas.core.workflow import workflow
 from saas.figures.grid import apply_row_messages, as_csv, fingerprint, format_value, grid_rows
 from saas.figures.models import FigureValue, ImportBatch
-from saas.figures.services import is_editable, period_status, states
+from saas.figures.services import is_editable, period_status, states, transition_period
 from saas.metrics.models import Metric
 
 bp = Blueprint(
@@ -235,23 +235,9 @@ def transition(area_id: int, period: str, transition: str) -> Any:
     _area_in_scope(area)
     if not PERIOD.match(period):
         abort(404)
-    status = period_status("area", area.id, period, create=True)
-    try:
-        perform(status, transition, request.form.get("reason", ""))
-    except WorkflowError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(
-            _(
-                "%(area)s, %(period)s: %(state)s",
-                area=area.name,
-                period=period,
-                state=workflow().state(status.state).title,
-            ),
-            "success",
-        )
+    transition_period(
+        "area", area.id, area.name, period, transition, request.form.get("reason", "")
+    )
     return redirect(
         safe_next(request.form.get("next"), url_for("figures.periods", year=period[:4]))
     )

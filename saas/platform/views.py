@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
-from saas.auth.services import end_session
-from saas.auth.views import login_page
+from saas.auth.views import login_page, logout_page
 from saas.core.db import db
 from saas.core.extensions import limiter
 from saas.core.permissions import AUTHENTICATED, PLATFORM_MANAGE, public, require
@@ -36,10 +34,7 @@ def login() -> object:
 @bp.route("/logout", methods=["POST"])
 @require(AUTHENTICATED)
 def logout() -> object:
-    end_session(current_user._get_current_object())
-    db.session.commit()
-    flash(_("You have been signed out."), "info")
-    return redirect(url_for("site.index"))
+    return logout_page(url_for("site.index"))
 
 
 def _tenant_or_404(tenant_id: int) -> Tenant:

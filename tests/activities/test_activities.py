@@ -10,13 +10,12 @@ from sqlalchemy import func, select
 
 from saas.activities.models import Activity, ActivityPrinciple
 from saas.activities.services import activity_rollup
-from saas.auth.models import Membership
 from saas.core.audit import AuditLog
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.models import PeriodStatus
 from saas.offices.models import Office
-from tests.config.factories import seed_config
+from tests.config.factories import seed_config_for_staff
 from tests.conftest import csrf_token, tenant
 
 NOTE = "Elterncafé, ruhig"
@@ -26,15 +25,7 @@ LAST_MONTH = date(TODAY.year - (TODAY.month == 1), (TODAY.month - 2) % 12 + 1, 1
 
 @pytest.fixture
 def marl(app):
-    """A configuration whose office is the one the demo staff member is limited to."""
-    objs = seed_config(tenant("marl"))
-    with tenant_scope(tenant("marl")):
-        staff = db.session.execute(
-            select(Membership).where(Membership.role == "staff")
-        ).scalar_one()
-        staff.scope = {"offices": [objs["office"].id]}
-        db.session.commit()
-    return objs
+    return seed_config_for_staff(tenant("marl"))
 
 
 def shown(html: str) -> int:

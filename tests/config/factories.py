@@ -108,3 +108,17 @@ def seed_config(tenant: Any, prefix: str = "") -> dict[str, Any]:
             "metric": metric,
             "figure": figure,
         }
+
+
+def seed_config_for_staff(tenant: Any) -> dict[str, Any]:
+    """:func:`seed_config`, with the demo staff member limited to its office (local role)."""
+    from saas.auth.models import Membership
+
+    objs = seed_config(tenant)
+    with tenant_scope(tenant):
+        staff = db.session.execute(
+            select(Membership).where(Membership.role == "staff")
+        ).scalar_one()
+        staff.scope = {"offices": [objs["office"].id]}
+        db.session.commit()
+    return objs

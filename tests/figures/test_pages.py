@@ -8,13 +8,12 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from saas.auth.models import Membership
 from saas.core.audit import AuditLog
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.models import FigureValue, ImportBatch
 from saas.metrics.models import Metric
-from tests.config.factories import seed_config
+from tests.config.factories import seed_config_for_staff
 from tests.conftest import csrf_token, login, tenant
 
 PERIOD = "2024-06"
@@ -22,15 +21,7 @@ PERIOD = "2024-06"
 
 @pytest.fixture
 def marl(app):
-    """A configuration whose office (serving the seeded area) the demo staff member has."""
-    objs = seed_config(tenant("marl"))
-    with tenant_scope(tenant("marl")):
-        staff = db.session.execute(
-            select(Membership).where(Membership.role == "staff")
-        ).scalar_one()
-        staff.scope = {"offices": [objs["office"].id]}
-        db.session.commit()
-    return objs
+    return seed_config_for_staff(tenant("marl"))
 
 
 def metric_ids(*codes: str) -> dict[str, int]:
