@@ -34,10 +34,11 @@ def demo_command(if_empty: bool) -> None:
         )
     g.audit_user_id = None
     with all_tenants():
-        if if_empty and db.session.execute(db.select(Tenant.id).limit(1)).first():
-            click.echo("Demo data already present; nothing loaded.")
-            return
-    load_demo(echo=click.echo)
+        present = db.session.execute(db.select(Tenant.id).limit(1)).first() is not None
+    if if_empty and present:
+        click.echo("Demo data already present; nothing loaded.")
+    else:
+        load_demo(echo=click.echo)
     password = current_app.config["SAAS_DEMO_PASSWORD"]
     click.echo(f"Demo accounts (password: {password!r}):")
     click.echo("  platform@sozialraum.example  (platform admin)  → /platform/")

@@ -256,3 +256,24 @@ def test_staff_limited_to_their_offices(client, auth, marl):
     db.session.rollback()
     with tenant_scope(tenant("marl")):
         assert db.session.execute(select(func.count()).select_from(Activity)).scalar() == 1
+
+
+def test_long_list_is_paged(client, auth, marl):
+    with tenant_scope(tenant("marl")):
+        db.session.add_all(
+            Activity(
+                date=date(2023, 1, 1 + i % 28),
+                office_id=marl["office"].id,
+                kind="outreach",
+                p_18_26=1,
+            )
+            for i in range(120)
+        )
+        db.session.commit()
+    auth("staff", "marl")
+    first = client.get("/marl/activities/?kind=outreach").get_data(as_text=True)
+    assert shown(first) == 120
+    assert "page=2" in first and "kind=outreach" in first.split("page=2")[0].rsplit("href", 1)[1]
+    second = client.get("/marl/activities/?kind=outreach&page=2")
+    assert second.status_code == 200
+    assert second.get_data(as_text=True).count('href="/marl/activities/') >= 20
