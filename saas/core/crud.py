@@ -101,6 +101,7 @@ class Crud:
     #: validation across fields and rows; returns False after adding field errors
     validate: Callable[[Form, Any | None], bool] | None = None
     detail_template: str = "crud/detail.html"
+    list_template: str = "crud/list.html"
     #: extra criteria for models that are not tenant-scoped by the ORM (platform tables)
     criteria: Callable[[], Any] | None = None
     #: platform pages: reference counts look across tenants (numbers only, no tenant data)
@@ -193,7 +194,7 @@ class Crud:
         query = query.order_by(*(getattr(self.model, name) for name in self.order_by))
         objects = db.session.execute(query).unique().scalars().all()
         return render_template(
-            "crud/list.html", **self.context(objects=objects, show_archived=show_archived)
+            self.list_template, **self.context(objects=objects, show_archived=show_archived)
         )
 
     def detail_view(self, object_id: int) -> str:

@@ -14,7 +14,9 @@ from saas.core.unique import code_is_free
 from saas.principles.forms import PrincipleForm
 from saas.principles.models import Principle
 
-bp = Blueprint("principles", __name__, url_prefix="/<tenant_slug>/principles")
+bp = Blueprint(
+    "principles", __name__, url_prefix="/<tenant_slug>/principles", template_folder="templates"
+)
 
 crud = Crud(
     model=Principle,
@@ -32,6 +34,7 @@ crud = Crud(
         Column("position", _l("Position")),
     ],
     order_by=("position", "id"),
+    list_template="principles/list.html",
     validate=lambda form, obj: code_is_free(form, obj, Principle),
 ).register(bp)
 

@@ -182,3 +182,71 @@ def test_suspend_and_reactivate(app, auth, client):
 def test_non_admin_cannot_onboard(auth, client):
     auth("admin", "marl")
     assert client.get("/platform/onboard/").status_code == 403
+
+
+def _zip_profile(folder) -> bytes:
+    import zipfile
+    from pathlib import Path
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(Path(folder).glob("*.yaml")):
+            archive.write(path, f"profil/{path.name}")
+    return buffer.getvalue()
+
+
+def _start(client, slug: str) -> tuple[int, str]:
+    token = csrf_token(client, "/platform/onboard/")
+    response = client.post(
+        "/platform/onboard/",
+        data={"csrf_token": token, "name": f"Stadt {slug}", "slug": slug, "default_locale": "de"},
+    )
+    return int(re.search(r"/onboard/(\d+)/profile", response.headers["Location"]).group(1)), token
+
+
+def test_onboard_from_an_uploaded_profile(auth, client):
+    from saas.config import ROOT
+    from saas.offices.models import Office
+
+    auth("platform", "platform")
+    tenant_id, token = _start(client, "hamm-kopie")
+    response = client.post(
+        f"/platform/onboard/{tenant_id}/profile",
+        data={
+            "csrf_token": token,
+            "source": "upload",
+            "files": [(io.BytesIO(_zip_profile(ROOT / "tenants" / "hamm")), "hamm.zip")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
+    with tenant_scope(tenant_id):
+        offices = db.session.execute(select(func.count()).select_from(Office)).scalar()
+    assert offices >= 5  # Hamm's Stadtteilzentren, under the new slug and name
+    with all_tenants():
+        tenant = db.session.execute(select(Tenant).where(Tenant.id == tenant_id)).scalar_one()
+        assert tenant.slug == "hamm-kopie" and tenant.name == "Stadt hamm-kopie"
+
+
+def test_broken_uploaded_profile_names_file_line_key_and_writes_nothing(auth, client):
+    auth("platform", "platform")
+    tenant_id, token = _start(client, "kaputt")
+    broken = (
+        'profile_version: "1"\nslug: kaputt\nname: Kaputt\ndefault_locale: de\n'
+        "vocabulary: {office: Büro, offices: Büros, area: Gebiet, areas: Gebiete}\n"
+        "unbekannt: 1\n"
+    )
+    response = client.post(
+        f"/platform/onboard/{tenant_id}/profile",
+        data={
+            "csrf_token": token,
+            "source": "upload",
+            "files": [(io.BytesIO(broken.encode()), "tenant.yaml")],
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "tenant.yaml:6" in html and "unbekannt" in html
+    with tenant_scope(tenant_id):
+        assert db.session.execute(select(func.count()).select_from(Area)).scalar() == 0
