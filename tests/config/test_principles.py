@@ -31,7 +31,7 @@ def test_move_principle_up_and_down(auth, client):
             select(Principle.id).where(Principle.title == before[2])
         ).scalar_one()
     token = csrf_token(client, "/marl/principles/")
-    assert "principles/%d/move/up" % third in client.get("/marl/principles/").get_data(as_text=True)
+    assert f"principles/{third}/move/up" in client.get("/marl/principles/").get_data(as_text=True)
     client.post(f"/marl/principles/{third}/move/up", data={"csrf_token": token})
     assert titles() == [before[0], before[2], before[1], *before[3:]]
     client.post(f"/marl/principles/{third}/move/down", data={"csrf_token": token})
