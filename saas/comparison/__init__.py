@@ -1,0 +1,1 @@
+"""Cross-city comparison rings with statistical disclosure control."""

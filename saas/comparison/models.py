@@ -1,0 +1,62 @@
+"""Comparison rings, tenants' participation, and the protected publication table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.core.db import ArchivableMixin, IdMixin, TimestampMixin, db, utcnow
+from saas.core.tenancy import TenantModel
+
+
+class ComparisonRing(IdMixin, ArchivableMixin, TimestampMixin, db.Model):
+    """A benchmarking ring defined by platform admins (e.g. "NRW Städte", "Alle")."""
+
+    __tablename__ = "comparison_rings"
+    __audited__ = True
+
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class RingParticipation(TenantModel, TimestampMixin, db.Model):
+    """A tenant's opt-in to one ring (the row exists while it participates)."""
+
+    __tablename__ = "ring_participations"
+    __tenant_args__ = (UniqueConstraint("tenant_id", "ring_id"),)
+
+    ring_id: Mapped[int] = mapped_column(ForeignKey("comparison_rings.id"), index=True)
+
+
+class Publication(IdMixin, db.Model):
+    """Pre-aggregated, disclosure-controlled yearly indicator values of one tenant.
+
+    The only source of comparison pages: written from approved figures when a tenant's
+    publication is refreshed, never containing a suppressed count.
+    """
+
+    __tablename__ = "publications"
+    __table_args__ = (UniqueConstraint("tenant_id", "indicator", "year", "area_code"),)
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    indicator: Mapped[str] = mapped_column(String(60))
+    year: Mapped[int] = mapped_column(Integer)
+    #: "" for the whole tenant, else the code of a published area
+    area_code: Mapped[str] = mapped_column(String(60), default="")
+    numerator: Mapped[float | None] = mapped_column(Float, default=None)
+    denominator: Mapped[float | None] = mapped_column(Float, default=None)
+    value: Mapped[float | None] = mapped_column(Float, default=None)
+    suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -1,0 +1,1 @@
+"""Impact analysis of the offices (difference-in-differences)."""

@@ -1,0 +1,1 @@
+"""The indicator engine: one implementation of every computed figure."""

@@ -1,0 +1,1 @@
+"""Reports: shared templates run on a tenant's data, exports, published snapshots."""

@@ -1,0 +1,63 @@
+"""Report templates (shared and tenant-local, versioned) and published snapshots."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import get_locale
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from saas.core.db import ArchivableMixin, IdMixin, TimestampMixin, db, utcnow
+from saas.core.tenancy import TenantModel
+
+
+class ReportTemplate(IdMixin, ArchivableMixin, TimestampMixin, db.Model):
+    """One version of a report template.
+
+    Shared templates have no tenant and a new row per version (code, version); a tenant's
+    local variant has its tenant and remembers the shared version it was copied from.
+    """
+
+    __tablename__ = "report_templates"
+    __audited__ = True
+    __table_args__ = (UniqueConstraint("tenant_id", "code", "version"),)
+
+    tenant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tenants.id", ondelete="RESTRICT"), index=True, default=None
+    )
+    code: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title_de: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    #: {"sections": [{"type": "kpis|timeseries|bars|table|text", "title_de", "title_en",
+    #:   "indicators": [...], "area_level": "...", "years": "all|last", "text_de", "text_en"}]}
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    based_on_code: Mapped[str | None] = mapped_column(String(80), default=None)
+    based_on_version: Mapped[int | None] = mapped_column(Integer, default=None)
+
+    @property
+    def title(self) -> str:
+        return self.title_en if str(get_locale() or "de") == "en" else self.title_de
+
+    @property
+    def is_local(self) -> bool:
+        return self.tenant_id is not None
+
+
+class PublishedReport(TenantModel, db.Model):
+    """A frozen snapshot of a report for the committee: later data changes do not alter it."""
+
+    __tablename__ = "published_reports"
+
+    template_code: Mapped[str] = mapped_column(String(80))
+    template_version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(300))
+    #: parameters the report was run with (years, area level …)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: every number and text of the report as rendered, so it can be shown and exported again
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    published_by: Mapped[int | None] = mapped_column(Integer, default=None)
