@@ -28,6 +28,9 @@ TENANT_NAV: tuple[NavItem, ...] = (
     NavItem("offerings.index", _l("Offerings"), "tenant.view"),
     NavItem("activities.index", _l("Activity log"), "activities.log"),
     NavItem("figures.index", _l("Key figures"), "figures.enter"),
+    NavItem("reports.index", _l("Reports"), "reports.view"),
+    NavItem("comparison.index", _l("Comparison"), "reports.view"),
+    NavItem("impact.index", _l("Impact"), "reports.view"),
     NavItem("members.index", _l("Users"), "users.manage"),
     NavItem("settings.index", _l("Settings"), "config.manage"),
 )
@@ -35,6 +38,8 @@ TENANT_NAV: tuple[NavItem, ...] = (
 PLATFORM_NAV: tuple[NavItem, ...] = (
     NavItem("platform.index", _l("Municipalities"), PLATFORM_MANAGE),
     NavItem("metrics.index", _l("Metric catalogue"), PLATFORM_MANAGE),
+    NavItem("report_templates.index", _l("Report templates"), PLATFORM_MANAGE),
+    NavItem("rings.index", _l("Comparison rings"), PLATFORM_MANAGE),
 )
 
 
