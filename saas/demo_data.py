@@ -989,7 +989,7 @@ def generate_demo_data(
         )
 
     with all_tenants():
-        row = session.get(Tenant, tenant_id)
+        row = session.execute(select(Tenant).where(Tenant.id == tenant_id)).scalar_one_or_none()
         if row is not None:
             row.settings = {**(row.settings or {}), "synthetic_demo": True}
             session.flush()

@@ -63,7 +63,9 @@ def end_session(user: User) -> None:
     """Log out and revoke the login on the server, so a copied cookie stops working."""
     token = getattr(user, "session_token", None)
     if token:
-        login = db.session.get(LoginSession, token)
+        login = db.session.execute(
+            select(LoginSession).where(LoginSession.token == token)
+        ).scalar_one_or_none()
         if login is not None and login.revoked_at is None:
             login.revoked_at = utcnow()
     record_event("logout", user_id=user.id)

@@ -30,6 +30,13 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def ping() -> None:
+    """Raise when the database does not answer (health check)."""
+    from sqlalchemy import text
+
+    db.session.execute(text("SELECT 1"))
+
+
 class IdMixin:
     """Surrogate integer key."""
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select, text
+from sqlalchemy import select
 
-from saas.core.db import db
+from saas.core.db import db, ping
 from saas.core.extensions import talisman
 from saas.core.forms import safe_next
 from saas.core.i18n import LOCALES
@@ -22,7 +22,7 @@ bp = Blueprint("site", __name__, template_folder="templates")
 @public
 def healthz() -> tuple[dict[str, str], int]:
     try:
-        db.session.execute(text("SELECT 1"))
+        ping()
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         db.session.rollback()
         return {"status": "error", "database": "unreachable"}, 503
