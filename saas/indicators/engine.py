@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, and_, case, cast, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, select
 
 from saas.areas.models import Area, AreaLevel
 from saas.core.db import db
@@ -69,7 +69,8 @@ def annual_values(
     if activity_codes:
         _activity_values(activity_codes, years, area_ids, values)
     metrics = {
-        m.id: m for m in db.session.execute(
+        m.id: m
+        for m in db.session.execute(
             select(Metric).where(Metric.code.in_(codes - activity_codes), shared_or_own(Metric))
         ).scalars()
     }
@@ -85,17 +86,22 @@ def annual_values(
     base = [FigureValue.metric_id.in_(list(metrics)), year >= years[0], year <= years[-1]]
     if area_ids is not None:
         base.append(FigureValue.area_id.in_(list(area_ids)))
-    if approved_only:
-        base.append(approved)
     unapproved = func.sum(case((approved, 0), else_=1))
 
     # flows and yearly metrics: sum (a yearly metric has one row per year)
-    summed = [i for i, m in metrics.items() if m.time_aggregation != "last"
-              or m.periodicity == "year"]
+    summed = [
+        i for i, m in metrics.items() if m.time_aggregation != "last" or m.periodicity == "year"
+    ]
     if summed:
         rows = db.session.execute(
-            select(FigureValue.metric_id, FigureValue.area_id, year.label("year"),
-                   func.sum(FigureValue.value), func.count(), unapproved)
+            select(
+                FigureValue.metric_id,
+                FigureValue.area_id,
+                year.label("year"),
+                func.sum(FigureValue.value),
+                func.count(),
+                unapproved,
+            )
             .outerjoin(PeriodStatus, status_join)
             .where(*base, FigureValue.metric_id.in_(summed))
             .group_by(FigureValue.metric_id, FigureValue.area_id, year)
@@ -112,31 +118,49 @@ def annual_values(
     stocks = [i for i in metrics if i not in summed]
     if stocks:
         last = (
-            select(FigureValue.metric_id, FigureValue.area_id,
-                   func.max(FigureValue.period).label("period"))
-            .where(*[c for c in base if c is not approved], FigureValue.metric_id.in_(stocks))
+            select(
+                FigureValue.metric_id,
+                FigureValue.area_id,
+                func.max(FigureValue.period).label("period"),
+            )
+            .where(*base, FigureValue.metric_id.in_(stocks))
             .group_by(FigureValue.metric_id, FigureValue.area_id, year)
             .subquery()
         )
         rows = db.session.execute(
-            select(FigureValue.metric_id, FigureValue.area_id, year, FigureValue.value,
-                   PeriodStatus.state)
-            .join(last, and_(last.c.metric_id == FigureValue.metric_id,
-                             last.c.area_id == FigureValue.area_id,
-                             last.c.period == FigureValue.period))
+            select(
+                FigureValue.metric_id,
+                FigureValue.area_id,
+                year,
+                FigureValue.value,
+                PeriodStatus.state,
+            )
+            .join(
+                last,
+                and_(
+                    last.c.metric_id == FigureValue.metric_id,
+                    last.c.area_id == FigureValue.area_id,
+                    last.c.period == FigureValue.period,
+                ),
+            )
             .outerjoin(PeriodStatus, status_join)
-            .where(or_(PeriodStatus.state == "approved", not approved_only))
         )
         for metric_id, area_id, yr, value, state in rows:
             key = (metrics[metric_id].code, area_id, yr)
             values[key] = float(value)
             if state != "approved":
                 pending.add(key)
+    if approved_only:
+        # A year counts only when every month behind it is approved: a partial sum of the
+        # approved months would look like a complete, much smaller year.
+        values = {key: value for key, value in values.items() if key not in pending}
+        pending = set()
     return AnnualValues(values, pending)
 
 
-def _activity_values(codes: set[str], years: list[int], area_ids: Iterable[int] | None,
-                     values: dict[Key, float]) -> None:
+def _activity_values(
+    codes: set[str], years: list[int], area_ids: Iterable[int] | None, values: dict[Key, float]
+) -> None:
     from saas.activities.services import activity_rollup
 
     wanted = set(area_ids) if area_ids is not None else None
@@ -166,8 +190,9 @@ def level_groups(level_code: str) -> dict[int, int]:
     return groups
 
 
-def _ratio(indicator: Indicator, numerator: float | None,
-           denominator: float | None) -> float | None:
+def _ratio(
+    indicator: Indicator, numerator: float | None, denominator: float | None
+) -> float | None:
     if numerator is None:
         return None
     if not indicator.is_rate:
@@ -225,21 +250,29 @@ def compute(
         for group, yr in group_keys:
             num_parts = [(m, group, yr) for m in indicator.numerator]
             den_parts = [(m, group, yr) for m in indicator.denominator]
-            numerator = (sum(sums[k] for k in num_parts)
-                         if any(k in present for k in num_parts) else None)
-            denominator = (sum(sums[k] for k in den_parts)
-                           if any(k in present for k in den_parts) else None)
+            numerator = (
+                sum(sums[k] for k in num_parts) if any(k in present for k in num_parts) else None
+            )
+            denominator = (
+                sum(sums[k] for k in den_parts) if any(k in present for k in den_parts) else None
+            )
             value = _ratio(indicator, numerator, denominator)
             suppressed = bool(
-                threshold and indicator.counts_cases and numerator is not None
+                threshold
+                and indicator.counts_cases
+                and numerator is not None
                 and 0 < numerator < threshold
             )
-            result.append(IndicatorValue(
-                indicator.code, yr, group,
-                None if suppressed else numerator,
-                None if suppressed else denominator,
-                None if suppressed else value,
-                suppressed,
-                (group, yr) not in open_groups,
-            ))
+            result.append(
+                IndicatorValue(
+                    indicator.code,
+                    yr,
+                    group,
+                    None if suppressed else numerator,
+                    None if suppressed else denominator,
+                    None if suppressed else value,
+                    suppressed,
+                    (group, yr) not in open_groups,
+                )
+            )
     return result

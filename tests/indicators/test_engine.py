@@ -146,6 +146,26 @@ def test_level_aggregation_equals_the_sum_of_children(data):
     assert one(rows, "HZE_ECKWERT", 2023, data["p"]).value == pytest.approx(26.25)
 
 
+def test_approved_only_counts_only_fully_approved_years(data):
+    """One unapproved month drops the whole year of that area, never a partial sum."""
+    with tenant_scope(data["tenant"]):
+        annual = annual_values(["HZE_END"], [2023], area_ids=[data["a"]], approved_only=True)
+        assert annual.values[("HZE_END", data["a"], 2023)] == 3
+        status = db.session.execute(
+            select(PeriodStatus).where(
+                PeriodStatus.area_id == data["a"], PeriodStatus.period == "2023-07"
+            )
+        ).scalar_one()
+        status.state = "submitted"
+        db.session.flush()
+        annual = annual_values(
+            ["HZE_END", "HZE_RUN"], [2023], area_ids=[data["a"]], approved_only=True
+        )
+        assert ("HZE_END", data["a"], 2023) not in annual.values  # not 2 (March only)
+        assert annual.values[("HZE_RUN", data["a"], 2023)] == 32  # December is approved
+        db.session.rollback()
+
+
 def test_approved_only_leaves_out_unapproved_months(data):
     with tenant_scope(data["tenant"]):
         rows = compute(

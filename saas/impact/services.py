@@ -1,0 +1,571 @@
+"""Impact analysis of an office: difference-in-differences of the HzE-Eckwert.
+
+Method
+    *Treated group*: the areas the office serves that carry figures — each linked area itself
+    and its descendants (an office may be linked to a parent area whose children carry the
+    figures). If neither a linked area nor any of its descendants carries figures, its
+    nearest ancestor with figures stands in for it (partial coverage, noted on the result).
+    *Control group*: the areas with figures that no office — this one or any other, archived
+    ones included — serves at any time in the analysed period: not linked, no linked
+    ancestor (served via the parent) and no linked descendant (partly served). Only areas of
+    the hierarchies of the treated areas count, so that a second hierarchy describing the
+    same territory (Hamm's Stadtbezirke next to its Sozialräume) is never added twice. An
+    office without an opening date counts as open all along. Within each group an area whose
+    ancestor is in the group as well is left out (its figures are contained in the
+    ancestor's).
+
+    *Years*: the opening year ``Y = office.opened_on.year`` is a transition year — the office
+    was open for only part of it (for a 1 January opening too, to keep one rule). It is the
+    base of the indexed trends (= 100) and belongs to neither window: "before" are the
+    ``window`` years ``Y − window … Y − 1``, "after" the years ``Y + 1 … Y + window``; the
+    analysed period is ``Y − window … Y + window``.
+
+    *Figures*: every value comes from :func:`saas.indicators.engine.compute` (``by="total"``
+    over the group's areas, i.e. ratio of sums over areas). The before/after value of a
+    group is the ratio of sums over the window's years as well: cases and under-21
+    populations of those years are summed, then divided — never an average of yearly
+    rates. The only arithmetic done here is on these engine outputs:
+
+    * DiD = (treated after − treated before) − (control after − control before), in ‰ points;
+    * cases avoided per year = −DiD × treated under-21 population (mean of the after years)
+      ÷ 1,000 (negative: more cases than the control trend suggests);
+    * cost avoided per year = cases avoided × the weighted average annual cost of a case,
+      weighted by the treated areas' mix of help types in the before window
+      (``HZE_CASES_<type>``) with the tenant's configurable average annual cost per type.
+
+    Every area of both groups must have its case and under-21 figures in every window year
+    (a group whose territory changes between the windows would not be comparable). With
+    ``approved_only`` a year is used only if all its figures are approved.
+
+Situations in which the analysis cannot be done come back as a result with a ``reason``
+(never an exception): no opening date, no figures, no treated areas, opened too early or too
+late for the window, no control areas, missing population or case figures, figures not
+approved (with ``approved_only``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from saas.impact.groups import INDICATOR, AreaGroups, open_between
+from saas.indicators.definitions import INDICATORS
+from saas.indicators.engine import IndicatorValue, compute
+from saas.metrics.catalogue import HELP_TYPES
+from saas.offices.models import Office
+from saas.tenants.models import Tenant
+
+WINDOW_DEFAULT, WINDOW_MIN, WINDOW_MAX = 3, 1, 5
+SETTINGS_KEY = "impact_costs"
+#: below this many cases a year in the treated group the result is flagged as small numbers
+SMALL_CASES = 20
+#: upper bound for a configured annual cost per case (plausibility, EUR)
+MAX_COST = 1_000_000.0
+
+#: Default average annual cost of one case per help type, in EUR — ASSUMPTIONS (🧪).
+#: ``domain-facts.md`` has no annual cost per help type. The only sourced anchor is the Hamm
+#: placement cost of €1,800–6,000 a month ([S31], §1.2: 12 × 1,800 = 21,600 for § 33 and
+#: 12 × 5,000 = 60,000 for § 34 lie in that range); the national spending of €13.39 bn for
+#: 1,032,929 cases (2023, [S20], §2.3) gives ≈ €13,000 per counted case over all types
+#: incl. counselling. The values equal the monthly 🧪 costs of the demo data
+#: (``saas.demo_data.HZE_TYPES``) × 12. Every tenant should replace them with its own.
+DEFAULT_COSTS: dict[str, float] = {
+    "27_2": 13_200.0,  # ambulant
+    "29": 12_000.0,  # ambulant
+    "30": 14_400.0,  # ambulant
+    "31": 16_800.0,  # ambulant
+    "32": 30_000.0,  # part-residential
+    "33": 21_600.0,  # foster care (12 × €1,800, lower end of [S31])
+    "34": 60_000.0,  # residential (12 × €5,000, within [S31])
+    "35": 18_000.0,  # intensive individual support (ambulant in the demo calibration)
+    "41": 36_000.0,  # young adults (mix of ambulant and residential)
+}
+TYPE_LABELS: dict[str, tuple[str, str]] = {suffix: (de, en) for suffix, de, en in HELP_TYPES}
+TYPE_CODES = tuple(f"HZE_CASES_{suffix}" for suffix in TYPE_LABELS)
+
+REASONS: dict[str, Any] = {
+    "no_opening_date": _l("The office has no opening date."),
+    "no_figures": _l("There are no HzE figures yet."),
+    "no_treated_areas": _l("None of the areas served by the office carries figures."),
+    "before_data": _l(
+        "Opened in %(year)s: the figures start in %(first)s, so the %(window)s years before "
+        "the opening are not all covered."
+    ),
+    "after_data": _l(
+        "Opened in %(year)s: the figures end in %(last)s, so the %(window)s years after the "
+        "opening are not all covered yet."
+    ),
+    "no_control": _l(
+        "There are no areas with figures that no office served between %(first)s and "
+        "%(last)s, so there is nothing to compare with."
+    ),
+    "missing_population": _l(
+        "The under-21 population is missing for %(group)s in the years analysed (%(years)s)."
+    ),
+    "not_approved": _l(
+        "Only approved figures are used, and the figures of %(group)s are not all approved in "
+        "the years analysed (%(years)s)."
+    ),
+    "missing_data": _l(
+        "The HzE case figures are missing for %(group)s in the years analysed (%(years)s)."
+    ),
+}
+
+
+# -- result types ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GroupYear:
+    """One group's engine output for one year, and its index (opening year = 100)."""
+
+    cases: float | None
+    population: float | None
+    rate: float | None
+    index: float | None = None
+    approved: bool = True
+
+
+@dataclass(frozen=True)
+class YearRow:
+    year: int
+    phase: str  # "before" | "opening" | "after" | "" (outside the analysed period)
+    treated: GroupYear
+    control: GroupYear
+
+
+@dataclass(frozen=True)
+class WindowValue:
+    """Ratio of sums over the window's years: Σ cases ÷ Σ under-21 population × 1,000."""
+
+    years: tuple[int, ...]
+    cases: float
+    population: float
+    rate: float
+
+
+@dataclass(frozen=True)
+class CostLine:
+    suffix: str
+    label_de: str
+    label_en: str
+    cases_before: float
+    share: float | None
+    annual_cost: float
+    is_default: bool
+
+    def label(self, locale: str) -> str:
+        return self.label_en if str(locale).startswith("en") else self.label_de
+
+
+@dataclass
+class ImpactResult:
+    office_id: int
+    office_name: str
+    office_code: str
+    opened_on: date | None
+    closed_on: date | None
+    window: int
+    approved_only: bool = False
+    opening_year: int | None = None
+    before_years: tuple[int, ...] = ()
+    after_years: tuple[int, ...] = ()
+    data_years: tuple[int, int] | None = None
+    years_available: int = 0
+    treated_area_ids: tuple[int, ...] = ()
+    control_area_ids: tuple[int, ...] = ()
+    treated_areas: tuple[str, ...] = ()
+    control_areas: tuple[str, ...] = ()
+    years: list[YearRow] = field(default_factory=list)
+    treated_before: WindowValue | None = None
+    treated_after: WindowValue | None = None
+    control_before: WindowValue | None = None
+    control_after: WindowValue | None = None
+    did: float | None = None
+    treated_u21_after: float | None = None
+    cases_avoided: float | None = None
+    cost_lines: list[CostLine] = field(default_factory=list)
+    cost_per_case: float | None = None
+    cost_avoided: float | None = None
+    pending: bool = False
+    reason_code: str | None = None
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.reason_code is None
+
+    @property
+    def analysed_years(self) -> tuple[int, ...]:
+        if self.opening_year is None:
+            return ()
+        return (*self.before_years, self.opening_year, *self.after_years)
+
+    def fail(self, code: str, **params: Any) -> ImpactResult:
+        self.reason_code = code
+        self.reason = str(REASONS[code]) % params if params else str(REASONS[code])
+        return self
+
+
+# -- costs ----------------------------------------------------------------------------------
+
+
+def configured_costs(tenant: Tenant | None) -> dict[str, float]:
+    """The tenant's own annual costs per help type (only the types it has set)."""
+    stored = ((tenant.settings or {}) if tenant is not None else {}).get(SETTINGS_KEY) or {}
+    result = {}
+    for suffix, value in stored.items():
+        if suffix in DEFAULT_COSTS and isinstance(value, int | float) and value >= 0:
+            result[suffix] = float(value)
+    return result
+
+
+def effective_costs(tenant: Tenant | None) -> dict[str, tuple[float, bool]]:
+    """help type → (average annual cost in EUR, whether it is the default assumption)."""
+    own = configured_costs(tenant)
+    return {
+        suffix: (own[suffix], False) if suffix in own else (default, True)
+        for suffix, default in DEFAULT_COSTS.items()
+    }
+
+
+def save_costs(tenant: Tenant, values: dict[str, float]) -> None:
+    """Store the costs under ``settings["impact_costs"]``; values equal to the default are
+    not stored (they stay marked as the default assumption). The caller commits."""
+    own = {
+        suffix: float(value)
+        for suffix, value in values.items()
+        if suffix in DEFAULT_COSTS and float(value) != DEFAULT_COSTS[suffix]
+    }
+    settings = dict(tenant.settings or {})
+    if own:
+        settings[SETTINGS_KEY] = own
+    else:
+        settings.pop(SETTINGS_KEY, None)
+    tenant.settings = settings  # a new dict, so the change is detected and audited
+
+
+# -- the analysis ---------------------------------------------------------------------------
+
+
+def _series(values: list[IndicatorValue]) -> dict[int, IndicatorValue]:
+    return {v.year: v for v in values if v.indicator == INDICATOR}
+
+
+def _window(series: dict[int, IndicatorValue], years: Sequence[int]) -> WindowValue:
+    cases = sum(series[y].numerator or 0.0 for y in years)
+    population = sum(series[y].denominator or 0.0 for y in years)
+    scale = INDICATORS[INDICATOR].scale
+    return WindowValue(tuple(years), cases, population, cases / population * scale)
+
+
+def _compute(
+    codes: Sequence[str], years: Sequence[int], area_ids: Sequence[int], approved_only: bool
+) -> list[IndicatorValue]:
+    """Engine totals; with ``approved_only`` only the years whose figures are all approved.
+
+    The engine's own ``approved_only`` leaves the unapproved months out and reports the rest
+    as approved, so a year with an unapproved December would count only part of its cases
+    (reported to the lead). Here a year is used only if every figure in it is approved.
+    """
+    values = compute(codes, years, by="total", area_ids=area_ids)
+    return [v for v in values if v.approved] if approved_only else values
+
+
+def _gaps(
+    context: AreaGroups,
+    treated: list[int],
+    control: list[int],
+    years: Sequence[int],
+    approved_only: bool,
+) -> tuple[str, str, str] | None:
+    """(reason code, group, "area: years; …") for the first group with an area that lacks
+    its population or case figures in a window year (or, with ``approved_only``, whose
+    figures are not all approved), else None.
+
+    Summing a group with an area missing in some years would compare different territories
+    (the engine sums whatever is there), so every area must be complete in the windows.
+    """
+    values = {
+        (v.group, v.year): v
+        for v in compute([INDICATOR], years, by="area", area_ids=[*treated, *control])
+    }
+    for label, group in ((_("the served areas"), treated), (_("the comparison areas"), control)):
+        for code, missing in (
+            # a recorded population of 0 (an industrial zone) is data, not a gap
+            ("missing_population", lambda v: v is None or v.denominator is None),
+            ("missing_data", lambda v: v is None or v.numerator is None),
+            ("not_approved", lambda v: approved_only and not v.approved),
+        ):
+            found = {area: [y for y in years if missing(values.get((area, y)))] for area in group}
+            text = "; ".join(
+                f"{context.by_id[area].name}: {_years_text(ys)}" for area, ys in found.items() if ys
+            )
+            if text:
+                return code, label, text
+    return None
+
+
+def _years_text(years: Sequence[int]) -> str:
+    return ", ".join(str(y) for y in years)
+
+
+def analyse_office(
+    office: Office,
+    *,
+    window: int = WINDOW_DEFAULT,
+    costs: dict[str, float] | None = None,
+    approved_only: bool = False,
+    _context: AreaGroups | None = None,
+) -> ImpactResult:
+    """Difference-in-differences of the HzE-Eckwert for one office of the current tenant.
+
+    ``costs`` (help type suffix → average annual cost in EUR) overrides the tenant's
+    configured costs; types it leaves out keep the tenant's value or the default.
+    """
+    window = max(WINDOW_MIN, min(WINDOW_MAX, int(window)))
+    context = _context or AreaGroups()
+    result = ImpactResult(
+        office_id=office.id,
+        office_name=office.name,
+        office_code=office.code,
+        opened_on=office.opened_on,
+        closed_on=office.closed_on,
+        window=window,
+        approved_only=approved_only,
+        data_years=context.data_years,
+    )
+    if context.data_years is not None:
+        result.years_available = context.data_years[1] - context.data_years[0] + 1
+    if office.opened_on is None:
+        return result.fail("no_opening_date")
+    year = office.opened_on.year
+    result.opening_year = year
+    result.before_years = tuple(range(year - window, year))
+    result.after_years = tuple(range(year + 1, year + window + 1))
+    if context.data_years is None:
+        return result.fail("no_figures")
+    first, last = context.data_years
+
+    treated, partial = context.treated(office)
+    result.treated_area_ids = tuple(treated)
+    result.treated_areas = context.names(treated)
+    if not treated:
+        return result.fail("no_treated_areas")
+    if year - window < first:
+        return result.fail("before_data", year=year, first=first, window=window)
+    if year + window > last:
+        return result.fail("after_data", year=year, last=last, window=window)
+    period_first, period_last = year - window, year + window
+    control = context.control(period_first, period_last, {context.hierarchy(a) for a in treated})
+    result.control_area_ids = tuple(control)
+    result.control_areas = context.names(control)
+    if not control:
+        return result.fail("no_control", first=period_first, last=period_last)
+
+    years = list(range(first, last + 1))
+    treated_series = _series(_compute([INDICATOR], years, treated, approved_only))
+    control_series = _series(_compute([INDICATOR], years, control, approved_only))
+    result.years_available = sum(
+        1
+        for y in years
+        if y in treated_series
+        and y in control_series
+        and treated_series[y].value is not None
+        and control_series[y].value is not None
+    )
+    windows = [*result.before_years, *result.after_years]
+    gap = _gaps(context, treated, control, windows, approved_only)
+    if gap is not None:
+        return result.fail(gap[0], group=gap[1], years=gap[2])
+
+    _fill_years(result, years, treated_series, control_series)
+
+    for label, series in (
+        (_("the served areas"), treated_series),
+        (_("the comparison areas"), control_series),
+    ):
+        for years_ in (result.before_years, result.after_years):
+            if not sum(series[y].denominator or 0.0 for y in years_):
+                return result.fail("missing_population", group=label, years=_years_text(years_))
+    result.treated_before = _window(treated_series, result.before_years)
+    result.treated_after = _window(treated_series, result.after_years)
+    result.control_before = _window(control_series, result.before_years)
+    result.control_after = _window(control_series, result.after_years)
+    result.did = (result.treated_after.rate - result.treated_before.rate) - (
+        result.control_after.rate - result.control_before.rate
+    )
+    scale = INDICATORS[INDICATOR].scale
+    result.treated_u21_after = result.treated_after.population / len(result.after_years)
+    result.cases_avoided = -result.did * result.treated_u21_after / scale
+
+    _fill_costs(result, context, treated, costs, approved_only)
+    _add_notes(result, context, office, treated, partial)
+    return result
+
+
+def _fill_years(
+    result: ImpactResult,
+    years: Sequence[int],
+    treated_series: dict[int, IndicatorValue],
+    control_series: dict[int, IndicatorValue],
+) -> None:
+    """The yearly rows behind the chart, indexed to the opening year, and the data status."""
+    year = result.opening_year
+    base_t = treated_series.get(year)
+    base_c = control_series.get(year)
+    for y in years:
+        t, c = treated_series.get(y), control_series.get(y)
+        phase = (
+            "before"
+            if y in result.before_years
+            else "after"
+            if y in result.after_years
+            else "opening"
+            if y == year
+            else ""
+        )
+        result.years.append(YearRow(y, phase, _group_year(t, base_t), _group_year(c, base_c)))
+    if base_t is None or not base_t.value or base_c is None or not base_c.value:
+        result.notes.append(
+            _(
+                "The opening year %(year)s has no rate in both groups, so the trends cannot be "
+                "indexed to it.",
+                year=year,
+            )
+        )
+    result.pending = any(
+        not s[y].approved
+        for s in (treated_series, control_series)
+        for y in result.analysed_years
+        if y in s
+    )
+
+
+def _fill_costs(
+    result: ImpactResult,
+    context: AreaGroups,
+    treated: list[int],
+    costs: dict[str, float] | None,
+    approved_only: bool,
+) -> None:
+    """Cost lines per help type (mix before the opening), cost per case and cost avoided."""
+    assert result.treated_before is not None and result.cases_avoided is not None
+    own = effective_costs(context.tenant)
+    for suffix, value in (costs or {}).items():
+        if suffix in own:
+            own[suffix] = (float(value), False)
+    mix = _compute(TYPE_CODES, result.before_years, treated, approved_only)
+    by_type: dict[str, float] = defaultdict(float)
+    for value in mix:
+        by_type[value.indicator.removeprefix("HZE_CASES_")] += value.numerator or 0.0
+    typed = sum(by_type.values())
+    for suffix, (cost, is_default) in own.items():
+        de, en = TYPE_LABELS[suffix]
+        cases = by_type.get(suffix, 0.0)
+        result.cost_lines.append(
+            CostLine(suffix, de, en, cases, cases / typed if typed else None, cost, is_default)
+        )
+    if typed:
+        result.cost_per_case = sum(
+            line.share * line.annual_cost for line in result.cost_lines if line.share
+        )
+        result.cost_avoided = result.cases_avoided * result.cost_per_case
+        if abs(typed - result.treated_before.cases) > 0.005 * max(result.treated_before.cases, 1):
+            result.notes.append(
+                _(
+                    "The case counts by help type (%(typed)s) do not add up to the total case "
+                    "count (%(total)s); the cost mix uses the types that are recorded.",
+                    typed=f"{typed:.0f}",
+                    total=f"{result.treated_before.cases:.0f}",
+                )
+            )
+    else:
+        result.notes.append(
+            _(
+                "No case counts by help type in the years before the opening: the cost avoided "
+                "cannot be estimated."
+            )
+        )
+
+
+def _group_year(value: IndicatorValue | None, base: IndicatorValue | None) -> GroupYear:
+    if value is None:
+        return GroupYear(None, None, None)
+    index = (
+        value.value / base.value * 100
+        if value.value is not None and base is not None and base.value
+        else None
+    )
+    return GroupYear(value.numerator, value.denominator, value.value, index, value.approved)
+
+
+def _add_notes(
+    result: ImpactResult, context: AreaGroups, office: Office, treated: list[int], partial: bool
+) -> None:
+    if partial:
+        result.notes.append(
+            _(
+                "Some areas served by the office have no figures of their own; the figures of "
+                "the larger area that contains them are used, which dilutes the result."
+            )
+        )
+    period_start = date(result.before_years[0], 1, 1)
+    period_end = date(result.after_years[-1], 12, 31)
+    treated_set = set(treated)
+    for other in context.offices:
+        if other.id == office.id or not (context.touched(other) & treated_set):
+            continue
+        if not open_between(other, period_start, period_end):
+            continue
+        opened = other.opened_on
+        if opened is None or opened < period_start:
+            result.notes.append(
+                _(
+                    "%(office)s already served these areas before the analysed period; the "
+                    "result shows the change beyond what was there already.",
+                    office=other.name,
+                )
+            )
+        else:
+            result.notes.append(
+                _(
+                    "%(office)s opened in the same areas during the analysed period "
+                    "(%(date)s); its effect cannot be separated.",
+                    office=other.name,
+                    date=opened.strftime("%m/%Y"),
+                )
+            )
+    analysed = [row.treated.cases for row in result.years if row.phase in ("before", "after")]
+    if analysed and min(c or 0.0 for c in analysed) < SMALL_CASES:
+        result.notes.append(
+            _(
+                "Fewer than %(n)s cases a year in the served areas: chance alone can move the "
+                "result a lot.",
+                n=SMALL_CASES,
+            )
+        )
+    if office.closed_on is not None and office.closed_on <= period_end:
+        result.notes.append(
+            _(
+                "The office closed on %(date)s, within the analysed period.",
+                date=office.closed_on.strftime("%d.%m.%Y"),
+            )
+        )
+
+
+def analyse_all(window: int = WINDOW_DEFAULT, *, approved_only: bool = False) -> list[ImpactResult]:
+    """The analysis of every office of the current tenant that is not archived, by name."""
+    context = AreaGroups()
+    return [
+        analyse_office(office, window=window, approved_only=approved_only, _context=context)
+        for office in context.offices
+        if office.archived_at is None
+    ]

@@ -1,0 +1,176 @@
+"""Impact analysis pages: all offices, one office with chart and tables, exports, costs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from saas.core.db import db
+from saas.core.permissions import has_permission, require
+from saas.core.tenancy import get_or_404
+from saas.impact import exports
+from saas.impact.forms import RESET_LABEL, CostsForm
+from saas.impact.services import (
+    DEFAULT_COSTS,
+    TYPE_LABELS,
+    WINDOW_DEFAULT,
+    WINDOW_MAX,
+    WINDOW_MIN,
+    ImpactResult,
+    analyse_all,
+    analyse_office,
+    configured_costs,
+    effective_costs,
+    save_costs,
+)
+from saas.offices.models import Office
+from saas.reports.charts import Series, line_chart
+
+bp = Blueprint("impact", __name__, url_prefix="/<tenant_slug>/impact", template_folder="templates")
+
+
+def _locale() -> str:
+    return str(get_locale() or "de")
+
+
+def _options() -> tuple[int, bool]:
+    """Window (1–5, default 3; anything else falls back to the default) and approved only."""
+    window = request.args.get("window", type=int)
+    if window is None or not WINDOW_MIN <= window <= WINDOW_MAX:
+        window = WINDOW_DEFAULT
+    return window, request.args.get("approved") == "1"
+
+
+def _vocabulary() -> dict[str, str]:
+    return {key: g.tenant.word(key) for key in ("office", "offices", "area", "areas")}
+
+
+@bp.route("/")
+@require("reports.view")
+def index() -> str:
+    window, approved_only = _options()
+    return render_template(
+        "impact/index.html",
+        results=analyse_all(window, approved_only=approved_only),
+        caveat=exports.caveat(_vocabulary()),
+        window=window,
+        windows=range(WINDOW_MIN, WINDOW_MAX + 1),
+        approved_only=approved_only,
+        fmt=exports.format_number,
+        locale=_locale(),
+        can_edit_costs=has_permission("config.manage"),
+    )
+
+
+def _chart(result: ImpactResult) -> Any:
+    if not result.ok or not result.years:
+        return None
+    years = [row.year for row in result.years]
+    treated, control = exports.group_labels(_vocabulary())
+    return line_chart(
+        _("HzE rate indexed to the opening year (%(year)s = 100)", year=result.opening_year),
+        [str(y) for y in years],
+        [
+            Series(treated, [row.treated.index for row in result.years]),
+            Series(control, [row.control.index for row in result.years]),
+        ],
+        description=_(
+            "Line chart of the HzE rate per 1,000 under-21s in the %(areas)s served by "
+            "%(office)s and in the comparison %(areas)s, each indexed to %(year)s = 100. The "
+            "table below holds the same values.",
+            areas=g.tenant.word("areas"),
+            office=result.office_name,
+            year=result.opening_year,
+        ),
+        locale=_locale(),
+        mark_x=years.index(result.opening_year) if result.opening_year in years else None,
+        mark_label=_("Opening %(date)s", date=result.opened_on.strftime("%m/%Y"))
+        if result.opened_on
+        else "",
+    )
+
+
+@bp.route("/<int:office_id>")
+@require("reports.view")
+def office(office_id: int) -> str:
+    obj = get_or_404(Office, office_id)
+    window, approved_only = _options()
+    result = analyse_office(obj, window=window, approved_only=approved_only)
+    return render_template(
+        "impact/office.html",
+        office=obj,
+        result=result,
+        chart=_chart(result),
+        tables=exports.analysis_tables(result, _locale(), _vocabulary()),
+        caveat=exports.caveat(_vocabulary()),
+        window=window,
+        windows=range(WINDOW_MIN, WINDOW_MAX + 1),
+        approved_only=approved_only,
+        fmt=exports.format_number,
+        locale=_locale(),
+        can_edit_costs=has_permission("config.manage"),
+    )
+
+
+@bp.route("/<int:office_id>/export.<fmt>")
+@require("reports.view")
+def export(office_id: int, fmt: str) -> Response:
+    if fmt not in exports.FORMATS:
+        abort(404)
+    obj = get_or_404(Office, office_id)
+    window, approved_only = _options()
+    result = analyse_office(obj, window=window, approved_only=approved_only)
+    build = exports.to_csv if fmt == "csv" else exports.to_xlsx
+    filename = f"wirkungsanalyse-{obj.code}-{window}j.{fmt}"
+    return Response(
+        build(result, _vocabulary(), _locale()),
+        mimetype=exports.MIMETYPES[fmt],
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
+
+
+@bp.route("/costs", methods=["GET", "POST"])
+@require("config.manage")
+def costs() -> Any:
+    tenant = g.tenant
+    own = configured_costs(tenant)
+    form = CostsForm(
+        data={
+            f"cost_{s}": exports.format_number(
+                v, "eur" if float(v).is_integer() else "amount", _locale()
+            )
+            for s, v in own.items()
+        }
+    )
+    english = _locale().startswith("en")
+    for suffix, (de, en) in TYPE_LABELS.items():
+        form.field_for(suffix).label.text = en if english else de
+    status = 200
+    if request.method == "POST" and form.validate_on_submit():
+        if request.form.get("reset"):
+            save_costs(tenant, {})
+        else:
+            amounts = form.amounts()
+            if amounts is None:
+                status = 400
+                flash(_("Please correct the marked amounts. Nothing was saved."), "error")
+            else:
+                save_costs(tenant, amounts)
+        if status == 200:
+            db.session.commit()
+            flash(_("The cost assumptions were saved."), "success")
+            return redirect(url_for("impact.costs"))
+    elif request.method == "POST":
+        status = 400
+    return render_template(
+        "impact/costs.html",
+        form=form,
+        defaults=DEFAULT_COSTS,
+        current=effective_costs(tenant),
+        fmt=exports.format_number,
+        locale=_locale(),
+        reset_label=RESET_LABEL,
+    ), status
