@@ -27,6 +27,10 @@ class AuditLog(IdMixin, db.Model):
     """One recorded event; rows are only ever inserted."""
 
     __tablename__ = "audit_log"
+    # No INSERT … RETURNING: on PostgreSQL the returned row must also pass the read policy,
+    # which hides platform rows (no tenant) from tenant sessions; the id comes from the
+    # sequence instead.
+    __table_args__ = {"implicit_returning": False}
 
     tenant_id: Mapped[int | None] = mapped_column(
         ForeignKey("tenants.id", ondelete="RESTRICT"), index=True, default=None

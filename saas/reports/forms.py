@@ -1,0 +1,39 @@
+"""Forms for editing report templates (tenant-local variants and shared versions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from saas.carriers.forms import CODE
+from saas.core.forms import Form
+from saas.reports.definition import parse_json, validate_definition
+
+
+class TemplateForm(Form):
+    """Title, description and the JSON definition; ``stamp`` guards against lost updates."""
+
+    title_de = StringField(_l("Title (German)"), validators=[DataRequired(), Length(max=200)])
+    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    definition = TextAreaField(
+        _l("Definition (JSON)"), validators=[DataRequired(), Length(max=200_000)]
+    )
+    stamp = HiddenField()
+
+    def parsed_definition(self, locale: str) -> Any:
+        """The definition as data, or None after adding the problems as field errors."""
+        data, errors = parse_json(self.definition.data or "", locale)
+        if not errors:
+            errors = validate_definition(data, locale)
+        if errors:
+            self.definition.errors = [*self.definition.errors, *errors]
+            return None
+        return data
+
+
+class NewTemplateForm(TemplateForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=80), CODE])

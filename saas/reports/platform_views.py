@@ -1,0 +1,175 @@
+"""Shared report templates under ``/platform/report-templates`` (platform admins only).
+
+A shared template is never edited in place: saving creates a new row with the next version,
+so published snapshots and tenants' local variants keep naming the version they used, and
+tenants see that a newer version exists. Archiving hides every version of a template from
+the tenants' report pages (published snapshots stay readable).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from saas.core.db import db, utcnow
+from saas.core.permissions import PLATFORM_MANAGE, require
+from saas.core.tenancy import all_tenants
+from saas.reports import store
+from saas.reports.definition import dump
+from saas.reports.forms import NewTemplateForm, TemplateForm
+from saas.reports.models import ReportTemplate
+from saas.reports.service import current_locale
+
+bp = Blueprint(
+    "report_templates",
+    __name__,
+    url_prefix="/platform/report-templates",
+    template_folder="templates",
+)
+
+
+@bp.context_processor
+def _indicator_codes() -> dict[str, Any]:
+    """The indicator codes a definition may name (help table of the editors)."""
+    from saas.indicators.definitions import INDICATORS
+
+    return {"indicators": INDICATORS}
+
+
+def _commit() -> None:
+    """Platform writes run as platform code: the audit rows of shared templates have no
+    tenant, which PostgreSQL's row-level security only accepts in the all-tenants mode."""
+    with all_tenants():
+        db.session.commit()
+
+
+@bp.route("/")
+@require(PLATFORM_MANAGE)
+def index() -> str:
+    show_archived = request.args.get("archived") == "1"
+    latest = store.latest_shared(include_archived=True)
+    templates = [t for t in latest.values() if show_archived or t.archived_at is None]
+    return render_template(
+        "report_templates/index.html", templates=templates, show_archived=show_archived
+    )
+
+
+@bp.route("/<int:template_id>")
+@require(PLATFORM_MANAGE)
+def detail(template_id: int) -> str:
+    template = store.shared_template(template_id)
+    all_versions = store.versions(template.code)
+    return render_template(
+        "report_templates/detail.html",
+        template=template,
+        versions=all_versions,
+        latest=all_versions[0],
+        definition=dump(template.definition),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(PLATFORM_MANAGE)
+def new() -> Any:
+    form = NewTemplateForm()
+    if request.method == "GET":
+        form.definition.data = dump(
+            {"sections": [{"type": "text", "title_de": "…", "text_de": "…"}]}
+        )
+    elif form.validate_on_submit():
+        definition = form.parsed_definition(current_locale())
+        if store.max_version(form.code.data):
+            form.code.errors = [*form.code.errors, _("This code is already in use.")]
+        elif definition is not None:
+            template = ReportTemplate(
+                tenant_id=None,
+                code=form.code.data,
+                version=1,
+                title_de=form.title_de.data.strip(),
+                title_en=(form.title_en.data or "").strip(),
+                description=form.description.data or "",
+                definition=definition,
+            )
+            db.session.add(template)
+            _commit()
+            flash(_("The report template was created."), "success")
+            return redirect(url_for("report_templates.detail", template_id=template.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("report_templates/form.html", form=form, template=None), status
+
+
+@bp.route("/<int:template_id>/new-version", methods=["GET", "POST"])
+@require(PLATFORM_MANAGE)
+def new_version(template_id: int) -> Any:
+    """Copy the latest version into the form; saving stores it as the next version."""
+    template = store.shared_template(template_id)
+    latest = store.versions(template.code)[0]
+    if latest.archived_at is not None:
+        abort(404)
+    form = TemplateForm(obj=latest)
+    if request.method == "GET":
+        form.definition.data = dump(latest.definition)
+        form.stamp.data = str(latest.version)
+    elif form.validate_on_submit():
+        definition = form.parsed_definition(current_locale())
+        if definition is not None:
+            if form.stamp.data != str(latest.version):
+                flash(
+                    _(
+                        "Someone else saved version %(version)s of this template while you were "
+                        "editing. Your text is kept in the form; compare it with the new "
+                        "version and save again.",
+                        version=latest.version,
+                    ),
+                    "error",
+                )
+                form.stamp.data = str(latest.version)
+                return render_template(
+                    "report_templates/form.html",
+                    form=form,
+                    template=latest,
+                    conflict=True,
+                    dump_latest=dump(latest.definition),
+                ), 409
+            created = ReportTemplate(
+                tenant_id=None,
+                code=latest.code,
+                version=latest.version + 1,
+                title_de=form.title_de.data.strip(),
+                title_en=(form.title_en.data or "").strip(),
+                description=form.description.data or "",
+                definition=definition,
+            )
+            db.session.add(created)
+            _commit()
+            flash(_("Version %(version)s was saved.", version=created.version), "success")
+            return redirect(url_for("report_templates.detail", template_id=created.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("report_templates/form.html", form=form, template=latest), status
+
+
+def _set_archived(template_id: int, archived: bool) -> Any:
+    template = store.shared_template(template_id)
+    stamp = utcnow() if archived else None
+    for version in store.versions(template.code):
+        version.archived_at = stamp
+    _commit()
+    flash(
+        _("The template was archived.") if archived else _("The template is active again."),
+        "success",
+    )
+    return redirect(url_for("report_templates.detail", template_id=template.id))
+
+
+@bp.route("/<int:template_id>/archive", methods=["POST"])
+@require(PLATFORM_MANAGE)
+def archive(template_id: int) -> Any:
+    return _set_archived(template_id, True)
+
+
+@bp.route("/<int:template_id>/restore", methods=["POST"])
+@require(PLATFORM_MANAGE)
+def restore(template_id: int) -> Any:
+    return _set_archived(template_id, False)

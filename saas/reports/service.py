@@ -1,0 +1,651 @@
+"""Running a report template on a tenant's data.
+
+:func:`run_report` turns a template and the chosen years and area level into a
+:class:`ReportResult`: plain data (titles, tables of cells, chart data, footnotes) and the one
+source of every output — the HTML page, CSV, XLSX, PDF, the published snapshot and the CLI —
+so they all carry the same numbers. Every figure comes from the indicator engine
+(:func:`saas.indicators.engine.compute`); the activity breakdowns by office, kind, offering and
+principle come from :mod:`saas.reports.activity_tables`. Values are rounded once, here, to the
+decimals they are shown with; outputs only format them for the current locale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import g
+from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+from sqlalchemy import exists, select
+
+from saas.areas.models import Area, AreaLevel
+from saas.core.db import db
+from saas.core.tenancy import tenant_scope
+from saas.figures.models import FigureValue
+from saas.indicators.definitions import ACTIVITY_METRICS, INDICATORS, Indicator
+from saas.indicators.engine import IndicatorValue, compute
+from saas.reports.definition import Section, parse_definition
+from saas.reports.models import ReportTemplate
+
+#: values resting on fewer cases than this are not shown in sections by area
+THRESHOLD = 3
+#: numerators of the case counts: a rate over them rests on that many cases
+CASE_COUNTS = {ind.numerator for ind in INDICATORS.values() if ind.counts_cases and not ind.is_rate}
+DASH = "–"
+
+
+# -- the result -----------------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One number as shown: rounded to ``decimals``; None when missing or suppressed."""
+
+    value: float | None = None
+    decimals: int = 0
+    suppressed: bool = False
+    signed: bool = False
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list[Cell]
+
+
+@dataclass
+class Table:
+    caption: str
+    corner: str
+    columns: list[str]
+    rows: list[Row]
+
+
+@dataclass
+class ChartSeries:
+    name: str
+    values: list[float | None]
+
+
+@dataclass
+class Chart:
+    kind: str  # "line" | "bar"
+    title: str
+    x: list[str]
+    series: list[ChartSeries]
+
+
+@dataclass
+class Block:
+    """A data table and, optionally, the chart drawn from the same numbers."""
+
+    table: Table
+    chart: Chart | None = None
+
+
+@dataclass
+class Tile:
+    label: str
+    year: int
+    value: Cell
+    previous_year: int
+    previous: Cell
+    change: Cell
+
+
+@dataclass
+class SectionResult:
+    type: str
+    title: str
+    text: str = ""
+    tiles: list[Tile] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+
+    def tables(self) -> list[Table]:
+        """Every table of the section; KPI tiles as one table (previous, last, change)."""
+        if not self.tiles:
+            return [b.table for b in self.blocks]
+        first = self.tiles[0]
+        return [
+            Table(
+                self.title,
+                _("Indicator"),
+                [str(first.previous_year), str(first.year), _("Change from previous year (%)")],
+                [Row(t.label, [t.previous, t.value, t.change]) for t in self.tiles],
+            ),
+            *[b.table for b in self.blocks],
+        ]
+
+
+@dataclass
+class ReportResult:
+    """Everything a report shows, as plain data (stored as JSON in a published snapshot)."""
+
+    title: str
+    template_code: str
+    template_version: int
+    template_id: int | None
+    local: bool
+    tenant_slug: str
+    tenant_name: str
+    first_year: int
+    last_year: int
+    level: str | None
+    level_name: str
+    locale: str
+    generated_at: str
+    approved: bool
+    pending_years: list[int]
+    sections: list[SectionResult]
+    footnotes: list[str]
+
+    @property
+    def years_label(self) -> str:
+        if self.first_year == self.last_year:
+            return str(self.last_year)
+        return f"{self.first_year}–{self.last_year}"
+
+    def cells(self) -> Iterator[Cell]:
+        """Every number of the report, in the order of :meth:`SectionResult.tables`."""
+        for section in self.sections:
+            for table in section.tables():
+                for row in table.rows:
+                    yield from row.cells
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ReportResult:
+        def cell(raw: dict[str, Any]) -> Cell:
+            return Cell(**raw)
+
+        def table(raw: dict[str, Any]) -> Table:
+            return Table(
+                raw["caption"],
+                raw["corner"],
+                list(raw["columns"]),
+                [Row(r["label"], [cell(c) for c in r["cells"]]) for r in raw["rows"]],
+            )
+
+        def chart(raw: dict[str, Any] | None) -> Chart | None:
+            if raw is None:
+                return None
+            return Chart(
+                raw["kind"],
+                raw["title"],
+                list(raw["x"]),
+                [ChartSeries(s["name"], list(s["values"])) for s in raw["series"]],
+            )
+
+        sections = [
+            SectionResult(
+                s["type"],
+                s["title"],
+                s.get("text", ""),
+                [
+                    Tile(
+                        t["label"],
+                        t["year"],
+                        cell(t["value"]),
+                        t["previous_year"],
+                        cell(t["previous"]),
+                        cell(t["change"]),
+                    )
+                    for t in s.get("tiles", [])
+                ],
+                [Block(table(b["table"]), chart(b.get("chart"))) for b in s.get("blocks", [])],
+            )
+            for s in data["sections"]
+        ]
+        fields = {k: v for k, v in data.items() if k != "sections"}
+        return cls(**fields, sections=sections)
+
+
+# -- formatting (shared by every output) ----------------------------------------------------
+
+
+def current_locale() -> str:
+    return "en" if str(get_locale() or "de").startswith("en") else "de"
+
+
+def format_cell(cell: Cell, *, grouping: bool = True) -> str:
+    """The cell in the current locale: ``1.234,5`` (de) or ``1,234.5`` (en); ``–`` when
+    suppressed, ``n/a`` when there is no value. Without ``grouping`` (CSV) no thousands
+    separator is written."""
+    if cell.suppressed:
+        return DASH
+    if cell.value is None:
+        return _("n/a")
+    pattern = ("#,##0" if grouping else "0") + ("." + "0" * cell.decimals if cell.decimals else "")
+    if cell.signed:
+        pattern = f"+{pattern};-{pattern}"
+    value = cell.value if cell.value != 0 else 0.0
+    return format_decimal(value, pattern)
+
+
+def chart_markup(chart: Chart) -> Markup:
+    """The accessible SVG of a chart (the page shows its data table next to it)."""
+    from saas.reports.charts import Series, bar_chart, line_chart
+
+    series = [Series(s.name, list(s.values)) for s in chart.series]
+    description = _("The data table below the chart shows the same numbers.")
+    draw = line_chart if chart.kind == "line" else bar_chart
+    return draw(chart.title, chart.x, series, description=description, locale=current_locale())
+
+
+# -- running a template ---------------------------------------------------------------------
+
+
+def decimals_of(indicator: Indicator) -> int:
+    return 1 if indicator.unit in ("%", "‰", "per 10,000") else 0
+
+
+def indicator_label(indicator: Indicator, locale: str) -> str:
+    label = indicator.label_en if locale == "en" else indicator.label_de
+    if indicator.unit in ("%", "EUR"):
+        label = f"{label} ({indicator.unit})"
+    return label
+
+
+def _round(value: float, decimals: int) -> float:
+    rounded = float(round(value, decimals))
+    return rounded if rounded != 0 else 0.0
+
+
+def tenant_words(text: str, tenant: Any, level: AreaLevel | None = None) -> str:
+    """Replace {office}, {offices}, {area}, {areas} with the tenant's (or level's) words."""
+    area = level.name if level is not None else tenant.word("area")
+    areas = (level.plural or level.name) if level is not None else tenant.word("areas")
+    return (
+        text.replace("{offices}", tenant.word("offices"))
+        .replace("{office}", tenant.word("office"))
+        .replace("{areas}", areas)
+        .replace("{area}", area)
+    )
+
+
+def area_levels() -> list[AreaLevel]:
+    """The current tenant's active area levels, main hierarchy first, coarse to fine."""
+    levels = db.session.execute(select(AreaLevel).where(AreaLevel.archived_at.is_(None))).scalars()
+    return sorted(levels, key=lambda lvl: (lvl.hierarchy != "main", lvl.hierarchy, lvl.position))
+
+
+def default_level(levels: list[AreaLevel]) -> str | None:
+    """The coarsest level of the hierarchy whose areas carry the most figures."""
+    if not levels:
+        return None
+    with_figures = db.session.execute(
+        select(Area.level_id).where(exists().where(FigureValue.area_id == Area.id))
+    ).scalars()
+    hierarchy_of = {lvl.id: lvl.hierarchy for lvl in levels}
+    counts: dict[str, int] = {}
+    for level_id in with_figures:
+        if level_id in hierarchy_of:
+            counts[hierarchy_of[level_id]] = counts.get(hierarchy_of[level_id], 0) + 1
+    hierarchy = max(counts, key=lambda h: (counts[h], h == "main")) if counts else None
+    candidates = [lvl for lvl in levels if hierarchy is None or lvl.hierarchy == hierarchy]
+    return min(candidates, key=lambda lvl: lvl.position).code
+
+
+def latest_data_year() -> int | None:
+    """The last year the current tenant has figures for."""
+    period = db.session.execute(
+        select(FigureValue.period).order_by(FigureValue.period.desc()).limit(1)
+    ).scalar_one_or_none()
+    return int(period[:4]) if period else None
+
+
+class _Builder:
+    """Computes every section of one report with one engine call per (total | level)."""
+
+    def __init__(self, tenant: Any, years: list[int], level: str | None, locale: str) -> None:
+        self.tenant = tenant
+        self.years = years
+        self.locale = locale
+        self.levels = {lvl.code: lvl for lvl in area_levels()}
+        self.level = level if level in self.levels else default_level(list(self.levels.values()))
+        self.values: dict[tuple[str | None, str, int | str | None, int], IndicatorValue] = {}
+        self.groups: dict[str | None, set[int]] = {}
+        self.area_names: dict[int, tuple[str, str]] = {}
+        self.pending: set[int] = set()
+        self.suppressed = False
+        self.missing = False
+        self.indicators: dict[str, None] = {}
+        self.uses_activities = False
+        self._activity_cache: dict[tuple[str, tuple[int, ...]], Any] = {}
+
+    # -- data -------------------------------------------------------------------------------
+
+    def level_of(self, section: Section) -> str | None:
+        if section.by == "total":
+            return None
+        if section.level and section.level in self.levels:
+            return section.level
+        return self.level
+
+    def load(self, sections: Iterable[Section]) -> None:
+        plan: dict[str | None, dict[str, None]] = {}
+        years = set(self.years)
+        for section in sections:
+            if not section.indicators:
+                continue
+            key = self.level_of(section)
+            if section.by == "level" and key is None:
+                continue  # a tenant without area levels: nothing to show by area
+            plan.setdefault(key, {}).update(dict.fromkeys(section.indicators))
+            if section.type == "kpis":
+                years.add(self.years[-1] - 1)
+        for key, codes in plan.items():
+            values = compute(
+                list(codes),
+                sorted(years),
+                by="total" if key is None else "level",
+                level=key,
+                threshold=None if key is None else THRESHOLD,
+            )
+            groups = self.groups.setdefault(key, set())
+            for value in values:
+                self.values[(key, value.indicator, value.group, value.year)] = value
+                if key is not None and isinstance(value.group, int):
+                    groups.add(value.group)
+        ids = set().union(*self.groups.values()) if self.groups else set()
+        if ids:
+            self.area_names = {
+                area_id: (code, name)
+                for area_id, code, name in db.session.execute(
+                    select(Area.id, Area.code, Area.name).where(Area.id.in_(sorted(ids)))
+                )
+            }
+
+    def areas(self, key: str | None) -> list[tuple[int, str]]:
+        ids = [i for i in self.groups.get(key, set()) if i in self.area_names]
+        ids.sort(key=lambda i: self.area_names[i])
+        return [(i, self.area_names[i][1]) for i in ids]
+
+    def value(
+        self, key: str | None, code: str, group: int | None, year: int
+    ) -> IndicatorValue | None:
+        return self.values.get((key, code, group, year))
+
+    def cell(self, key: str | None, code: str, group: int | None, year: int) -> Cell:
+        indicator = INDICATORS[code]
+        self.indicators[code] = None
+        decimals = decimals_of(indicator)
+        found = self.value(key, code, group, year)
+        if found is None:
+            self.missing = True
+            return Cell(None, decimals)
+        if not found.approved:
+            self.pending.add(year)
+        small_base = (
+            key is not None
+            and indicator.denominator in CASE_COUNTS
+            and found.denominator is not None
+            and 0 < found.denominator < THRESHOLD
+        )
+        if found.suppressed or small_base:
+            self.suppressed = True
+            return Cell(None, decimals, suppressed=True)
+        if found.value is None:
+            self.missing = True
+            return Cell(None, decimals)
+        return Cell(_round(found.value, decimals), decimals)
+
+    def activities(self, dimension: str, years: list[int]) -> Any:
+        from saas.reports.activity_tables import activity_counts
+
+        cache_key = (dimension, tuple(years))
+        if cache_key not in self._activity_cache:
+            self._activity_cache[cache_key] = activity_counts(dimension, years)
+        return self._activity_cache[cache_key]
+
+    # -- sections ---------------------------------------------------------------------------
+
+    def label(self, code: str) -> str:
+        return indicator_label(INDICATORS[code], self.locale)
+
+    def years_label(self, years: list[int]) -> str:
+        return str(years[0]) if len(years) == 1 else f"{years[0]}–{years[-1]}"
+
+    def section(self, section: Section) -> SectionResult:
+        key = self.level_of(section)
+        level = self.levels.get(key) if key else None
+        title = tenant_words(section.title(self.locale), self.tenant, level)
+        text = tenant_words(section.text(self.locale), self.tenant, level)
+        result = SectionResult(section.type, title, text)
+        years = self.years if section.years == "range" else [self.years[-1]]
+        if section.type == "activities" or any(c in ACTIVITY_METRICS for c in section.indicators):
+            self.uses_activities = True
+        if section.type == "kpis":
+            result.tiles = [self.tile(code) for code in section.indicators]
+        elif section.type == "activities":
+            result.blocks = self.activity_blocks(section, title, years)
+        elif section.type in ("timeseries", "bars", "table"):
+            if section.by == "level" and level is None:
+                return result
+            result.blocks = self.data_blocks(section, title, key, level, years)
+        return result
+
+    def tile(self, code: str) -> Tile:
+        last, previous = self.years[-1], self.years[-1] - 1
+        value = self.cell(None, code, None, last)
+        before = self.cell(None, code, None, previous)
+        change = Cell(None, 1, signed=True)
+        now_raw, before_raw = (
+            self.value(None, code, None, last),
+            self.value(None, code, None, previous),
+        )
+        if (
+            value.value is not None
+            and before.value is not None
+            and now_raw is not None
+            and before_raw is not None
+            and now_raw.value is not None
+            and before_raw.value
+        ):
+            change.value = _round((now_raw.value - before_raw.value) / before_raw.value * 100, 1)
+        return Tile(self.label(code), last, value, previous, before, change)
+
+    def data_blocks(
+        self,
+        section: Section,
+        title: str,
+        key: str | None,
+        level: AreaLevel | None,
+        years: list[int],
+    ) -> list[Block]:
+        codes = list(section.indicators)
+        span = self.years_label(years)
+        labels = [str(y) for y in years]
+        if key is None:  # indicators × years
+            rows = [Row(self.label(c), [self.cell(None, c, None, y) for y in years]) for c in codes]
+            table = Table(f"{title} ({span})", _("Indicator"), labels, rows)
+            chart = None
+            if section.type == "timeseries":
+                chart = Chart("line", f"{title} ({span})", labels, _series(rows))
+            return [Block(table, chart)]
+        assert level is not None
+        areas = self.areas(key)
+        corner = level.name
+        if section.type == "bars" or section.years == "last":  # areas × indicators
+            year = years[-1]
+            rows = [Row(name, [self.cell(key, c, i, year) for c in codes]) for i, name in areas]
+            columns = [self.label(c) for c in codes]
+            table = Table(f"{title} ({year})", corner, columns, rows)
+            chart = None
+            if section.type == "bars":
+                series = [
+                    ChartSeries(columns[j], [r.cells[j].value for r in rows])
+                    for j in range(len(codes))
+                ]
+                chart = Chart("bar", f"{title} ({year})", [r.label for r in rows], series)
+            return [Block(table, chart)]
+        blocks = []  # one block per indicator: areas × years
+        for code in codes:
+            rows = [Row(name, [self.cell(key, code, i, y) for y in years]) for i, name in areas]
+            caption = f"{self.label(code)} – {level.plural or level.name} ({span})"
+            chart = None
+            if section.type == "timeseries":
+                chart = Chart("line", caption, labels, _series(rows))
+            blocks.append(Block(Table(caption, corner, labels, rows), chart))
+        return blocks
+
+    def activity_blocks(self, section: Section, title: str, years: list[int]) -> list[Block]:
+        counts = self.activities(section.by, years)
+        corner = {
+            "office": self.tenant.word("office"),
+            "kind": _("Kind of activity"),
+            "offering": _("Offering"),
+            "principle": _("Principle"),
+        }[section.by]
+        names = {"activities": _("Activities"), "participants": _("Participants")}
+        index = {"activities": 0, "participants": 1}
+
+        def cell(ref: str, year: int, measure: str) -> Cell:
+            found = counts.values.get((ref, year))
+            return Cell(float(found[index[measure]]) if found else 0.0, 0)
+
+        span = self.years_label(years)
+        if len(years) == 1:
+            year = years[0]
+            rows = [
+                Row(label, [cell(ref, year, m) for m in section.measures])
+                for ref, label in counts.rows
+            ]
+            columns = [names[m] for m in section.measures]
+            series = [ChartSeries(columns[0], [r.cells[0].value for r in rows])]
+            chart = Chart("bar", f"{title} ({year})", [r.label for r in rows], series)
+            return [
+                Block(Table(f"{title} ({year})", corner, columns, rows), chart if rows else None)
+            ]
+        labels = [str(y) for y in years]
+        blocks = []
+        for measure in section.measures:
+            rows = [
+                Row(label, [cell(ref, y, measure) for y in years]) for ref, label in counts.rows
+            ]
+            caption = f"{title}: {names[measure]} ({span})"
+            chart = Chart("line", caption, labels, _series(rows)) if rows else None
+            blocks.append(Block(Table(caption, corner, labels, rows), chart))
+        return blocks
+
+    # -- footnotes --------------------------------------------------------------------------
+
+    def footnotes(self, template: ReportTemplate, generated: datetime) -> list[str]:
+        notes = []
+        if self.pending:
+            notes.append(
+                _(
+                    "Data status: contains months that are not approved yet (%(years)s); "
+                    "these figures may still change.",
+                    years=", ".join(str(y) for y in sorted(self.pending)),
+                )
+            )
+        else:
+            notes.append(_("Data status: all figures shown are approved."))
+        if self.suppressed:
+            notes.append(
+                _(
+                    "%(dash)s: not shown because the value rests on fewer than %(n)s cases "
+                    "(protection of small numbers).",
+                    dash=DASH,
+                    n=THRESHOLD,
+                )
+            )
+        if self.missing:
+            notes.append(_("%(na)s: no data for this period.", na=_("n/a")))
+        sources = []
+        if self.indicators:
+            sources.append(
+                _(
+                    "key figures of %(tenant)s, computed by the platform's metric catalogue "
+                    "(%(codes)s)",
+                    tenant=self.tenant.name,
+                    codes=", ".join(self.indicators),
+                )
+            )
+        if self.uses_activities:
+            sources.append(
+                _("activity log of the %(offices)s", offices=self.tenant.word("offices"))
+            )
+        if sources:
+            notes.append(_("Sources: %(sources)s.", sources="; ".join(sources)))
+        if self.locale == "de":
+            for code in self.indicators:
+                indicator = INDICATORS[code]
+                if indicator.note_de:
+                    notes.append(f"{indicator.label_de}: {indicator.note_de}.")
+        if (self.tenant.settings or {}).get("synthetic_demo"):
+            notes.append(
+                _(
+                    "Demo data: all figures of this municipality are synthetic and are not "
+                    "official statistics."
+                )
+            )
+        notes.append(
+            _(
+                "Created on %(date)s from the template “%(code)s”, version %(version)s.",
+                date=format_date(generated.date(), "medium"),
+                code=template.code,
+                version=template.version,
+            )
+        )
+        return notes
+
+
+def _series(rows: list[Row]) -> list[ChartSeries]:
+    return [ChartSeries(r.label, [c.value for c in r.cells]) for r in rows]
+
+
+def run_report(
+    template: ReportTemplate, years: Iterable[int], level: str | None, *, tenant: Any = None
+) -> ReportResult:
+    """Run ``template`` on the tenant's data for ``years`` (from – to) and the area level
+    ``level`` (a level code; None or unknown: the tenant's default level)."""
+    tenant = tenant if tenant is not None else g.get("tenant")
+    if tenant is None:
+        raise RuntimeError("run_report needs a tenant")
+    years = sorted(set(years))
+    if not years:
+        raise ValueError("run_report needs at least one year")
+    definition = parse_definition(template.definition)
+    locale = current_locale()
+    generated = datetime.now(UTC)
+    with tenant_scope(tenant):
+        builder = _Builder(tenant, years, level, locale)
+        builder.load(definition.sections)
+        sections = [builder.section(s) for s in definition.sections]
+        if builder.uses_activities:
+            from saas.reports.activity_tables import pending_activity_years
+
+            activity_years = set(years) | (
+                {years[-1] - 1} if any(s.type == "kpis" for s in definition.sections) else set()
+            )
+            builder.pending |= pending_activity_years(activity_years)
+        footnotes = builder.footnotes(template, generated)
+        chosen = builder.levels.get(builder.level) if builder.level else None
+    title = template.title_en if locale == "en" and template.title_en else template.title_de
+    return ReportResult(
+        title=tenant_words(title, tenant),
+        template_code=template.code,
+        template_version=template.version,
+        template_id=template.id,
+        local=template.tenant_id is not None,
+        tenant_slug=tenant.slug,
+        tenant_name=tenant.name,
+        first_year=years[0],
+        last_year=years[-1],
+        level=builder.level,
+        level_name=chosen.name if chosen is not None else "",
+        locale=locale,
+        generated_at=generated.isoformat(),
+        approved=not builder.pending,
+        pending_years=sorted(builder.pending),
+        sections=sections,
+        footnotes=footnotes,
+    )

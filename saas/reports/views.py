@@ -1,0 +1,303 @@
+"""A tenant's report pages under ``/<slug>/reports``.
+
+Permissions
+    ``reports.view`` (every role): the list, running a template as HTML, the CSV/XLSX/PDF
+    downloads and published snapshots — reading reports is what viewers (committee members,
+    controlling) are for, and a download shows nothing the page does not.
+    ``reports.publish`` (coordinators, tenant admins): publishing a snapshot in the name of the
+    office, and copying, editing and archiving tenant-local template variants — a variant
+    changes what the office presents to its committee, so it needs the same right as
+    publishing (``config.manage`` would lock out the coordinators who prepare the reports).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from saas.core.db import db
+from saas.core.permissions import has_permission, require
+from saas.core.tenancy import get_or_404
+from saas.reports import store
+from saas.reports.definition import DefinitionError, dump
+from saas.reports.exports import FORMATS, MIMETYPES, filename, render
+from saas.reports.forms import TemplateForm
+from saas.reports.models import PublishedReport, ReportTemplate
+from saas.reports.service import (
+    ReportResult,
+    area_levels,
+    chart_markup,
+    current_locale,
+    format_cell,
+    latest_data_year,
+    run_report,
+    tenant_words,
+)
+
+bp = Blueprint(
+    "reports", __name__, url_prefix="/<tenant_slug>/reports", template_folder="templates"
+)
+
+MIN_YEAR, MAX_YEAR, MAX_SPAN = 1990, 2100, 30
+
+
+@bp.context_processor
+def _indicator_codes() -> dict[str, Any]:
+    """The indicator codes a definition may name (help table of the editors)."""
+    from saas.indicators.definitions import INDICATORS
+
+    return {"indicators": INDICATORS}
+
+
+def _helpers() -> dict[str, Any]:
+    return {"fmt": format_cell, "chart": chart_markup}
+
+
+def words(text: str) -> str:
+    return tenant_words(text or "", g.tenant)
+
+
+@bp.route("/")
+@require("reports.view")
+def index() -> str:
+    latest = store.latest_shared()
+    variants = [(t, store.newer_version(t, latest)) for t in store.local_variants()]
+    published = list(
+        db.session.execute(
+            select(PublishedReport).order_by(PublishedReport.published_at.desc()).limit(100)
+        ).scalars()
+    )
+    return render_template(
+        "reports/index.html",
+        shared=list(latest.values()),
+        variants=variants,
+        published=published,
+        words=words,
+        can_publish=has_permission("reports.publish"),
+    )
+
+
+# -- parameters ------------------------------------------------------------------------------
+
+
+def _params(args: Any) -> tuple[dict[str, Any], list[str]]:
+    """from/to/level of a request, with defaults; the messages of invalid values."""
+    errors = []
+    last_default = latest_data_year() or date.today().year - 1
+    try:
+        last = int(args.get("to") or last_default)
+        first = int(args.get("from") or last - 9)
+    except ValueError:
+        return {"from": last_default - 9, "to": last_default, "level": None}, [
+            _("Please enter the years as four-digit numbers.")
+        ]
+    if not (MIN_YEAR <= first <= MAX_YEAR and MIN_YEAR <= last <= MAX_YEAR):
+        errors.append(
+            _("The years must lie between %(min)s and %(max)s.", min=MIN_YEAR, max=MAX_YEAR)
+        )
+    elif first > last:
+        errors.append(_("The first year must not lie after the last year."))
+    elif last - first >= MAX_SPAN:
+        errors.append(_("A report covers at most %(n)s years.", n=MAX_SPAN))
+    level = args.get("level") or None
+    return {"from": first, "to": last, "level": level}, errors
+
+
+def _run(template: ReportTemplate, params: dict[str, Any]) -> ReportResult:
+    return run_report(template, range(params["from"], params["to"] + 1), params["level"])
+
+
+def _download(result: ReportResult, fmt: str) -> Response:
+    return Response(
+        render(result, fmt),
+        mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{filename(result, fmt)}"'},
+    )
+
+
+def _choices() -> tuple[list[ReportTemplate], list[ReportTemplate], dict[str, ReportTemplate]]:
+    latest = store.latest_shared()
+    return list(latest.values()), store.local_variants(), latest
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+@bp.route("/run")
+@require("reports.view")
+def run() -> Any:
+    shared, variants, latest = _choices()
+    params, errors = _params(request.args)
+    template = result = None
+    if request.args.get("template"):
+        template = store.visible_template(request.args["template"])
+        if not errors:
+            try:
+                result = _run(template, params)
+            except DefinitionError as error:
+                errors = [_("This template cannot be run: %(errors)s", errors=str(error))]
+    for message in errors:
+        flash(message, "error")
+    return render_template(
+        "reports/run.html",
+        shared=shared,
+        variants=variants,
+        template=template,
+        newer=store.newer_version(template, latest) if template is not None else None,
+        params=params,
+        levels=area_levels(),
+        result=result,
+        query={"template": template.id if template else None, **params},
+        can_publish=has_permission("reports.publish"),
+        formats=FORMATS,
+        **_helpers(),
+    ), (400 if errors else 200)
+
+
+@bp.route("/run/export.<fmt>")
+@require("reports.view")
+def export(fmt: str) -> Response:
+    if fmt not in FORMATS:
+        abort(404)
+    template = store.visible_template(request.args.get("template"))
+    params, errors = _params(request.args)
+    if errors:
+        abort(400)
+    try:
+        result = _run(template, params)
+    except DefinitionError:
+        abort(400)
+    return _download(result, fmt)
+
+
+@bp.route("/run/publish", methods=["POST"])
+@require("reports.publish")
+def publish() -> Any:
+    template = store.visible_template(request.form.get("template"))
+    params, errors = _params(request.form)
+    if errors:
+        for message in errors:
+            flash(message, "error")
+        return redirect(url_for("reports.run", template=template.id))
+    try:
+        result = _run(template, params)
+    except DefinitionError:
+        abort(400)
+    report = PublishedReport(
+        template_code=template.code,
+        template_version=template.version,
+        title=f"{result.title} {result.years_label}"[:300],
+        params={
+            "template_id": template.id,
+            "local": template.is_local,
+            "from": params["from"],
+            "to": params["to"],
+            "level": result.level,
+        },
+        snapshot=result.to_dict(),
+        published_by=current_user.id,
+    )
+    db.session.add(report)
+    db.session.commit()
+    flash(_("The report was published. Later data changes do not alter this snapshot."), "success")
+    return redirect(url_for("reports.published", report_id=report.id))
+
+
+# -- published snapshots ---------------------------------------------------------------------
+
+
+@bp.route("/published/<int:report_id>")
+@require("reports.view")
+def published(report_id: int) -> str:
+    report = get_or_404(PublishedReport, report_id)
+    return render_template(
+        "reports/published.html",
+        report=report,
+        result=ReportResult.from_dict(report.snapshot),
+        formats=FORMATS,
+        **_helpers(),
+    )
+
+
+@bp.route("/published/<int:report_id>/export.<fmt>")
+@require("reports.view")
+def published_export(report_id: int, fmt: str) -> Response:
+    if fmt not in FORMATS:
+        abort(404)
+    report = get_or_404(PublishedReport, report_id)
+    return _download(ReportResult.from_dict(report.snapshot), fmt)
+
+
+# -- local variants --------------------------------------------------------------------------
+
+
+@bp.route("/templates/<int:template_id>/copy", methods=["POST"])
+@require("reports.publish")
+def copy(template_id: int) -> Any:
+    template = store.visible_template(template_id)
+    variant = store.copy_to_local(template, g.tenant.id)
+    db.session.commit()
+    flash(_("A local variant was created. Adjust it to your needs."), "success")
+    return redirect(url_for("reports.edit", template_id=variant.id))
+
+
+def _stamp(template: ReportTemplate) -> str:
+    return template.updated_at.isoformat() if template.updated_at else ""
+
+
+@bp.route("/templates/<int:template_id>/edit", methods=["GET", "POST"])
+@require("reports.publish")
+def edit(template_id: int) -> Any:
+    template = store.own_template(template_id)
+    if template.archived_at is not None:
+        abort(404)
+    form = TemplateForm(obj=template)
+    if request.method == "GET":
+        form.definition.data = dump(template.definition)
+        form.stamp.data = _stamp(template)
+    elif form.validate_on_submit():
+        definition = form.parsed_definition(current_locale())
+        if definition is not None:
+            if form.stamp.data != _stamp(template):
+                flash(
+                    _(
+                        "Someone else saved this template while you were editing it. Your "
+                        "version is kept in the form; the saved definition is shown below."
+                    ),
+                    "error",
+                )
+                form.stamp.data = _stamp(template)
+                return render_template(
+                    "reports/edit.html",
+                    form=form,
+                    template=template,
+                    conflict=True,
+                    saved=dump(template.definition),
+                ), 409
+            template.title_de = form.title_de.data.strip()
+            template.title_en = (form.title_en.data or "").strip()
+            template.description = form.description.data or ""
+            template.definition = definition
+            db.session.commit()
+            flash(_("Your changes were saved."), "success")
+            return redirect(url_for("reports.run", template=template.id))
+    status = 400 if form.is_submitted() else 200
+    return render_template("reports/edit.html", form=form, template=template), status
+
+
+@bp.route("/templates/<int:template_id>/archive", methods=["POST"])
+@require("reports.publish")
+def archive(template_id: int) -> Any:
+    from saas.core.db import utcnow
+
+    template = store.own_template(template_id)
+    if template.archived_at is None:
+        template.archived_at = utcnow()
+        db.session.commit()
+        flash(_("The local variant was archived."), "success")
+    return redirect(url_for("reports.index"))
