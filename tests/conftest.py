@@ -56,9 +56,8 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
-    """The app under test, on a fresh copy of the template database.
+def app_on_copy(source: Path, tmp_path: Path) -> Iterator[Flask]:
+    """The app under test, on a fresh copy of the SQLite database ``source``.
 
     The test body runs inside the context of a *twin* app on the same database: Flask reuses
     an already pushed context of the same app for requests, which would share ``g`` and the
@@ -66,7 +65,7 @@ def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
     its own context and session, as in production.
     """
     path = tmp_path / "test.sqlite"
-    shutil.copyfile(template_db, path)
+    shutil.copyfile(source, path)
     config = base_config(f"sqlite:///{path}")
     app = create_app(config)
     twin = create_app(config)
@@ -76,6 +75,12 @@ def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
         db.engine.dispose()
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
+    """The app under test on a copy of the template database (see :func:`app_on_copy`)."""
+    yield from app_on_copy(template_db, tmp_path)
 
 
 @pytest.fixture

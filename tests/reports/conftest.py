@@ -18,7 +18,7 @@ from flask import Flask
 from saas import create_app
 from saas.core.db import db
 from saas.core.tenancy import all_tenants
-from tests.conftest import base_config, tenant
+from tests.conftest import app_on_copy, base_config, tenant
 
 
 @pytest.fixture(scope="session")
@@ -40,17 +40,7 @@ def reports_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 @pytest.fixture
 def app(reports_db: Path, tmp_path: Path) -> Iterator[Flask]:
     """Like ``tests/conftest.py``'s app (twin context), on a copy of :func:`reports_db`."""
-    path = tmp_path / "test.sqlite"
-    shutil.copyfile(reports_db, path)
-    config = base_config(f"sqlite:///{path}")
-    app = create_app(config)
-    twin = create_app(config)
-    with twin.app_context():
-        yield app
-        db.session.remove()
-        db.engine.dispose()
-    with app.app_context():
-        db.engine.dispose()
+    yield from app_on_copy(reports_db, tmp_path)
 
 
 def shared(code: str) -> Any:
