@@ -37,7 +37,7 @@ db: setup
 # Re-extract message ids and merge them into the catalogs (developers only).
 extract: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 lint: setup
 	$(BIN)/ruff check .

@@ -46,12 +46,16 @@ def main() -> None:
             "CREATE TABLE f (id INTEGER PRIMARY KEY, tenant_id INT, metric_id INT, area_id INT,"
             " period TEXT, value REAL, source TEXT, version INT, created_at TEXT, updated_at TEXT)"
         )
-        rows = [(1, i % 52, i % 90, "2024-01", float(i), "synthetic", 1, "x", "x")
-                for i in range(values)]
+        rows = [
+            (1, i % 52, i % 90, "2024-01", float(i), "synthetic", 1, "x", "x")
+            for i in range(values)
+        ]
         started = time.perf_counter()
         floor_db.executemany(
             "INSERT INTO f (tenant_id, metric_id, area_id, period, value, source, version,"
-            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
         floor_db.commit()
         floor_seconds = time.perf_counter() - started
     print(f"demo load: {demo_seconds:.1f} s for {values} figure values (+ activities)")

@@ -30,8 +30,11 @@ def _blueprints() -> list[Any]:
     from saas.areas.views import levels_bp as area_levels
     from saas.auth.views import bp as auth
     from saas.carriers.views import bp as carriers
+    from saas.comparison.views import bp as comparison
+    from saas.comparison.views import rings_bp as rings
     from saas.dashboard.views import bp as dashboard
     from saas.figures.views import bp as figures
+    from saas.impact.views import bp as impact
     from saas.members.views import bp as members
     from saas.metrics.views import bp as metrics
     from saas.metrics.views import local_bp as local_metrics
@@ -41,6 +44,8 @@ def _blueprints() -> list[Any]:
     from saas.platform.wizard import bp as onboarding
     from saas.principles.views import bp as principles
     from saas.public.views import bp as public
+    from saas.reports.platform_views import bp as report_templates
+    from saas.reports.views import bp as reports
     from saas.settings.views import bp as settings
     from saas.site.views import bp as site
     from saas.teams.views import bp as teams
@@ -67,6 +72,11 @@ def _blueprints() -> list[Any]:
         figures,
         metrics,
         local_metrics,
+        reports,
+        report_templates,
+        rings,
+        comparison,
+        impact,
     ]
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from saas.auth.models import Membership
 from saas.auth.services import create_user, find_user
 from saas.config import ROOT
-from saas.core.db import db
+from saas.core.db import analyze, db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.offices.models import Office
 from saas.tenants.models import Tenant
@@ -98,12 +98,56 @@ def load_demo(echo: Callable[[str], None] = print, *, figures: bool = True) -> N
                     + ", ".join(f"{k} {v}" for k, v in counts.items())
                     + f" ({time.perf_counter() - started:.1f} s)"
                 )
+        analyze()  # bulk inserts leave PostgreSQL without statistics for the planner
+        db.session.commit()
+    _demo_rings(tenants, echo, publish=figures)
+
+
+#: demo comparison rings: code, name, member slugs
+DEMO_RINGS = (
+    ("nrw-staedte", "NRW-Städte", ("marl", "hamm")),
+    ("alle", "Alle Kommunen", DEMO_SLUGS),
+)
+
+
+def _demo_rings(tenants: list[Tenant], echo: Callable[[str], None], *, publish: bool) -> None:
+    """The demo comparison rings with their members; publishes the members' figures."""
+    from saas.comparison.models import ComparisonRing, RingParticipation
+    from saas.comparison.services import refresh_publication
+
+    by_slug = {tenant.slug: tenant for tenant in tenants}
+    for code, name, slugs in DEMO_RINGS:
+        ring = db.session.execute(
+            select(ComparisonRing).where(ComparisonRing.code == code)
+        ).scalar_one_or_none()
+        if ring is None:
+            ring = ComparisonRing(code=code, name=name, description="")
+            db.session.add(ring)
+            db.session.flush()
+        for slug in slugs:
+            with tenant_scope(by_slug[slug]):
+                joined = db.session.execute(
+                    select(RingParticipation.id).where(RingParticipation.ring_id == ring.id)
+                ).first()
+                if joined is None:
+                    db.session.add(RingParticipation(ring_id=ring.id))
+                    db.session.flush()
+    db.session.commit()
+    if publish:
+        for tenant in tenants:
+            count = refresh_publication(tenant)
+            db.session.commit()
+            echo(f"Vergleichsring-Veröffentlichung {tenant.slug}: {count} Werte")
 
 
 def register_extra_cli(app: Flask) -> None:
     """CLI groups of the domain areas."""
+    from saas.comparison.cli import register as register_comparison
     from saas.figures.cli import register as register_figures
     from saas.profiles.cli import register as register_profiles
+    from saas.reports.cli import register as register_reports
 
     register_profiles(app)
     register_figures(app)
+    register_reports(app)
+    register_comparison(app)

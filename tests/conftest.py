@@ -98,8 +98,13 @@ def csrf_token(client: FlaskClient, url: str) -> str:
     return match.group(1)
 
 
-def login(client: FlaskClient, email: str, slug: str = "marl", password: str = DEMO_PASSWORD,
-          remember: bool = False) -> Any:
+def login(
+    client: FlaskClient,
+    email: str,
+    slug: str = "marl",
+    password: str = DEMO_PASSWORD,
+    remember: bool = False,
+) -> Any:
     url = f"/{slug}/login" if slug != "platform" else "/platform/login"
     data = {"email": email, "password": password, "csrf_token": csrf_token(client, url)}
     if remember:
@@ -147,8 +152,14 @@ def create_user(app: Flask):  # noqa: ANN201
     from saas.auth.services import create_user as _create_user
     from saas.core.tenancy import tenant_scope
 
-    def _create(email: str, *, tenant_obj: Any = None, role: str = "viewer",
-                password: str = DEMO_PASSWORD, **fields: Any) -> Any:
+    def _create(
+        email: str,
+        *,
+        tenant_obj: Any = None,
+        role: str = "viewer",
+        password: str = DEMO_PASSWORD,
+        **fields: Any,
+    ) -> Any:
         with all_tenants():
             user = _create_user(email, password, **fields)
             db.session.flush()

@@ -30,6 +30,9 @@ class ComparisonRing(IdMixin, ArchivableMixin, TimestampMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class RingParticipation(TenantModel, TimestampMixin, db.Model):
     """A tenant's opt-in to one ring (the row exists while it participates)."""

@@ -30,6 +30,14 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def analyze() -> None:
+    """Refresh PostgreSQL's planner statistics after bulk loads (no-op elsewhere)."""
+    from sqlalchemy import text
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("ANALYZE"))
+
+
 def ping() -> None:
     """Raise when the database does not answer (health check)."""
     from sqlalchemy import text

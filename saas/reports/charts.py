@@ -7,6 +7,7 @@ title and description for screen readers. Pages always show the data table next 
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from html import escape
 
@@ -65,7 +66,7 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
 
 
 def _frame(title: str, description: str, body: list[str], legend: list[str]) -> Markup:
-    ident = f"c{abs(hash((title, description))) % 10**8}"
+    ident = f"c{zlib.crc32(f'{title}|{description}'.encode()):08x}"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} '
         f'{HEIGHT + 24 * ((len(legend) + 2) // 3)}" role="img" class="chart" '

@@ -1,0 +1,478 @@
+"""Comparison ring page and HzE report on 50 generated tenants × 10 years (PostgreSQL).
+
+    .venv/bin/python bench/reports.py            # BENCH_DATABASE_URL, default below
+
+Creates its own database ``bench_reports`` next to the one in ``BENCH_DATABASE_URL`` (never
+touches that one: the test suite uses it), migrates it as the owner, clones the three demo
+profiles into 50 tenants with distinct slugs, generates ten years of synthetic figures per
+tenant (``saas.demo_data``), approves every period, creates rings of 5, 20 and 50 tenants and
+publishes. The pages are then requested through the Flask test client by a logged-in ring
+member, the app connected as a runtime role without superuser rights (row-level security on,
+as in production), and compared with the bare SQL that returns the same numbers, measured in
+the same run on the owner connection:
+
+* comparison page → one SELECT on ``publications`` (the numbers as shown, counts already
+  divided by the population), and for context the aggregate over the raw ``figure_values``
+  that a page without the publication table would have to run;
+* HzE report (``entwicklung-hze``) → the aggregate over ``figure_values`` giving the yearly
+  value of every metric of the report per area (approved only), from which all its numbers
+  follow.
+
+Reports the medians, their ratio and the SQL statements per page (counted with a
+``before_cursor_execute`` listener) for 5/20/50 tenants and 3/10 years. Drops the database
+and the role at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import sqlalchemy as sa  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.pool import NullPool  # noqa: E402
+
+DEFAULT_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
+BENCH_DB = "bench_reports"
+APP_ROLE = "sozialraum_bench_app"
+#: throwaway credentials of the benchmark's own database and role, dropped at the end
+APP_PASSWORD = "bench-app-pw"  # noqa: S105
+PASSWORD = "bench-password-1234"  # noqa: S105
+#: fewer tenants (BENCH_TENANTS) only to try the script quickly
+TENANTS = int(os.environ.get("BENCH_TENANTS") or 50)
+RING_SIZES = tuple(n for n in (5, 20, 50) if n <= TENANTS)
+YEARS = range(2015, 2025)
+RUNS = 25
+BASES = ("marl", "hamm", "rv-saarbruecken")
+
+
+def median_seconds(action: Callable[[], Any], runs: int = RUNS, warm: int = 3) -> float:
+    for _ in range(warm):
+        action()
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+# -- database and roles ----------------------------------------------------------------------
+
+
+def create_database(owner_url: str) -> tuple[str, str]:
+    """A fresh ``bench_reports`` and the runtime role; (owner URL, app URL) of it."""
+    admin = sa.create_engine(
+        make_url(owner_url).set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
+        conn.execute(sa.text(f"CREATE DATABASE {BENCH_DB}"))
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
+        ).first()
+        if not exists:
+            conn.execute(sa.text(f"CREATE ROLE {APP_ROLE} LOGIN"))
+        conn.execute(
+            sa.text(
+                f"ALTER ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{APP_PASSWORD}'"
+            )
+        )
+    admin.dispose()
+    bench_owner = make_url(owner_url).set(database=BENCH_DB)
+    bench_app = bench_owner.set(username=APP_ROLE, password=APP_PASSWORD)
+    return (
+        bench_owner.render_as_string(hide_password=False),
+        bench_app.render_as_string(hide_password=False),
+    )
+
+
+def drop_database(owner_url: str) -> None:
+    admin = sa.create_engine(
+        make_url(owner_url).set(database="postgres"),
+        isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
+        conn.execute(sa.text(f"DROP ROLE IF EXISTS {APP_ROLE}"))
+    admin.dispose()
+
+
+def make_app(url: str, owner_url: str) -> Any:
+    from saas import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MIGRATION_DATABASE_URL": owner_url,
+            "SAAS_DB_APP_ROLE": APP_ROLE,
+            "SAAS_DEMO_PASSWORD": PASSWORD,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        }
+    )
+
+
+# -- data ------------------------------------------------------------------------------------
+
+
+def clone_profiles(echo: Callable[[str], None]) -> list[Any]:
+    """50 tenants with the area structure of the demo profiles, distinct slugs and names."""
+    from saas.config import ROOT
+    from saas.core.db import db
+    from saas.core.tenancy import all_tenants
+    from saas.profiles.importer import apply_profile
+    from saas.profiles.loader import base_dir, load_profile_files
+    from saas.tenants.models import Tenant
+
+    sources = {
+        base: {p.name: p.read_bytes() for p in (ROOT / "tenants" / base).glob("*.yaml")}
+        for base in BASES
+    }
+    tenants = []
+    for i in range(TENANTS):
+        base = BASES[i % len(BASES)]
+        slug = f"{base[:10]}-b{i:02d}"
+        files = dict(sources[base])
+        text = files["tenant.yaml"].decode("utf-8")
+        text = re.sub(r"(?m)^slug: .*$", f"slug: {slug}", text, count=1)
+        text = re.sub(r"(?m)^name: (.*)$", rf"name: \1 (Bench {i:02d})", text, count=1)
+        files["tenant.yaml"] = text.encode("utf-8")
+        apply_profile(load_profile_files(files, f"bench/{slug}", base=base_dir()))
+        db.session.commit()
+        with all_tenants():
+            tenants.append(
+                db.session.execute(sa.select(Tenant).where(Tenant.slug == slug)).scalar_one()
+            )
+    echo(f"{len(tenants)} tenants from the profiles {', '.join(BASES)}")
+    return tenants
+
+
+def analyze() -> None:
+    """Planner statistics after bulk inserts, as autovacuum would gather them in production."""
+    from saas.core.db import db
+
+    db.session.commit()
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
+
+
+def build(echo: Callable[[str], None]) -> dict[str, Any]:
+    from saas.auth.models import Membership
+    from saas.auth.services import create_user
+    from saas.comparison.models import ComparisonRing, RingParticipation
+    from saas.comparison.services import refresh_all
+    from saas.core.db import db
+    from saas.core.tenancy import all_tenants, tenant_scope
+    from saas.demo_data import generate_demo_data
+
+    started = time.perf_counter()
+    tenants = clone_profiles(echo)
+    analyze()
+    echo(f"profiles cloned ({time.perf_counter() - started:.0f} s)")
+    started = time.perf_counter()
+    rows = 0
+    for number, tenant in enumerate(tenants, 1):
+        counts = generate_demo_data(tenant, years=YEARS)
+        db.session.commit()
+        rows += counts["figure_values"]
+        if number % 10 == 0:
+            analyze()  # bulk inserts leave the planner statistics behind
+            echo(
+                f"  {number} tenants, {rows} figure values ({time.perf_counter() - started:.0f} s)"
+            )
+    echo(f"{rows} figure values generated ({time.perf_counter() - started:.0f} s)")
+    # approve every period: the last two months of the demo data are still open
+    with all_tenants():
+        db.session.execute(sa.text("UPDATE period_statuses SET state = 'approved'"))
+        db.session.execute(
+            sa.text(
+                "INSERT INTO period_statuses (tenant_id, version, scope, area_id, office_id,"
+                " period, state, reason, changed_by, changed_at)"
+                " SELECT DISTINCT f.tenant_id, 1, 'area', f.area_id, NULL::integer, f.period,"
+                " 'approved', '', NULL::integer, now() FROM figure_values f"
+                " WHERE NOT EXISTS (SELECT 1 FROM period_statuses s WHERE s.tenant_id = f.tenant_id"
+                " AND s.scope = 'area' AND s.area_id = f.area_id AND s.period = f.period)"
+            )
+        )
+        db.session.commit()
+    analyze()
+    rings = {}
+    for size in RING_SIZES:
+        ring = ComparisonRing(code=f"bench-{size}", name=f"Bench {size}", description="")
+        db.session.add(ring)
+        db.session.flush()
+        for tenant in tenants[:size]:
+            with tenant_scope(tenant):
+                db.session.add(RingParticipation(ring_id=ring.id))
+                db.session.flush()
+        rings[size] = ring.id
+    with all_tenants():
+        user = create_user("bench@bench.example", PASSWORD, name="Bench")
+        db.session.flush()
+    members = [tenants[0], tenants[2]]  # a Marl and a Regionalverband clone
+    for tenant in members:
+        with tenant_scope(tenant):
+            db.session.add(Membership(user_id=user.id, role="viewer"))
+            db.session.flush()
+    db.session.commit()
+    started = time.perf_counter()
+    written = refresh_all()
+    db.session.commit()
+    echo(
+        f"publications refreshed: {sum(written.values())} rows "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
+    with all_tenants():
+        template = db.session.execute(
+            sa.text(
+                "SELECT id FROM report_templates WHERE code = 'entwicklung-hze'"
+                " AND tenant_id IS NULL ORDER BY version DESC LIMIT 1"
+            )
+        ).scalar()
+    db.session.commit()
+    return {
+        "rings": rings,
+        "members": [(t.slug, t.id) for t in members],
+        "template": template,
+        "slug": tenants[0].slug,
+    }
+
+
+# -- the bare SQL ------------------------------------------------------------------------------
+
+BARE_COMPARISON = """
+SELECT t.name, p.indicator, p.year, p.suppressed,
+       CASE WHEN p.indicator = 'HZE_CASES' THEN p.value / NULLIF(pop.value, 0) * 1000
+            ELSE p.value END AS shown
+FROM publications p
+JOIN ring_participations rp ON rp.tenant_id = p.tenant_id AND rp.ring_id = :ring
+JOIN tenants t ON t.id = p.tenant_id AND t.status = 'active'
+LEFT JOIN publications pop ON pop.tenant_id = p.tenant_id AND pop.area_code = ''
+     AND pop.indicator = 'POP_U21' AND pop.year = p.year
+WHERE p.area_code = '' AND p.indicator IN ('HZE_ECKWERT', 'HZE_CASES')
+  AND p.year BETWEEN :first AND :last
+ORDER BY t.name, p.indicator, p.year
+"""
+
+#: yearly value per (tenant, metric, area, year), approved only: stocks at the last month,
+#: flows and yearly metrics summed; the comparison's Eckwert and case counts follow from it
+RAW_ANNUAL = """
+WITH f AS (
+  SELECT f.tenant_id, f.area_id, f.period, f.value, m.code, m.time_aggregation, m.periodicity,
+         CAST(substr(f.period, 1, 4) AS integer) AS year
+  FROM figure_values f
+  JOIN metrics m ON m.id = f.metric_id
+  JOIN period_statuses s ON s.tenant_id = f.tenant_id AND s.scope = 'area'
+       AND s.area_id = f.area_id AND s.period = f.period AND s.state = 'approved'
+  WHERE {tenants} AND m.code IN :codes
+    AND CAST(substr(f.period, 1, 4) AS integer) BETWEEN :first AND :last
+), ranked AS (
+  SELECT f.*, row_number() OVER (PARTITION BY tenant_id, code, area_id, year
+                                 ORDER BY period DESC) AS rn
+  FROM f
+)
+SELECT tenant_id, code, area_id, year,
+       CASE WHEN time_aggregation = 'last' AND periodicity <> 'year'
+            THEN max(value) FILTER (WHERE rn = 1) ELSE sum(value) END AS value
+FROM ranked
+GROUP BY tenant_id, code, area_id, year, time_aggregation, periodicity
+"""
+
+HZE_METRICS = ("HZE_RUN", "HZE_END", "POP_U21")
+
+
+def raw_comparison_sql() -> sa.TextClause:
+    """Raw aggregate of the comparison (Eckwert and cases per tenant and year)."""
+    inner = RAW_ANNUAL.format(
+        tenants="f.tenant_id IN (SELECT tenant_id FROM ring_participations WHERE ring_id = :ring)"
+    )
+    return sa.text(
+        "\n".join(
+            [
+                "SELECT tenant_id, year,",
+                " sum(value) FILTER (WHERE code IN ('HZE_RUN', 'HZE_END')) AS cases,",
+                " sum(value) FILTER (WHERE code IN ('HZE_RUN', 'HZE_END')) * 1000.0",
+                "   / NULLIF(sum(value) FILTER (WHERE code = 'POP_U21'), 0) AS eckwert",
+                "FROM (",
+                inner,
+                ") a GROUP BY tenant_id, year ORDER BY tenant_id, year",
+            ]
+        )
+    ).bindparams(sa.bindparam("codes", expanding=True))
+
+
+def report_sql() -> sa.TextClause:
+    """Every yearly value per area the HzE report is computed from, for one tenant."""
+    return sa.text(RAW_ANNUAL.format(tenants="f.tenant_id = :tenant")).bindparams(
+        sa.bindparam("codes", expanding=True)
+    )
+
+
+def report_metric_codes() -> list[str]:
+    from saas.indicators.definitions import INDICATORS
+    from saas.reports.library import ENTWICKLUNG_HZE
+
+    codes: set[str] = set()
+    for section in ENTWICKLUNG_HZE["definition"]["sections"]:
+        for code in section.get("indicators", []):
+            codes |= INDICATORS[code].metric_codes()
+    return sorted(codes)
+
+
+# -- measuring -------------------------------------------------------------------------------
+
+
+class QueryCounter:
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine, self.count = engine, 0
+
+    def __enter__(self) -> QueryCounter:
+        sa.event.listen(self.engine, "before_cursor_execute", self._count)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_args: object) -> None:
+        self.count += 1
+
+
+def page_figures(client: Any, engine: sa.Engine, url: str) -> tuple[float, int, int]:
+    """(median seconds, SQL statements, response size) of one page."""
+    response = client.get(url)
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: HTTP {response.status_code}")
+    with QueryCounter(engine) as counter:
+        client.get(url)
+    seconds = median_seconds(lambda: client.get(url).close())
+    return seconds, counter.count, len(response.data)
+
+
+def bare_figures(
+    owner: sa.Engine, statement: sa.TextClause, params: dict[str, Any], runs: int = RUNS
+) -> tuple[float, int]:
+    with owner.connect() as conn:
+        rows = len(conn.execute(statement, params).all())
+        seconds = median_seconds(lambda: conn.execute(statement, params).all(), runs=runs)
+    return seconds, rows
+
+
+def main() -> None:
+    from flask_migrate import upgrade
+
+    from saas.core.db import db
+
+    url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
+    # a terminated run still drops its database (the finally clause below)
+    signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
+    owner_url, app_url = create_database(url)
+    os.environ["SAAS_DB_APP_ROLE"] = APP_ROLE
+    lines: list[str] = []
+
+    def echo(line: str) -> None:
+        print(line, flush=True)
+        lines.append(line)
+
+    try:
+        setup = make_app(owner_url, owner_url)
+        with setup.app_context():
+            upgrade()
+            info = build(echo)
+            db.session.remove()
+            db.engine.dispose()
+        app = make_app(app_url, owner_url)
+        owner = sa.create_engine(owner_url, poolclass=NullPool)
+        with app.app_context():
+            engine = db.engine
+        client = app.test_client()
+        response = client.post(
+            f"/{info['slug']}/login", data={"email": "bench@bench.example", "password": PASSWORD}
+        )
+        if response.status_code != 302:
+            raise RuntimeError("login failed")
+
+        echo("")
+        echo(
+            "comparison ring page (HZE_ECKWERT + HZE_CASES per 1,000) vs bare SELECT on "
+            "publications; raw = aggregate over figure_values"
+        )
+        echo(
+            f"{'tenants':>7} {'years':>5} {'page ms':>8} {'bare ms':>8} {'ratio':>6} "
+            f"{'queries':>7} {'rows':>5} {'raw ms':>8} {'page/raw':>8}"
+        )
+        for size in RING_SIZES:
+            for span in (3, 10):
+                first, last = YEARS[-1] - span + 1, YEARS[-1]
+                ring_id = info["rings"][size]
+                page_url = (
+                    f"/{info['slug']}/comparison/{ring_id}?indicators=HZE_ECKWERT"
+                    f"&indicators=HZE_CASES&year_from={first}&year_to={last}"
+                )
+                page, queries, _size = page_figures(client, engine, page_url)
+                params = {"ring": ring_id, "first": first, "last": last}
+                bare, rows = bare_figures(owner, sa.text(BARE_COMPARISON), params)
+                raw, _raw_rows = bare_figures(
+                    owner, raw_comparison_sql(), {**params, "codes": list(HZE_METRICS)}, runs=5
+                )
+                echo(
+                    f"{size:>7} {span:>5} {page * 1000:>8.1f} {bare * 1000:>8.2f} "
+                    f"{page / bare:>6.1f} {queries:>7} {rows:>5} {raw * 1000:>8.1f} "
+                    f"{page / raw:>8.2f}"
+                )
+
+        echo("")
+        echo(
+            "HzE report (entwicklung-hze, default area level) vs bare aggregate over "
+            "figure_values of its metrics"
+        )
+        echo(
+            f"{'tenant':>22} {'years':>5} {'page ms':>8} {'bare ms':>8} {'ratio':>6} "
+            f"{'queries':>7} {'rows':>6}"
+        )
+        codes = report_metric_codes()
+        for slug, tenant_id in info["members"]:
+            for span in (3, 10):
+                first, last = YEARS[-1] - span + 1, YEARS[-1]
+                page_url = f"/{slug}/reports/run?template={info['template']}&from={first}&to={last}"
+                page, queries, _size = page_figures(client, engine, page_url)
+                bare, rows = bare_figures(
+                    owner,
+                    report_sql(),
+                    {
+                        "tenant": tenant_id,
+                        "first": first,
+                        "last": last,
+                        "codes": codes,
+                    },
+                    runs=10,
+                )
+                echo(
+                    f"{slug:>22} {span:>5} {page * 1000:>8.1f} {bare * 1000:>8.2f} "
+                    f"{page / bare:>6.1f} {queries:>7} {rows:>6}"
+                )
+        owner.dispose()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        drop_database(url)
+        echo(f"database {BENCH_DB} and role {APP_ROLE} dropped")
+
+
+if __name__ == "__main__":
+    main()

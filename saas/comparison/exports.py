@@ -1,0 +1,311 @@
+"""Formatting of the ring page: numbers, units, charts with the national reference line, and
+the CSV/XLSX export of exactly the table on the page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import statistics
+from typing import Any
+
+from babel.numbers import format_decimal
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from saas.comparison.forms import indicator_label
+from saas.comparison.services import Comparison, IndicatorTable, Value
+from saas.reports.charts import Series, line_chart
+
+FORMATS = ("csv", "xlsx")
+MIMETYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+SUPPRESSED = "–"
+MISSING = "…"
+
+UNITS = {
+    "‰": _l("per 1,000 under-21-year-olds"),
+    "per 10,000": _l("per 10,000 under-21-year-olds"),
+    "%": _l("per cent"),
+    "cases": _l("cases"),
+    "persons": _l("persons"),
+    "procedures": _l("procedures"),
+}
+REGIONS = {
+    "DE": _l("Germany"),
+    "NW": _l("North Rhine-Westphalia"),
+    "SL": _l("Saarland"),
+}
+
+
+def unit_label(table: IndicatorTable) -> str:
+    if table.normalised:
+        return str(_l("per 1,000 under-21-year-olds"))
+    indicator = table.indicator
+    if indicator.unit == "EUR":
+        return str(_l("EUR per under-21-year-old")) if indicator.is_rate else "EUR"
+    return str(UNITS.get(indicator.unit, indicator.unit))
+
+
+#: Python's "," / "." separators → the locale's; other locales go through Babel
+SEPARATORS = {"de": str.maketrans(",.", ".,"), "en": str.maketrans("", "")}
+
+
+def format_value(value: float | None, decimals: int, locale: str) -> str:
+    """A number as on the page: rounded to ``decimals``, the locale's separators."""
+    if value is None:
+        return ""
+    table = SEPARATORS.get(locale)
+    if table is None:
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        return format_decimal(round(value, decimals), pattern, locale=locale)
+    # + 0.0 turns a rounded -0.0 into 0.0 (no "-0")
+    return format(round(value, decimals) + 0.0, f",.{decimals}f").translate(table)
+
+
+def cell_text(cell: Value, decimals: int, locale: str) -> str:
+    if cell.suppressed:
+        return SUPPRESSED
+    if cell.value is None:
+        return MISSING
+    return format_value(cell.value, decimals, locale)
+
+
+def cell_texts(table: IndicatorTable, locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The table's rows as (municipality, [(kind, text)]), kind suppressed/missing/value."""
+    places = table.decimals
+    return [
+        (
+            member.name,
+            [
+                ("suppressed", SUPPRESSED)
+                if c.suppressed
+                else ("missing", MISSING)
+                if c.value is None
+                else ("value", format_value(c.value, places, locale))
+                for c in cells
+            ],
+        )
+        for member, cells in table.rows
+    ]
+
+
+def references(table: IndicatorTable, years: list[int]) -> list[tuple[str, list[float | None]]]:
+    """Official reference values per region aligned with ``years``, for the regions with a
+    value in the range (counts shown per 1,000 have none: the references are rates)."""
+    if table.normalised:
+        return []
+    result = []
+    for region, values in table.indicator.references.items():
+        aligned = [values.get(yr) for yr in years]
+        if any(v is not None for v in aligned):
+            result.append((str(REGIONS.get(region, region)), aligned))
+    return result
+
+
+def reference_values(table: IndicatorTable) -> list[tuple[str, int, float]]:
+    """Every reference value of the indicator: (region, year, value)."""
+    if table.normalised:
+        return []
+    return [
+        (str(REGIONS.get(region, region)), year, value)
+        for region, values in table.indicator.references.items()
+        for year, value in sorted(values.items())
+    ]
+
+
+def _reference_series(table: IndicatorTable, years: list[int]) -> list[Series]:
+    """A line per region: its values where there are two or more in the range, else its
+    latest value drawn across the range and named with its year."""
+    series = []
+    for region, values in table.indicator.references.items():
+        if table.normalised or not values:
+            continue
+        name = str(REGIONS.get(region, region))
+        inside = [values.get(yr) for yr in years]
+        if sum(v is not None for v in inside) >= 2:
+            series.append(Series(name, inside, reference=True))
+            continue
+        latest = max(values)
+        series.append(Series(f"{name} {latest}", [values[latest]] * len(years), reference=True))
+    return series
+
+
+#: with more members a line each would be unreadable (and the palette has eight colours)
+MAX_CHART_MEMBERS = 8
+
+
+def _median(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return statistics.median(present) if present else None
+
+
+def charts(comparison: Comparison, locale: str, own_tenant_id: int | None = None) -> list[Markup]:
+    """One line chart per indicator: a line per member, the reference lines dashed.
+
+    A ring of more than :data:`MAX_CHART_MEMBERS` shows the own municipality against the
+    ring's median (of the values shown in the table) instead; the table lists everyone.
+    """
+    x_labels = [str(yr) for yr in comparison.years]
+    many = len(comparison.members) > MAX_CHART_MEMBERS
+    result = []
+    for table in comparison.tables:
+        if many:
+            columns = list(zip(*(cells for _m, cells in table.rows), strict=True))
+            series = [
+                Series(member.name, [c.value for c in cells])
+                for member, cells in table.rows
+                if member.id == own_tenant_id
+            ]
+            median = [_median([c.value for c in column]) for column in columns]
+            series.append(Series(str(_l("Median of the ring")), median))
+            description = str(
+                _l(
+                    "Trend of your municipality and the median of the ring's %(n)s "
+                    "municipalities; every value is in the table below the chart.",
+                    n=len(comparison.members),
+                )
+            )
+        else:
+            series = [Series(member.name, [c.value for c in cells]) for member, cells in table.rows]
+            description = str(
+                _l("Trend by municipality; the values are in the table below the chart.")
+            )
+        series += _reference_series(table, comparison.years)
+        title = f"{indicator_label(table.indicator.code)} ({unit_label(table)})"
+        result.append(line_chart(title, x_labels, series, description=description, locale=locale))
+    return result
+
+
+def footnotes(comparison: Comparison) -> list[str]:
+    return [
+        str(
+            _l(
+                "– withheld for statistical disclosure control: the value rests on fewer "
+                "than %(n)s cases, or it would allow such a count to be calculated from other "
+                "published numbers.",
+                n=comparison.threshold,
+            )
+        ),
+        str(_l("… no approved figures of this year published.")),
+        str(
+            _l(
+                "Only figures that the municipalities have approved for whole years and "
+                "published for the comparison; reference values from official statistics."
+            )
+        ),
+    ]
+
+
+def reference_notes(comparison: Comparison, locale: str) -> list[str]:
+    """One line per indicator with official reference values, as under the page's tables."""
+    notes = []
+    for table in comparison.tables:
+        refs = reference_values(table)
+        if refs:
+            values = " · ".join(
+                f"{region} {year}: {format_value(value, table.decimals, locale)}"
+                for region, year, value in refs
+            )
+            notes.append(
+                f"{indicator_label(table.indicator.code)} – "
+                f"{_l('Reference values (official statistics):')} {values}"
+            )
+    return notes
+
+
+def _matrix(comparison: Comparison, locale: str) -> list[tuple[list[Any], int]]:
+    """The page's table as rows of cells (numbers rounded as shown) with their decimals."""
+    header = [
+        str(_l("Indicator")),
+        str(_l("Unit")),
+        str(_l("Municipality")),
+        *map(str, comparison.years),
+    ]
+    rows: list[tuple[list[Any], int]] = [(header, 0)]
+    for table in comparison.tables:
+        label, unit, places = (
+            indicator_label(table.indicator.code),
+            unit_label(table),
+            table.decimals,
+        )
+        for member, cells in table.rows:
+            rows.append(
+                (
+                    [
+                        label,
+                        unit,
+                        member.name,
+                        *[
+                            round(c.value, places)
+                            if c.value is not None
+                            else cell_text(c, places, locale)
+                            for c in cells
+                        ],
+                    ],
+                    places,
+                )
+            )
+        for region, values in references(table, comparison.years):
+            name = str(_l("%(region)s (reference)", region=region))
+            rows.append(
+                (
+                    [
+                        label,
+                        unit,
+                        name,
+                        *[round(v, places) if v is not None else "" for v in values],
+                    ],
+                    places,
+                )
+            )
+    return rows
+
+
+def _safe_text(value: str) -> str:
+    """Never let a name become a spreadsheet formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def export_comparison(comparison: Comparison, fmt: str, locale: str) -> bytes:
+    """The displayed table as CSV (German: ';' and decimal comma) or XLSX."""
+    matrix = _matrix(comparison, locale)
+    if fmt == "csv":
+        out = io.StringIO(newline="")
+        writer = csv.writer(out, delimiter=";" if locale == "de" else ",", lineterminator="\n")
+        for row, places in matrix:
+            writer.writerow(
+                [
+                    _safe_text(v) if isinstance(v, str) else format_value(v, places, locale)
+                    for v in row
+                ]
+            )
+        writer.writerow([])
+        for note in [*reference_notes(comparison, locale), *footnotes(comparison)]:
+            writer.writerow([note])
+        return out.getvalue().encode("utf-8-sig")
+    if fmt != "xlsx":
+        raise ValueError(f"unknown export format: {fmt!r}")
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(str(_l("Comparison"))[:31])
+
+    def cell(value: Any, places: int) -> WriteOnlyCell:
+        item = WriteOnlyCell(sheet, value=value)
+        if isinstance(value, str):
+            item.data_type = "s"  # never a formula, whatever the text looks like
+        else:
+            item.number_format = "#,##0" + ("." + "0" * places if places else "")
+        return item
+
+    for row, places in matrix:
+        sheet.append([cell(v, places) for v in row])
+    sheet.append([])
+    for note in [*reference_notes(comparison, locale), *footnotes(comparison)]:
+        sheet.append([cell(note, 0)])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

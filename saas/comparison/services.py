@@ -1,0 +1,553 @@
+"""The comparison publication: writing it from a tenant's approved figures, reading it for rings.
+
+Writing (:func:`refresh_publication`) runs inside the publishing tenant's own scope and calls
+the indicator engine on its own figures only. Reading (:func:`ring_comparison`) never enters a
+tenant scope and never touches figures: it reads the ``publications`` table, which holds
+nothing but final, disclosure-controlled numbers.
+
+Disclosure control (SPEC §5) per tenant and fully approved year:
+
+* every count family (the numerator metrics of a case-counting indicator) published per area
+  is protected as one table *area × year* with the tenant totals per year as its published
+  margin (:func:`~saas.comparison.disclosure.protect_table`): small cells are suppressed and
+  further cells (rarely a total) until no suppressed cell can be recovered from the totals
+  and the other areas;
+* families published only for the whole tenant (the help-type groups behind the shares, § 8a)
+  are suppressed when small; and as they are parts of the HzE case count, a part is also
+  withheld when the case count minus the published parts would be a small count;
+* a rate or share is suppressed when its numerator count is small (``suppress_rate``), or
+  when a count it is built on (numerator or case-count denominator) is suppressed, because
+  the published denominator would give the count back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import combinations
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, cast, delete, distinct, func, insert, select
+
+from saas.areas.models import Area
+from saas.comparison.disclosure import (
+    DEFAULT_THRESHOLD,
+    ColumnTotal,
+    Protected,
+    is_small,
+    protect_table,
+    suppress_rate,
+)
+from saas.comparison.models import ComparisonRing, Publication, RingParticipation
+from saas.core.db import db, utcnow
+from saas.core.tenancy import all_tenants, shared_or_own, tenant_scope
+from saas.figures.models import FigureValue, PeriodStatus
+from saas.indicators.definitions import INDICATORS, Indicator
+from saas.metrics.models import Metric
+from saas.tenants.models import Tenant
+
+#: what a tenant publishes for the whole municipality, in the order of the ring page
+COMPARISON_INDICATORS: tuple[str, ...] = (
+    "HZE_ECKWERT",
+    "HZE_CASES",
+    "HZE_AMB_SHARE",
+    "HZE_TEILSTAT_SHARE",
+    "HZE_STAT_SHARE",
+    "EGH35A_RATE",
+    "ION_COUNT",
+    "KWG8A_RATE_U18",
+    "HZE_EXP_PER_U21",
+    "HZE_COST_PER_CASE",
+    "POP_U21",
+)
+#: what it also publishes per area (shares are left out: their parts would need linked tables)
+AREA_INDICATORS: tuple[str, ...] = (
+    "HZE_CASES",
+    "HZE_ECKWERT",
+    "EGH35A_RATE",
+    "ION_COUNT",
+    "POP_U21",
+)
+#: the reference population of the "per 1,000" normalisation of counts on the ring page
+REFERENCE_POPULATION = "POP_U21"
+#: a count family and the disjoint families that are parts of it (HzE by help-type group)
+PARTS: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
+    INDICATORS["HZE_CASES"].numerator: tuple(
+        INDICATORS[code].numerator
+        for code in ("HZE_AMB_SHARE", "HZE_TEILSTAT_SHARE", "HZE_STAT_SHARE")
+    ),
+}
+
+Family = tuple[str, ...]
+TOTAL = ""  # area_code of the whole-tenant rows
+
+
+def disclosure_threshold(settings: dict[str, Any] | None) -> int:
+    """A tenant's threshold (setting ``disclosure_threshold``), never below the default."""
+    try:
+        own = int((settings or {}).get("disclosure_threshold") or 0)
+    except (TypeError, ValueError):
+        own = 0
+    return max(DEFAULT_THRESHOLD, own)
+
+
+def _family(indicator: Indicator) -> Family | None:
+    return indicator.numerator if indicator.counts_cases else None
+
+
+def _families() -> set[Family]:
+    return {
+        family
+        for code in COMPARISON_INDICATORS
+        if (family := _family(INDICATORS[code])) is not None
+    }
+
+
+def dependencies(indicator: Indicator) -> list[Family]:
+    """The count families whose suppression an indicator's value must follow."""
+    families = _families()
+    found = []
+    if (family := _family(indicator)) is not None:
+        found.append(family)
+    if indicator.denominator in families:  # a share or a cost per case
+        found.append(indicator.denominator)
+    return found
+
+
+# -- which years may leave the tenant -----------------------------------------------------
+
+
+def _metric_ids(codes: Iterable[str]) -> list[int]:
+    metric_codes = set().union(*(INDICATORS[code].metric_codes() for code in codes))
+    return list(
+        db.session.execute(
+            select(Metric.id).where(Metric.code.in_(metric_codes), shared_or_own(Metric))
+        ).scalars()
+    )
+
+
+def approved_years(codes: Iterable[str] = COMPARISON_INDICATORS) -> list[int]:
+    """Years of the current tenant whose figures are complete and all approved.
+
+    A year counts when every figure of the published metrics in it belongs to an approved
+    period and all twelve months have been approved (a year still running, or one with a
+    month submitted but not yet approved, is not published at all). One query.
+    """
+    metric_ids = _metric_ids(codes)
+    if not metric_ids:
+        return []
+    year = cast(func.substr(FigureValue.period, 1, 4), Integer)
+    approved = PeriodStatus.state == "approved"
+    months = func.count(
+        distinct(case((and_(approved, func.length(FigureValue.period) == 7), FigureValue.period)))
+    )
+    rows = db.session.execute(
+        select(year, func.sum(case((approved, 0), else_=1)), months)
+        .outerjoin(
+            PeriodStatus,
+            and_(
+                PeriodStatus.scope == "area",
+                PeriodStatus.area_id == FigureValue.area_id,
+                PeriodStatus.period == FigureValue.period,
+            ),
+        )
+        .where(FigureValue.metric_id.in_(metric_ids))
+        .group_by(year)
+    )
+    return sorted(
+        yr for yr, open_rows, approved_months in rows if not open_rows and approved_months == 12
+    )
+
+
+# -- disclosure control --------------------------------------------------------------------
+
+
+@dataclass
+class _Counts:
+    """Counts of one family: per (area code, year) and for the whole tenant per year."""
+
+    cells: dict[tuple[str, int], float] = field(default_factory=dict)
+    totals: dict[int, float] = field(default_factory=dict)
+
+
+def _suppressed_cells(
+    counts: dict[Family, _Counts], area_families: set[Family], threshold: int
+) -> set[tuple[Family, str, int]]:
+    """(family, area code or TOTAL, year) of every count that must not be shown."""
+    hidden: set[tuple[Family, str, int]] = set()
+    for family, data in counts.items():
+        if family in area_families and data.cells:
+            protected: Protected = protect_table(
+                data.cells, threshold=threshold, row_totals=False, column_totals=True
+            )
+            for area_code, yr in protected.suppressed & set(data.cells):
+                hidden.add((family, area_code, yr))
+            for key in protected.suppressed:
+                if isinstance(key, ColumnTotal):
+                    hidden.add((family, TOTAL, key.column))
+        for yr, value in data.totals.items():
+            if is_small(value, threshold):
+                hidden.add((family, TOTAL, yr))
+    # parts of a published whole: a small remainder (whole minus some shown parts) is a
+    # disclosed count as well, so the parts concerned are withheld too
+    for whole, parts in PARTS.items():
+        if whole not in counts:
+            continue
+        for yr, whole_value in counts[whole].totals.items():
+            if (whole, TOTAL, yr) in hidden:
+                continue
+            changed = True
+            while changed:
+                changed = False
+                shown = [
+                    p
+                    for p in parts
+                    if p in counts and (p, TOTAL, yr) not in hidden and yr in counts[p].totals
+                ]
+                for size in range(1, len(shown) + 1):
+                    for subset in combinations(shown, size):
+                        rest = whole_value - sum(counts[p].totals[yr] for p in subset)
+                        if is_small(rest, threshold):
+                            hidden.update((p, TOTAL, yr) for p in subset)
+                            changed = True
+                            break
+                    if changed:
+                        break
+    return hidden
+
+
+# -- writing the publication ---------------------------------------------------------------
+
+
+def _participates() -> bool:
+    return db.session.execute(select(RingParticipation.id).limit(1)).first() is not None
+
+
+def refresh_publication(tenant: Tenant) -> int:
+    """Replace the tenant's publication by its current approved figures; rows written.
+
+    Only a tenant that takes part in at least one ring publishes; otherwise its rows are
+    removed. Runs in the tenant's own scope; flushes, the caller commits.
+    """
+    with all_tenants():
+        # one refresh per tenant at a time (delete + insert would collide otherwise)
+        tenant = db.session.execute(
+            select(Tenant).where(Tenant.id == tenant.id).with_for_update()
+        ).scalar_one()
+    threshold = disclosure_threshold(tenant.settings)
+    rows: list[dict[str, Any]] = []
+    with tenant_scope(tenant):
+        if _participates():
+            rows = _publication_rows(tenant.id, threshold)
+    db.session.execute(delete(Publication).where(Publication.tenant_id == tenant.id))
+    if rows:
+        db.session.execute(insert(Publication), rows)
+    db.session.flush()
+    return len(rows)
+
+
+def _publication_rows(tenant_id: int, threshold: int) -> list[dict[str, Any]]:
+    from saas.indicators.engine import compute
+
+    years = approved_years()
+    if not years:
+        return []
+    wanted = set(years)
+    totals = [
+        v
+        for v in compute(COMPARISON_INDICATORS, years, by="total", approved_only=True)
+        if v.year in wanted
+    ]
+    area_codes = dict(db.session.execute(select(Area.id, Area.code)).all())
+    per_area = [
+        v
+        for v in compute(AREA_INDICATORS, years, by="area", approved_only=True)
+        if v.year in wanted and v.group in area_codes
+    ]
+
+    counts: dict[Family, _Counts] = defaultdict(_Counts)
+    for v in totals:
+        family = _family(INDICATORS[v.indicator])
+        if family is not None and v.numerator is not None:
+            counts[family].totals[v.year] = v.numerator
+    area_families = set()
+    for v in per_area:
+        family = _family(INDICATORS[v.indicator])
+        if family is not None and v.numerator is not None:
+            counts[family].cells[(area_codes[v.group], v.year)] = v.numerator
+            area_families.add(family)
+    hidden = _suppressed_cells(counts, area_families, threshold)
+
+    now = utcnow()
+    rows = []
+    for v in [*totals, *per_area]:
+        area_code = TOTAL if v.group is None else area_codes[v.group]
+        if v.numerator is None and v.value is None:
+            continue  # nothing known, nothing to publish
+        indicator = INDICATORS[v.indicator]
+        suppressed = any(
+            (family, area_code, v.year) in hidden for family in dependencies(indicator)
+        )
+        if (
+            not suppressed
+            and indicator.is_rate
+            and indicator.counts_cases
+            and v.numerator is not None
+            and v.value is not None
+        ):
+            suppressed = suppress_rate(v.numerator, v.denominator, v.value, threshold) is None
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "indicator": v.indicator,
+                "year": v.year,
+                "area_code": area_code,
+                "numerator": None if suppressed else v.numerator,
+                "denominator": None if suppressed else v.denominator,
+                "value": None if suppressed else v.value,
+                "suppressed": suppressed,
+                "published_at": now,
+            }
+        )
+    return rows
+
+
+def refresh_all(slugs: Sequence[str] | None = None) -> dict[str, int]:
+    """Refresh the publication of every active tenant (or of ``slugs``); rows per tenant."""
+    with all_tenants():
+        query = select(Tenant).where(Tenant.status == "active").order_by(Tenant.slug)
+        if slugs:
+            query = query.where(Tenant.slug.in_(list(slugs)))
+        tenants = list(db.session.execute(query).scalars())
+    return {tenant.slug: refresh_publication(tenant) for tenant in tenants}
+
+
+def last_published(tenant_id: int) -> datetime | None:
+    """When the tenant's publication was last written (None: nothing published)."""
+    return db.session.execute(
+        select(func.max(Publication.published_at)).where(Publication.tenant_id == tenant_id)
+    ).scalar()
+
+
+# -- participation -------------------------------------------------------------------------
+
+
+def active_rings() -> list[ComparisonRing]:
+    return list(
+        db.session.execute(
+            select(ComparisonRing)
+            .where(ComparisonRing.archived_at.is_(None))
+            .order_by(ComparisonRing.name)
+        ).scalars()
+    )
+
+
+def own_participations() -> set[int]:
+    """Ring ids the current tenant takes part in."""
+    return set(db.session.execute(select(RingParticipation.ring_id)).scalars())
+
+
+def member_counts() -> dict[int, int]:
+    """Number of active participating tenants per ring (numbers only, no tenant data)."""
+    with all_tenants():
+        return dict(
+            db.session.execute(
+                select(RingParticipation.ring_id, func.count())
+                .join(Tenant, Tenant.id == RingParticipation.tenant_id)
+                .where(Tenant.status == "active")
+                .group_by(RingParticipation.ring_id)
+            ).all()
+        )
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    name: str
+    slug: str
+    threshold: int
+
+
+def ring_members(ring_id: int) -> list[Member]:
+    """The active tenants taking part in a ring, by name.
+
+    Reads other tenants' opt-in rows, so scoping is lifted for this one statement; it selects
+    nothing but the tenants' ids, names and thresholds.
+    """
+    with all_tenants():
+        rows = db.session.execute(
+            select(Tenant.id, Tenant.name, Tenant.slug, Tenant.settings)
+            .join(RingParticipation, RingParticipation.tenant_id == Tenant.id)
+            .where(RingParticipation.ring_id == ring_id, Tenant.status == "active")
+            .order_by(Tenant.name)
+        ).all()
+    return [Member(r.id, r.name, r.slug, disclosure_threshold(r.settings)) for r in rows]
+
+
+def join_ring(ring: ComparisonRing) -> bool:
+    """Opt the current tenant in; publishes its figures if it had not yet. False if already in."""
+    if ring.id in own_participations():
+        return False
+    db.session.add(RingParticipation(ring_id=ring.id))
+    db.session.flush()
+    return True
+
+
+def leave_ring(ring: ComparisonRing) -> bool:
+    """Opt the current tenant out; False if it was not in the ring."""
+    row = db.session.execute(
+        select(RingParticipation).where(RingParticipation.ring_id == ring.id)
+    ).scalar_one_or_none()
+    if row is None:
+        return False
+    db.session.delete(row)
+    db.session.flush()
+    return True
+
+
+# -- reading the publication for a ring page -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class Value:
+    """One shown cell: the value, or why there is none."""
+
+    value: float | None
+    suppressed: bool = False
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None and not self.suppressed
+
+
+@dataclass
+class IndicatorTable:
+    """The table tenants × years of one indicator."""
+
+    indicator: Indicator
+    normalised: bool  # a count shown per 1,000 of the reference population
+    rows: list[tuple[Member, list[Value]]]
+
+    @property
+    def decimals(self) -> int:
+        if self.normalised or self.indicator.is_rate and self.indicator.unit != "EUR":
+            return 1
+        return 0
+
+
+@dataclass
+class Comparison:
+    ring: ComparisonRing
+    members: list[Member]
+    years: list[int]
+    available_years: list[int]
+    tables: list[IndicatorTable]
+    published: dict[int, datetime]
+
+    @property
+    def threshold(self) -> int:
+        return max((m.threshold for m in self.members), default=DEFAULT_THRESHOLD)
+
+
+def normalises(indicator: Indicator) -> bool:
+    """Counts of cases are compared per 1,000 of the reference population."""
+    return not indicator.is_rate and indicator.counts_cases
+
+
+#: a published whole-tenant value: (value, suppressed)
+_Published = tuple[float | None, bool]
+
+
+def _ring_publications(
+    ring_id: int, indicators: set[str]
+) -> tuple[list[Member], dict[tuple[int, str, int], _Published], dict[int, datetime]]:
+    """The ring's active members and their published whole-tenant values, in one statement.
+
+    Reads other tenants' opt-in rows, so scoping is lifted for this statement; besides the
+    publication it selects nothing but the members' ids, names, slugs and thresholds.
+    """
+    with all_tenants():
+        rows = db.session.execute(
+            select(
+                Tenant.id,
+                Tenant.name,
+                Tenant.slug,
+                Tenant.settings["disclosure_threshold"].as_string().label("threshold"),
+                Publication.indicator,
+                Publication.year,
+                Publication.value,
+                Publication.suppressed,
+                Publication.published_at,
+            )
+            .select_from(RingParticipation)
+            .join(Tenant, Tenant.id == RingParticipation.tenant_id)
+            .outerjoin(
+                Publication,
+                and_(
+                    Publication.tenant_id == Tenant.id,
+                    Publication.area_code == TOTAL,
+                    Publication.indicator.in_(sorted(indicators)),
+                ),
+            )
+            .where(RingParticipation.ring_id == ring_id, Tenant.status == "active")
+            .order_by(Tenant.name, Tenant.id)
+        ).all()
+    members: dict[int, Member] = {}
+    found: dict[tuple[int, str, int], _Published] = {}
+    published: dict[int, datetime] = {}
+    for tenant_id, name, slug, own_threshold, indicator, year, value, hidden, stamp in rows:
+        if tenant_id not in members:
+            threshold = disclosure_threshold({"disclosure_threshold": own_threshold})
+            members[tenant_id] = Member(tenant_id, name, slug, threshold)
+        if indicator is None:
+            continue  # a member that has not published
+        found[(tenant_id, indicator, year)] = (value, hidden)
+        latest = published.get(tenant_id)
+        if latest is None or stamp > latest:
+            published[tenant_id] = stamp
+    return list(members.values()), found, published
+
+
+def ring_comparison(
+    ring: ComparisonRing,
+    codes: Sequence[str],
+    years: tuple[int | None, int | None] = (None, None),
+    *,
+    per_1000: bool = True,
+) -> Comparison:
+    """Tables of the ring's participants from the publication table only (one query).
+
+    ``years``: first and last year wanted (None: the first/last year published).
+    """
+    wanted = [c for c in dict.fromkeys(codes) if c in COMPARISON_INDICATORS]
+    normalise = {c: per_1000 and normalises(INDICATORS[c]) for c in wanted}
+    fetch = set(wanted) | ({REFERENCE_POPULATION} if any(normalise.values()) else set())
+    members, found, published = _ring_publications(ring.id, fetch)
+    available = sorted({yr for (_t, code, yr) in found if code in wanted})
+    first = years[0] if years[0] is not None else (available[0] if available else 0)
+    last = years[1] if years[1] is not None else (available[-1] if available else 0)
+    first, last = min(first, last), max(first, last)
+    chosen = [yr for yr in available if first <= yr <= last] or available
+
+    def cell(member: Member, code: str, yr: int) -> Value:
+        value, hidden = found.get((member.id, code, yr), (None, False))
+        if hidden or value is None:
+            return Value(None, suppressed=hidden)
+        if not normalise[code]:
+            return Value(value)
+        population, _hidden = found.get((member.id, REFERENCE_POPULATION, yr), (None, False))
+        if not population:
+            return Value(None)
+        return Value(value / population * 1000)
+
+    tables = [
+        IndicatorTable(
+            INDICATORS[code],
+            normalise[code],
+            [(m, [cell(m, code, yr) for yr in chosen]) for m in members],
+        )
+        for code in wanted
+    ]
+    return Comparison(ring, members, chosen, available, tables, published)

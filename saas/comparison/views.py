@@ -1,0 +1,280 @@
+"""Comparison rings: platform pages under /platform/rings, a tenant's pages under
+/<tenant_slug>/comparison (participation, the ring page from the publication table, exports).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from saas.comparison import exports
+from saas.comparison.forms import ComparisonQueryForm, RingForm, indicator_label
+from saas.comparison.models import ComparisonRing, RingParticipation
+from saas.comparison.services import (
+    COMPARISON_INDICATORS,
+    Comparison,
+    active_rings,
+    join_ring,
+    last_published,
+    leave_ring,
+    member_counts,
+    own_participations,
+    refresh_publication,
+    ring_comparison,
+    ring_members,
+)
+from saas.core.crud import Column, Crud
+from saas.core.db import db
+from saas.core.fields import as_choices
+from saas.core.permissions import PLATFORM_MANAGE, has_permission, require
+
+bp = Blueprint(
+    "comparison", __name__, url_prefix="/<tenant_slug>/comparison", template_folder="templates"
+)
+rings_bp = Blueprint("rings", __name__, url_prefix="/platform/rings", template_folder="templates")
+
+DEFAULT_INDICATORS = ("HZE_ECKWERT",)
+
+
+# -- platform: the rings ---------------------------------------------------------------------
+
+
+def _edit_token(ring: ComparisonRing) -> str:
+    """Rings have no version column; the modification time guards against lost updates."""
+    return ring.updated_at.isoformat() if ring.updated_at else ""
+
+
+def _unique_code(form: RingForm, ring: ComparisonRing | None) -> bool:
+    query = select(ComparisonRing.id).where(ComparisonRing.code == form.code.data)
+    if ring is not None:
+        query = query.where(ComparisonRing.id != ring.id)
+    if db.session.execute(query).first() is not None:
+        form.code.errors.append(_("This code is already in use."))
+        return False
+    return True
+
+
+def _ring_detail(ring: ComparisonRing) -> dict[str, Any]:
+    return {"members": ring_members(ring.id)}
+
+
+class RingCrud(Crud):
+    """The generic pages, with the modification time as the optimistic-lock token."""
+
+    def edit_view(self, object_id: int) -> Any:
+        obj = self.load(object_id)
+        form = self.make_form(obj)
+        if request.method == "GET":
+            form.version.data = _edit_token(obj)
+        elif form.validate_on_submit() and _unique_code(form, obj):
+            if _edit_token(obj) != (form.version.data or ""):
+                return self.conflict(form, obj)
+            self.copy_to_object(form, obj)
+            db.session.commit()
+            flash(_("Your changes were saved."), "success")
+            return redirect(self.url("detail", object_id=obj.id))
+        status = 400 if form.is_submitted() else 200
+        return render_template("crud/form.html", **self.context(form=form, obj=obj)), status
+
+    def conflict(self, form: Any, current: Any) -> tuple[str, int]:
+        db.session.refresh(current)
+        stored = self.make_form(current)
+        rows = [
+            {
+                "label": form[name].label.text,
+                "mine": form[name].data,
+                "theirs": stored[name].data,
+                "differs": form[name].data != stored[name].data,
+            }
+            for name in self.column_fields(form)
+        ]
+        form.version.data = _edit_token(current)
+        return render_template(
+            "crud/conflict.html", **self.context(form=form, obj=current, rows=rows)
+        ), 409
+
+
+rings = RingCrud(
+    model=ComparisonRing,  # type: ignore[arg-type]
+    form_class=RingForm,
+    singular=_l("Comparison ring"),
+    plural=_l("Comparison rings"),
+    columns=[Column("name", _l("Name")), Column("code", _l("Code"))],
+    details=[
+        Column("code", _l("Code")),
+        Column("name", _l("Name")),
+        Column("description", _l("Description")),
+    ],
+    read_permission=PLATFORM_MANAGE,
+    write_permission=PLATFORM_MANAGE,
+    validate=_unique_code,
+    detail_context=_ring_detail,
+    detail_template="comparison/ring_detail.html",
+    platform=True,
+).register(rings_bp)
+
+
+# -- tenant: participation -------------------------------------------------------------------
+
+
+@bp.route("/")
+@require("reports.view")
+def index() -> str:
+    tenant = g.tenant
+    return render_template(
+        "comparison/index.html",
+        rings=active_rings(),
+        joined=own_participations(),
+        counts=member_counts(),
+        published_at=last_published(tenant.id),
+        can_manage=has_permission("config.manage"),
+        can_publish=has_permission("reports.publish"),
+    )
+
+
+def _active_ring(ring_id: int) -> ComparisonRing:
+    ring = db.session.execute(
+        select(ComparisonRing).where(
+            ComparisonRing.id == ring_id, ComparisonRing.archived_at.is_(None)
+        )
+    ).scalar_one_or_none()
+    if ring is None:
+        abort(404)
+    return ring
+
+
+@bp.route("/<int:ring_id>/join", methods=["POST"])
+@require("config.manage")
+def join(ring_id: int) -> Any:
+    ring = _active_ring(ring_id)
+    if join_ring(ring):
+        refresh_publication(g.tenant)
+        db.session.commit()
+        flash(_("Your municipality now takes part in %(ring)s.", ring=ring.name), "success")
+    return redirect(url_for("comparison.index"))
+
+
+@bp.route("/<int:ring_id>/leave", methods=["POST"])
+@require("config.manage")
+def leave(ring_id: int) -> Any:
+    ring = _active_ring(ring_id)
+    if leave_ring(ring):
+        refresh_publication(g.tenant)  # withdraws the publication after the last ring
+        db.session.commit()
+        flash(_("Your municipality no longer takes part in %(ring)s.", ring=ring.name), "success")
+    return redirect(url_for("comparison.index"))
+
+
+@bp.route("/publish", methods=["POST"])
+@require("reports.publish")
+def publish() -> Any:
+    count = refresh_publication(g.tenant)
+    db.session.commit()
+    if count:
+        flash(_("Your approved figures were published for the comparison."), "success")
+    else:
+        flash(
+            _("Nothing was published: take part in a ring and approve whole years first."), "error"
+        )
+    return redirect(url_for("comparison.index"))
+
+
+# -- tenant: the ring page -------------------------------------------------------------------
+
+
+def _participating_ring(ring_id: int) -> ComparisonRing:
+    """A ring the current tenant takes part in; any other answers 404 like a foreign object."""
+    ring = db.session.execute(
+        select(ComparisonRing).where(
+            ComparisonRing.id == ring_id,
+            ComparisonRing.archived_at.is_(None),
+            # the tenant's own participation rows only (scoped like every tenant query)
+            ComparisonRing.id.in_(select(RingParticipation.ring_id)),
+        )
+    ).scalar_one_or_none()
+    if ring is None:
+        abort(404)
+    return ring
+
+
+def _query(ring: ComparisonRing) -> tuple[ComparisonQueryForm, Comparison]:
+    form = ComparisonQueryForm(formdata=request.args if request.args else None)
+    form.indicators.choices = as_choices(
+        [(code, indicator_label(code)) for code in COMPARISON_INDICATORS]
+    )
+    codes = [c for c in (form.indicators.data or []) if c in COMPARISON_INDICATORS]
+    if not codes:
+        codes = list(DEFAULT_INDICATORS)
+        form.indicators.data = codes
+    comparison = ring_comparison(
+        ring,
+        codes,
+        (_year(form.year_from.data), _year(form.year_to.data)),
+        per_1000=form.counts.data != "absolute",
+    )
+    form.year_from.choices = form.year_to.choices = as_choices(
+        [(str(y), str(y)) for y in comparison.available_years]
+    )
+    if comparison.years:
+        form.year_from.data, form.year_to.data = str(comparison.years[0]), str(comparison.years[-1])
+    return form, comparison
+
+
+def _year(raw: Any) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+@bp.route("/<int:ring_id>")
+@require("reports.view")
+def ring(ring_id: int) -> str:
+    ring = _participating_ring(ring_id)
+    form, comparison = _query(ring)
+    locale = str(get_locale() or "de")
+    return render_template(
+        "comparison/ring.html",
+        ring=ring,
+        form=form,
+        comparison=comparison,
+        charts=exports.charts(comparison, locale, g.tenant.id),
+        fmt=lambda value, decimals: exports.format_value(value, decimals, locale),
+        texts=lambda table: exports.cell_texts(table, locale),
+        label=indicator_label,
+        unit=exports.unit_label,
+        reference_rows=lambda table: exports.references(table, comparison.years),
+        reference_values=exports.reference_values,
+        notes=exports.footnotes(comparison),
+        export_args=request.args.to_dict(flat=False),
+    )
+
+
+@bp.route("/<int:ring_id>/export.<fmt>")
+@require("reports.view")
+def export(ring_id: int, fmt: str) -> Response:
+    if fmt not in exports.FORMATS:
+        abort(404)
+    ring = _participating_ring(ring_id)
+    _form, comparison = _query(ring)
+    data = exports.export_comparison(comparison, fmt, str(get_locale() or "de"))
+    return Response(
+        data,
+        mimetype=exports.MIMETYPES[fmt],
+        headers={"Content-Disposition": f"attachment; filename=vergleich-{ring.code}.{fmt}"},
+    )
