@@ -474,3 +474,19 @@ def test_real_profile_marl(app: Flask) -> None:
     pre, post = range(2015, 2020), range(2021, 2025)
     did = (rate(["14"], post) - rate(["14"], pre)) - (rate(controls, post) - rate(controls, pre))
     assert did < -1
+
+
+def test_hze_eckwert_of_every_demo_tenant_is_plausible(app: Flask) -> None:
+    """Issue 5: on the demo data each tenant's HzE-Eckwert lies in the range of the sourced
+    magnitudes (30–50 per 1,000 under-21s), computed by the indicator engine itself."""
+    from saas.indicators.engine import compute
+
+    for slug in ("marl", "hamm", "rv-saarbruecken"):
+        demo_tenant = tenant(slug)
+        generate_demo_data(demo_tenant)
+        db.session.commit()
+        with tenant_scope(demo_tenant):
+            rows = compute(["HZE_ECKWERT"], range(2015, 2025))
+        assert len(rows) == 10, slug
+        for row in rows:
+            assert 30 <= row.value <= 50, (slug, row.year, row.value)
