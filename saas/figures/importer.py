@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from saas.areas.models import Area
 from saas.core.db import db
+from saas.core.imports import RowError, RowWarning
 from saas.core.tenancy import current_tenant_id, shared_or_own
 from saas.figures.models import FigureValue
 from saas.figures.services import locked_area_periods
@@ -230,30 +231,6 @@ def format_number(value: float) -> str:
 
 
 # -- result types --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """A problem that blocks the import: line in the file (header = 1), column, message."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"Zeile {self.row}, Spalte {self.column}: {self.message}"
-
-
-@dataclass(frozen=True, slots=True)
-class RowWarning:
-    """Something implausible that does not block the import."""
-
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"Zeile {self.row}, Spalte {self.column}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,24 +12,10 @@ from sqlalchemy import select
 
 from saas.areas.models import Area, AreaLevel, AreaPopulation
 from saas.core.db import db
+from saas.core.imports import RowError
 
 REQUIRED = ("code", "name", "level")
 OPTIONAL = ("parent_code", "population", "population_date", "under_18", "under_21")
-
-
-@dataclass
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return _(
-            "Row %(row)s, column %(column)s: %(message)s",
-            row=self.row,
-            column=self.column,
-            message=self.message,
-        )
 
 
 @dataclass
