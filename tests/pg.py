@@ -579,3 +579,20 @@ def cross_tenant_reference(
         return builder.insert(child, tenant_a, pointing_to(parent_b))
 
     return control, attack
+
+
+def assert_cross_tenant_reference_rejected(fk: sa.ForeignKeyConstraint, dialect: str) -> None:
+    """With ORM scoping off, the composite foreign key alone rejects a reference from the
+    first demo tenant into the second (layer 3), while a same-tenant reference works."""
+    from saas.core.db import db
+    from saas.core.tenancy import all_tenants, orm_scoping_disabled
+    from tests.conftest import tenant
+
+    marl, hamm = tenant("marl").id, tenant("hamm").id
+    with orm_scoping_disabled(), all_tenants():
+        control, attack = cross_tenant_reference(db.session, fk, marl, hamm)
+        assert control["tenant_id"] == marl
+        with pytest.raises(sa.exc.IntegrityError) as caught:
+            attack()
+        assert fk_is_violation(caught.value, fk, dialect), caught.value
+        db.session.rollback()

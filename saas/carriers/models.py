@@ -33,9 +33,5 @@ class Carrier(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.M
     website: Mapped[str] = mapped_column(String(300), default="")
     notes: Mapped[str] = mapped_column(Text, default="")
 
-    @property
-    def is_public(self) -> bool:
-        return self.type == "kommunal"
-
     def __str__(self) -> str:
         return self.name

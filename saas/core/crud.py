@@ -316,11 +316,6 @@ def options(
     return [(obj.id, label(obj)) for obj in db.session.execute(query).unique().scalars()]
 
 
-def abort_unless(condition: bool) -> None:
-    if not condition:
-        abort(404)
-
-
 def name_of(model: type[Any], object_id: int | None) -> str | None:
     """Display name of a row of the current tenant; one query per model and request."""
     if object_id is None:

@@ -74,7 +74,3 @@ class ArchivableMixin:
     """Rows that history refers to are archived, never deleted."""
 
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-
-    @property
-    def is_archived(self) -> bool:
-        return self.archived_at is not None

@@ -369,9 +369,6 @@ class BaseProfile:
     principles: list[PrincipleSpec] = field(default_factory=list)
     roles: dict[str, list[str]] = field(default_factory=dict)
 
-    def setting_defaults(self) -> dict[str, Any]:
-        return {key: d.default for key, d in self.settings.items()}
-
 
 @dataclass
 class Profile:

@@ -15,12 +15,12 @@ from flask_babel import gettext as _
 
 from saas.core.db import db, utcnow
 from saas.core.permissions import PLATFORM_MANAGE, require
-from saas.core.tenancy import all_tenants
 from saas.reports import store
 from saas.reports.definition import dump
 from saas.reports.forms import NewTemplateForm, TemplateForm
 from saas.reports.models import ReportTemplate
 from saas.reports.service import current_locale
+from saas.reports.views import indicator_codes
 
 bp = Blueprint(
     "report_templates",
@@ -30,19 +30,7 @@ bp = Blueprint(
 )
 
 
-@bp.context_processor
-def _indicator_codes() -> dict[str, Any]:
-    """The indicator codes a definition may name (help table of the editors)."""
-    from saas.indicators.definitions import INDICATORS
-
-    return {"indicators": INDICATORS}
-
-
-def _commit() -> None:
-    """Platform writes run as platform code: the audit rows of shared templates have no
-    tenant, which PostgreSQL's row-level security only accepts in the all-tenants mode."""
-    with all_tenants():
-        db.session.commit()
+bp.context_processor(indicator_codes)
 
 
 @bp.route("/")
@@ -93,7 +81,7 @@ def new() -> Any:
                 definition=definition,
             )
             db.session.add(template)
-            _commit()
+            db.session.commit()
             flash(_("The report template was created."), "success")
             return redirect(url_for("report_templates.detail", template_id=template.id))
     status = 400 if form.is_submitted() else 200
@@ -143,7 +131,7 @@ def new_version(template_id: int) -> Any:
                 definition=definition,
             )
             db.session.add(created)
-            _commit()
+            db.session.commit()
             flash(_("Version %(version)s was saved.", version=created.version), "success")
             return redirect(url_for("report_templates.detail", template_id=created.id))
     status = 400 if form.is_submitted() else 200
@@ -155,7 +143,7 @@ def _set_archived(template_id: int, archived: bool) -> Any:
     stamp = utcnow() if archived else None
     for version in store.versions(template.code):
         version.archived_at = stamp
-    _commit()
+    db.session.commit()
     flash(
         _("The template was archived.") if archived else _("The template is active again."),
         "success",

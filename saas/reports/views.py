@@ -47,7 +47,7 @@ MIN_YEAR, MAX_YEAR, MAX_SPAN = 1990, 2100, 30
 
 
 @bp.context_processor
-def _indicator_codes() -> dict[str, Any]:
+def indicator_codes() -> dict[str, Any]:
     """The indicator codes a definition may name (help table of the editors)."""
     from saas.indicators.definitions import INDICATORS
 
