@@ -1,6 +1,7 @@
 """Comparison ring page and HzE report on 50 generated tenants × 10 years (PostgreSQL).
 
     .venv/bin/python bench/reports.py            # BENCH_DATABASE_URL, default below
+    BENCH_KEEP=1 .venv/bin/python bench/reports.py   # keep the database; a later run reuses it
 
 Creates its own database ``bench_reports`` next to the one in ``BENCH_DATABASE_URL`` (never
 touches that one: the test suite uses it), migrates it as the owner, clones the three demo
@@ -53,6 +54,9 @@ RING_SIZES = tuple(n for n in (5, 20, 50) if n <= TENANTS)
 YEARS = range(2015, 2025)
 RUNS = 25
 BASES = ("marl", "hamm", "rv-saarbruecken")
+#: keep ``bench_reports`` at the end and reuse a kept one (measuring again without the
+#: six minutes of data generation); the default run starts from an empty database
+KEEP = os.environ.get("BENCH_KEEP") == "1"
 
 
 def median_seconds(action: Callable[[], Any], runs: int = RUNS, warm: int = 3) -> float:
@@ -69,16 +73,22 @@ def median_seconds(action: Callable[[], Any], runs: int = RUNS, warm: int = 3) -
 # -- database and roles ----------------------------------------------------------------------
 
 
-def create_database(owner_url: str) -> tuple[str, str]:
-    """A fresh ``bench_reports`` and the runtime role; (owner URL, app URL) of it."""
+def create_database(owner_url: str, *, reuse: bool) -> tuple[str, str, bool]:
+    """``bench_reports`` (fresh, or a kept one with ``reuse``) and the runtime role;
+    (owner URL, app URL, whether the kept database was reused)."""
     admin = sa.create_engine(
         make_url(owner_url).set(database="postgres"),
         isolation_level="AUTOCOMMIT",
         poolclass=NullPool,
     )
     with admin.connect() as conn:
-        conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-        conn.execute(sa.text(f"CREATE DATABASE {BENCH_DB}"))
+        kept = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": BENCH_DB}
+        ).first()
+        reused = bool(reuse and kept)
+        if not reused:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
+            conn.execute(sa.text(f"CREATE DATABASE {BENCH_DB}"))
         exists = conn.execute(
             sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
         ).first()
@@ -95,6 +105,7 @@ def create_database(owner_url: str) -> tuple[str, str]:
     return (
         bench_owner.render_as_string(hide_password=False),
         bench_app.render_as_string(hide_password=False),
+        reused,
     )
 
 
@@ -253,6 +264,35 @@ def build(echo: Callable[[str], None]) -> dict[str, Any]:
     }
 
 
+def kept_info(owner_url: str) -> dict[str, Any]:
+    """What :func:`build` returned, read back from a kept database."""
+    engine = sa.create_engine(owner_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        rings = {
+            int(code.removeprefix("bench-")): ring_id
+            for ring_id, code in conn.execute(sa.text("SELECT id, code FROM comparison_rings"))
+            if code.startswith("bench-")
+        }
+        members = [
+            (slug, tenant_id)
+            for slug, tenant_id in conn.execute(
+                sa.text(
+                    "SELECT t.slug, t.id FROM memberships m JOIN users u ON u.id = m.user_id"
+                    " JOIN tenants t ON t.id = m.tenant_id"
+                    " WHERE u.email = 'bench@bench.example' ORDER BY t.id"
+                )
+            )
+        ]
+        template = conn.execute(
+            sa.text(
+                "SELECT id FROM report_templates WHERE code = 'entwicklung-hze'"
+                " AND tenant_id IS NULL ORDER BY version DESC LIMIT 1"
+            )
+        ).scalar()
+    engine.dispose()
+    return {"rings": rings, "members": members, "template": template, "slug": members[0][0]}
+
+
 # -- the bare SQL ------------------------------------------------------------------------------
 
 BARE_COMPARISON = """
@@ -280,7 +320,7 @@ WITH f AS (
   JOIN period_statuses s ON s.tenant_id = f.tenant_id AND s.scope = 'area'
        AND s.area_id = f.area_id AND s.period = f.period AND s.state = 'approved'
   WHERE {tenants} AND m.code IN :codes
-    AND CAST(substr(f.period, 1, 4) AS integer) BETWEEN :first AND :last
+    AND f.period >= CAST(:first AS text) AND f.period < CAST(:last + 1 AS text)
 ), ranked AS (
   SELECT f.*, row_number() OVER (PARTITION BY tenant_id, code, area_id, year
                                  ORDER BY period DESC) AS rn
@@ -380,7 +420,7 @@ def main() -> None:
     url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL
     # a terminated run still drops its database (the finally clause below)
     signal.signal(signal.SIGTERM, lambda *_args: sys.exit(143))
-    owner_url, app_url = create_database(url)
+    owner_url, app_url, reused = create_database(url, reuse=KEEP)
     os.environ["SAAS_DB_APP_ROLE"] = APP_ROLE
     lines: list[str] = []
 
@@ -389,12 +429,16 @@ def main() -> None:
         lines.append(line)
 
     try:
-        setup = make_app(owner_url, owner_url)
-        with setup.app_context():
-            upgrade()
-            info = build(echo)
-            db.session.remove()
-            db.engine.dispose()
+        if reused:
+            info = kept_info(owner_url)
+            echo(f"reusing the kept database {BENCH_DB}")
+        else:
+            setup = make_app(owner_url, owner_url)
+            with setup.app_context():
+                upgrade()
+                info = build(echo)
+                db.session.remove()
+                db.engine.dispose()
         app = make_app(app_url, owner_url)
         owner = sa.create_engine(owner_url, poolclass=NullPool)
         with app.app_context():
@@ -470,8 +514,11 @@ def main() -> None:
             db.session.remove()
             db.engine.dispose()
     finally:
-        drop_database(url)
-        echo(f"database {BENCH_DB} and role {APP_ROLE} dropped")
+        if KEEP:
+            echo(f"database {BENCH_DB} kept (BENCH_KEEP=1)")
+        else:
+            drop_database(url)
+            echo(f"database {BENCH_DB} and role {APP_ROLE} dropped")
 
 
 if __name__ == "__main__":

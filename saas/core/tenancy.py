@@ -59,10 +59,14 @@ class TenantModel(IdMixin):
 
     __abstract__ = True
     __tenant_args__: tuple[Any, ...] = ()
+    #: a single-column index on ``tenant_id``; off where a composite index leads with it
+    __tenant_index__: bool = True
 
     @declared_attr
     def tenant_id(cls) -> Mapped[int]:
-        return mapped_column(ForeignKey("tenants.id", ondelete="RESTRICT"), index=True)
+        return mapped_column(
+            ForeignKey("tenants.id", ondelete="RESTRICT"), index=cls.__tenant_index__
+        )
 
     @declared_attr.directive
     def __table_args__(cls) -> tuple[Any, ...]:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -27,7 +28,10 @@ class FigureValue(TenantModel, VersionedMixin, TimestampMixin, db.Model):
     __tenant_args__ = (
         UniqueConstraint("tenant_id", "metric_id", "area_id", "period"),
         tenant_fk("area_id", "areas"),
+        # reports read a tenant's periods (an IN list: an index condition even under RLS)
+        Index("ix_figure_values_tenant_id_period", "tenant_id", "period"),
     )
+    __tenant_index__ = False
 
     metric_id: Mapped[int] = mapped_column(ForeignKey("metrics.id"), index=True)
     area_id: Mapped[int] = mapped_column(Integer, index=True)

@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, and_, case, cast, func, select
+from sqlalchemy import Integer, and_, case, cast, func, or_, select
 
 from saas.areas.models import Area, AreaLevel
 from saas.core.db import db
@@ -51,6 +51,15 @@ def _year_of(period_column: object) -> object:
     return cast(func.substr(period_column, 1, 4), Integer)
 
 
+def periods_of(years: Iterable[int]) -> list[str]:
+    """Every period of ``years``: the year itself ('2024', yearly figures) and its months."""
+    return [
+        period
+        for year in years
+        for period in (f"{year:04d}", *(f"{year:04d}-{month:02d}" for month in range(1, 13)))
+    ]
+
+
 def annual_values(
     metric_codes: Iterable[str],
     years: Iterable[int],
@@ -76,80 +85,80 @@ def annual_values(
     }
     if not metrics:
         return AnnualValues(values, pending)
-    year = _year_of(FigureValue.period)
-    approved = PeriodStatus.state == "approved"
+    # One aggregate over every metric per (metric, area, year), without sorting: the sum,
+    # the count, the unapproved months, the last period and the value (and status) of the
+    # closing period — December, or the year itself for yearly figures. A stock takes the
+    # closing value; only a stock whose year ends earlier (the current year, a gap) needs
+    # a second statement for the value of its last month. The periods are listed rather
+    # than compared: under row-level security PostgreSQL uses an index only for leakproof
+    # operators (text equality is one) and the list keeps the planner's estimates sound.
     status_join = and_(
         PeriodStatus.scope == "area",
         PeriodStatus.area_id == FigureValue.area_id,
         PeriodStatus.period == FigureValue.period,
     )
-    base = [FigureValue.metric_id.in_(list(metrics)), year >= years[0], year <= years[-1]]
-    if area_ids is not None:
-        base.append(FigureValue.area_id.in_(list(area_ids)))
-    unapproved = func.sum(case((approved, 0), else_=1))
-
-    # flows and yearly metrics: sum (a yearly metric has one row per year)
-    summed = [
-        i for i, m in metrics.items() if m.time_aggregation != "last" or m.periodicity == "year"
+    unapproved = case((PeriodStatus.state == "approved", 0), else_=1)
+    closing = or_(func.length(FigureValue.period) == 4, FigureValue.period.like("%-12"))
+    conditions = [
+        FigureValue.metric_id.in_(list(metrics)),
+        FigureValue.period.in_(periods_of(range(years[0], years[-1] + 1))),
     ]
-    if summed:
-        rows = db.session.execute(
+    if area_ids is not None:
+        conditions.append(FigureValue.area_id.in_(list(area_ids)))
+    year = _year_of(FigureValue.period)
+    rows = db.session.execute(
+        select(
+            FigureValue.metric_id,
+            FigureValue.area_id,
+            year,
+            func.sum(FigureValue.value),
+            func.count(),
+            func.sum(unapproved),
+            func.max(FigureValue.period),
+            func.sum(case((closing, FigureValue.value))),
+            func.sum(case((closing, unapproved), else_=0)),
+        )
+        .outerjoin(PeriodStatus, status_join)
+        .where(*conditions)
+        .group_by(FigureValue.metric_id, FigureValue.area_id, year)
+    )
+    early: dict[tuple[int, int, str], Key] = {}  # stocks whose year ends before December
+    for metric_id, area_id, yr, total, count, open_rows, last, closed, closed_open in rows:
+        metric = metrics[metric_id]
+        key = (metric.code, area_id, yr)
+        if metric.time_aggregation == "last" and metric.periodicity != "year":
+            # stocks: the value of the last month of the year that has one (31 December)
+            if closed is None:
+                early[(metric_id, area_id, last)] = key
+                continue
+            values[key], open_rows = float(closed), closed_open
+        elif metric.time_aggregation == "mean":
+            values[key] = float(total) / count
+        else:  # flows and yearly metrics (one row per year): the sum
+            values[key] = float(total)
+        if open_rows:
+            pending.add(key)
+    if early:
+        lasts = db.session.execute(
             select(
                 FigureValue.metric_id,
                 FigureValue.area_id,
-                year.label("year"),
-                func.sum(FigureValue.value),
-                func.count(),
+                FigureValue.period,
+                FigureValue.value,
                 unapproved,
             )
             .outerjoin(PeriodStatus, status_join)
-            .where(*base, FigureValue.metric_id.in_(summed))
-            .group_by(FigureValue.metric_id, FigureValue.area_id, year)
-        )
-        for metric_id, area_id, yr, total, count, open_rows in rows:
-            metric = metrics[metric_id]
-            value = total / count if metric.time_aggregation == "mean" else total
-            key = (metric.code, area_id, yr)
-            values[key] = float(value)
-            if open_rows:
-                pending.add(key)
-
-    # stocks: the value of the last month of the year that has one (31 December)
-    stocks = [i for i in metrics if i not in summed]
-    if stocks:
-        last = (
-            select(
-                FigureValue.metric_id,
-                FigureValue.area_id,
-                func.max(FigureValue.period).label("period"),
+            .where(
+                FigureValue.metric_id.in_(sorted({m for m, _a, _p in early})),
+                FigureValue.period.in_(sorted({p for _m, _a, p in early})),
             )
-            .where(*base, FigureValue.metric_id.in_(stocks))
-            .group_by(FigureValue.metric_id, FigureValue.area_id, year)
-            .subquery()
         )
-        rows = db.session.execute(
-            select(
-                FigureValue.metric_id,
-                FigureValue.area_id,
-                year,
-                FigureValue.value,
-                PeriodStatus.state,
-            )
-            .join(
-                last,
-                and_(
-                    last.c.metric_id == FigureValue.metric_id,
-                    last.c.area_id == FigureValue.area_id,
-                    last.c.period == FigureValue.period,
-                ),
-            )
-            .outerjoin(PeriodStatus, status_join)
-        )
-        for metric_id, area_id, yr, value, state in rows:
-            key = (metrics[metric_id].code, area_id, yr)
-            values[key] = float(value)
-            if state != "approved":
-                pending.add(key)
+        for metric_id, area_id, period, value, open_month in lasts:
+            found = early.get((metric_id, area_id, period))
+            if found is not None:
+                values[found] = float(value)
+                if open_month:
+                    pending.add(found)
     if approved_only:
         # A year counts only when every month behind it is approved: a partial sum of the
         # approved months would look like a complete, much smaller year.
@@ -173,21 +182,53 @@ def _activity_values(
             values[key] = values.get(key, 0.0) + row.values[code]
 
 
-def level_groups(level_code: str) -> dict[int, int]:
-    """Each area id → the id of its ancestor (or itself) on the level ``level_code``."""
-    levels = {lvl.id: lvl.code for lvl in db.session.execute(select(AreaLevel)).scalars()}
-    areas = {a.id: a for a in db.session.execute(select(Area)).unique().scalars()}
-    groups: dict[int, int] = {}
-    for area in areas.values():
-        current: Area | None = area
-        seen = set()
-        while current is not None and current.id not in seen:
-            seen.add(current.id)
-            if levels.get(current.level_id) == level_code:
-                groups[area.id] = current.id
-                break
-            current = areas.get(current.parent_id) if current.parent_id else None
-    return groups
+@dataclass
+class AreaTree:
+    """The current tenant's areas (id → parent, level, code, name) and level codes, read in
+    two statements and shared by every computation of a page."""
+
+    level_codes: dict[int, str]
+    areas: dict[int, tuple[int | None, int, str, str]]
+
+    @classmethod
+    def load(cls) -> AreaTree:
+        levels = {i: c for i, c in db.session.execute(select(AreaLevel.id, AreaLevel.code))}
+        areas = {
+            area_id: (parent_id, level_id, code, name)
+            for area_id, parent_id, level_id, code, name in db.session.execute(
+                select(Area.id, Area.parent_id, Area.level_id, Area.code, Area.name)
+            )
+        }
+        return cls(levels, areas)
+
+    def level_of(self, area_id: int) -> int | None:
+        found = self.areas.get(area_id)
+        return found[1] if found else None
+
+    def name_of(self, area_id: int) -> tuple[str, str] | None:
+        """(code, name) of an area."""
+        found = self.areas.get(area_id)
+        return (found[2], found[3]) if found else None
+
+    def groups(self, level_code: str) -> dict[int, int]:
+        """Each area id → the id of its ancestor (or itself) on the level ``level_code``."""
+        groups: dict[int, int] = {}
+        for area_id in self.areas:
+            current: int | None = area_id
+            seen = set()
+            while current is not None and current in self.areas and current not in seen:
+                seen.add(current)
+                parent_id, level_id, _code, _name = self.areas[current]
+                if self.level_codes.get(level_id) == level_code:
+                    groups[area_id] = current
+                    break
+                current = parent_id
+        return groups
+
+
+def metric_codes(indicators: Iterable[Indicator]) -> set[str]:
+    """The metrics ``indicators`` are computed from."""
+    return set().union(*(i.metric_codes() for i in indicators))
 
 
 def _ratio(
@@ -211,18 +252,38 @@ def compute(
     level: str | None = None,
     approved_only: bool = False,
     threshold: int | None = None,
+    annual: AnnualValues | None = None,
+    tree: AreaTree | None = None,
 ) -> list[IndicatorValue]:
     """Indicator values for the current tenant.
 
     ``by``: ``"total"`` (all areas together), ``"area"`` (each area with figures) or
     ``"level"`` (areas summed into their ancestors on ``level``). With ``threshold``, a value
     whose case count lies in (0, threshold) is suppressed (value None, ``suppressed``).
+    ``annual``: yearly values already read by :func:`annual_values` (with at least these
+    indicators' metrics, years and areas, and the same ``approved_only``), so that several
+    computations over the same figures read them once; ``area_ids`` then only selects.
+    ``tree``: the areas already read by :meth:`AreaTree.load` (for ``by="level"``).
     """
     indicators = [INDICATORS[code] for code in codes]
     years = sorted(set(years))
-    metric_codes = set().union(*(i.metric_codes() for i in indicators)) if indicators else set()
-    annual = annual_values(metric_codes, years, area_ids=area_ids, approved_only=approved_only)
-    groups = level_groups(level) if by == "level" and level else None
+    if annual is None:
+        annual = annual_values(
+            metric_codes(indicators), years, area_ids=area_ids, approved_only=approved_only
+        )
+    elif area_ids is not None or set(years) != {y for (_m, _a, y) in annual.values}:
+        wanted = set(area_ids) if area_ids is not None else None
+        annual = AnnualValues(
+            {
+                key: value
+                for key, value in annual.values.items()
+                if key[2] in years and (wanted is None or key[1] in wanted)
+            },
+            annual.pending,
+        )
+    groups = None
+    if by == "level" and level:
+        groups = (tree or AreaTree.load()).groups(level)
 
     def group_of(area_id: int) -> int | str | None:
         if by == "total":

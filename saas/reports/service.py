@@ -14,20 +14,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import g
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
-from saas.areas.models import Area, AreaLevel
+from saas.areas.models import AreaLevel
 from saas.core.db import db
 from saas.core.tenancy import tenant_scope
 from saas.figures.models import FigureValue
 from saas.indicators.definitions import ACTIVITY_METRICS, INDICATORS, Indicator
-from saas.indicators.engine import IndicatorValue, compute
+from saas.indicators.engine import (
+    AreaTree,
+    IndicatorValue,
+    annual_values,
+    compute,
+    metric_codes,
+)
 from saas.reports.definition import Section, parse_definition
 from saas.reports.models import ReportTemplate
 
@@ -213,19 +221,27 @@ def current_locale() -> str:
     return "en" if str(get_locale() or "de").startswith("en") else "de"
 
 
+@cache
+def _number_symbols(locale: str) -> dict[int, str]:
+    """Python's ``,`` and ``.`` → the locale's group and decimal symbols (CLDR, via Babel)."""
+    return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+
+
 def format_cell(cell: Cell, *, grouping: bool = True) -> str:
     """The cell in the current locale: ``1.234,5`` (de) or ``1,234.5`` (en); ``–`` when
     suppressed, ``n/a`` when there is no value. Without ``grouping`` (CSV) no thousands
-    separator is written."""
+    separator is written.
+
+    A report has thousands of cells, and their values are already rounded to ``decimals``
+    (:func:`_round`), so Python's fixed-point format with the locale's symbols gives what
+    ``babel.numbers.format_decimal`` would, at a fraction of its cost."""
     if cell.suppressed:
         return DASH
     if cell.value is None:
         return _("n/a")
-    pattern = ("#,##0" if grouping else "0") + ("." + "0" * cell.decimals if cell.decimals else "")
-    if cell.signed:
-        pattern = f"+{pattern};-{pattern}"
     value = cell.value if cell.value != 0 else 0.0
-    return format_decimal(value, pattern)
+    text = f"{value:{'+' if cell.signed else '-'}{',' if grouping else ''}.{cell.decimals}f}"
+    return text.translate(_number_symbols(current_locale()))
 
 
 def chart_markup(chart: Chart) -> Markup:
@@ -275,16 +291,15 @@ def area_levels() -> list[AreaLevel]:
     return sorted(levels, key=lambda lvl: (lvl.hierarchy != "main", lvl.hierarchy, lvl.position))
 
 
-def default_level(levels: list[AreaLevel]) -> str | None:
-    """The coarsest level of the hierarchy whose areas carry the most figures."""
+def default_level(levels: list[AreaLevel], tree: AreaTree, with_figures: set[int]) -> str | None:
+    """The coarsest level of the hierarchy whose areas carry the most of the figures
+    (``with_figures``: the ids of the areas the report's figures belong to)."""
     if not levels:
         return None
-    with_figures = db.session.execute(
-        select(Area.level_id).where(exists().where(FigureValue.area_id == Area.id))
-    ).scalars()
     hierarchy_of = {lvl.id: lvl.hierarchy for lvl in levels}
     counts: dict[str, int] = {}
-    for level_id in with_figures:
+    for area_id in with_figures:
+        level_id = tree.level_of(area_id)
         if level_id in hierarchy_of:
             counts[hierarchy_of[level_id]] = counts.get(hierarchy_of[level_id], 0) + 1
     hierarchy = max(counts, key=lambda h: (counts[h], h == "main")) if counts else None
@@ -303,15 +318,23 @@ def latest_data_year() -> int | None:
 class _Builder:
     """Computes every section of one report with one engine call per (total | level)."""
 
-    def __init__(self, tenant: Any, years: list[int], level: str | None, locale: str) -> None:
+    def __init__(
+        self,
+        tenant: Any,
+        years: list[int],
+        level: str | None,
+        locale: str,
+        levels: list[AreaLevel] | None = None,
+    ) -> None:
         self.tenant = tenant
         self.years = years
         self.locale = locale
-        self.levels = {lvl.code: lvl for lvl in area_levels()}
-        self.level = level if level in self.levels else default_level(list(self.levels.values()))
+        self.levels = {lvl.code: lvl for lvl in (area_levels() if levels is None else levels)}
+        #: the chosen level; an unknown or missing one is replaced by the default in load()
+        self.level = level if level in self.levels else None
+        self.tree = AreaTree.load()
         self.values: dict[tuple[str | None, str, int | str | None, int], IndicatorValue] = {}
         self.groups: dict[str | None, set[int]] = {}
-        self.area_names: dict[int, tuple[str, str]] = {}
         self.pending: set[int] = set()
         self.suppressed = False
         self.missing = False
@@ -329,17 +352,24 @@ class _Builder:
         return self.level
 
     def load(self, sections: Iterable[Section]) -> None:
-        plan: dict[str | None, dict[str, None]] = {}
+        """Read every figure of the report in one statement and compute its indicators
+        once for the totals and once per area level."""
+        sections = [s for s in sections if s.indicators]
         years = set(self.years)
+        if any(s.type == "kpis" for s in sections):
+            years.add(self.years[-1] - 1)
+        annual = annual_values(
+            metric_codes(INDICATORS[code] for s in sections for code in s.indicators), years
+        )
+        if self.level is None:
+            with_figures = {area_id for (_metric, area_id, _year) in annual.values}
+            self.level = default_level(list(self.levels.values()), self.tree, with_figures)
+        plan: dict[str | None, dict[str, None]] = {}
         for section in sections:
-            if not section.indicators:
-                continue
             key = self.level_of(section)
             if section.by == "level" and key is None:
                 continue  # a tenant without area levels: nothing to show by area
             plan.setdefault(key, {}).update(dict.fromkeys(section.indicators))
-            if section.type == "kpis":
-                years.add(self.years[-1] - 1)
         for key, codes in plan.items():
             values = compute(
                 list(codes),
@@ -347,25 +377,22 @@ class _Builder:
                 by="total" if key is None else "level",
                 level=key,
                 threshold=None if key is None else THRESHOLD,
+                annual=annual,
+                tree=self.tree,
             )
             groups = self.groups.setdefault(key, set())
             for value in values:
                 self.values[(key, value.indicator, value.group, value.year)] = value
                 if key is not None and isinstance(value.group, int):
                     groups.add(value.group)
-        ids = set().union(*self.groups.values()) if self.groups else set()
-        if ids:
-            self.area_names = {
-                area_id: (code, name)
-                for area_id, code, name in db.session.execute(
-                    select(Area.id, Area.code, Area.name).where(Area.id.in_(sorted(ids)))
-                )
-            }
 
     def areas(self, key: str | None) -> list[tuple[int, str]]:
-        ids = [i for i in self.groups.get(key, set()) if i in self.area_names]
-        ids.sort(key=lambda i: self.area_names[i])
-        return [(i, self.area_names[i][1]) for i in ids]
+        named = [
+            (name, area_id)
+            for area_id in self.groups.get(key, set())
+            if (name := self.tree.name_of(area_id)) is not None
+        ]
+        return [(area_id, name[1]) for name, area_id in sorted(named)]
 
     def value(
         self, key: str | None, code: str, group: int | None, year: int
@@ -603,10 +630,16 @@ def _series(rows: list[Row]) -> list[ChartSeries]:
 
 
 def run_report(
-    template: ReportTemplate, years: Iterable[int], level: str | None, *, tenant: Any = None
+    template: ReportTemplate,
+    years: Iterable[int],
+    level: str | None,
+    *,
+    tenant: Any = None,
+    levels: list[AreaLevel] | None = None,
 ) -> ReportResult:
     """Run ``template`` on the tenant's data for ``years`` (from – to) and the area level
-    ``level`` (a level code; None or unknown: the tenant's default level)."""
+    ``level`` (a level code; None or unknown: the tenant's default level). ``levels``: the
+    tenant's :func:`area_levels` when the caller has read them already."""
     tenant = tenant if tenant is not None else g.get("tenant")
     if tenant is None:
         raise RuntimeError("run_report needs a tenant")
@@ -617,7 +650,7 @@ def run_report(
     locale = current_locale()
     generated = datetime.now(UTC)
     with tenant_scope(tenant):
-        builder = _Builder(tenant, years, level, locale)
+        builder = _Builder(tenant, years, level, locale, levels)
         builder.load(definition.sections)
         sections = [builder.section(s) for s in definition.sections]
         if builder.uses_activities:

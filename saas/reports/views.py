@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from saas.areas.models import AreaLevel
 from saas.core.db import db
 from saas.core.permissions import has_permission, require
 from saas.core.tenancy import get_or_404
@@ -85,14 +86,19 @@ def index() -> str:
 # -- parameters ------------------------------------------------------------------------------
 
 
+def _last_default() -> int:
+    """The last year with figures (or last year): the report's default end."""
+    return latest_data_year() or date.today().year - 1
+
+
 def _params(args: Any) -> tuple[dict[str, Any], list[str]]:
     """from/to/level of a request, with defaults; the messages of invalid values."""
     errors = []
-    last_default = latest_data_year() or date.today().year - 1
     try:
-        last = int(args.get("to") or last_default)
+        last = int(args.get("to") or _last_default())
         first = int(args.get("from") or last - 9)
     except ValueError:
+        last_default = _last_default()
         return {"from": last_default - 9, "to": last_default, "level": None}, [
             _("Please enter the years as four-digit numbers.")
         ]
@@ -108,8 +114,12 @@ def _params(args: Any) -> tuple[dict[str, Any], list[str]]:
     return {"from": first, "to": last, "level": level}, errors
 
 
-def _run(template: ReportTemplate, params: dict[str, Any]) -> ReportResult:
-    return run_report(template, range(params["from"], params["to"] + 1), params["level"])
+def _run(
+    template: ReportTemplate, params: dict[str, Any], levels: list[AreaLevel] | None = None
+) -> ReportResult:
+    return run_report(
+        template, range(params["from"], params["to"] + 1), params["level"], levels=levels
+    )
 
 
 def _download(result: ReportResult, fmt: str) -> Response:
@@ -134,11 +144,12 @@ def run() -> Any:
     shared, variants, latest = _choices()
     params, errors = _params(request.args)
     template = result = None
+    levels = area_levels()
     if request.args.get("template"):
         template = store.visible_template(request.args["template"])
         if not errors:
             try:
-                result = _run(template, params)
+                result = _run(template, params, levels)
             except DefinitionError as error:
                 errors = [_("This template cannot be run: %(errors)s", errors=str(error))]
     for message in errors:
@@ -150,7 +161,7 @@ def run() -> Any:
         template=template,
         newer=store.newer_version(template, latest) if template is not None else None,
         params=params,
-        levels=area_levels(),
+        levels=levels,
         result=result,
         query={"template": template.id if template else None, **params},
         can_publish=has_permission("reports.publish"),

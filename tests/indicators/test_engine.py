@@ -108,6 +108,19 @@ def test_annual_values_follow_the_metric_rules(data):
     assert values[("HZE_RUN", data["b"], 2024)] == 81  # stock: last month with data
     assert ("HZE_RUN", data["b"], 2023) in annual.pending
     assert ("HZE_RUN", data["a"], 2023) not in annual.pending
+    assert ("HZE_RUN", data["b"], 2024) in annual.pending  # November has no status
+
+
+def test_a_stock_ending_before_december_rests_on_its_last_month(data):
+    """B's 2024 ends in November: its value and its approval are November's alone."""
+    with tenant_scope(data["tenant"]):
+        db.session.add(
+            PeriodStatus(scope="area", area_id=data["b"], period="2024-11", state="approved")
+        )
+        db.session.flush()
+        annual = annual_values(["HZE_RUN"], [2024], area_ids=[data["b"]], approved_only=True)
+        assert annual.values == {("HZE_RUN", data["b"], 2024): 81}
+        db.session.rollback()
 
 
 def test_case_count_and_eckwert_are_ratios_of_sums(data):

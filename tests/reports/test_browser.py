@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -16,6 +15,12 @@ pytestmark = pytest.mark.browser
 
 def test_report_pages(live_server: str, browser: Any) -> None:  # noqa: F811
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    def wait_for_url(pattern: str) -> None:
+        """The click submits a form: wait for the page it leads to, not just the click."""
+        WebDriverWait(browser, 15).until(expected_conditions.url_matches(pattern))
 
     login(browser, live_server, "coordinator@marl.example")
     ids = [
@@ -33,11 +38,11 @@ def test_report_pages(live_server: str, browser: Any) -> None:  # noqa: F811
     failures = check_pages(browser, live_server, paths)
     # publish the last one and look at the snapshot, then copy it into a local variant
     browser.find_element(By.XPATH, "//form[contains(@action, '/run/publish')]//button").click()
-    assert "/published/" in browser.current_url
+    wait_for_url(r"/published/")
     failures += check_pages(browser, live_server, [browser.current_url.removeprefix(live_server)])
     browser.get(f"{live_server}/marl/reports/run?template={ids[0]}")
     browser.find_element(By.XPATH, "//form[contains(@action, '/copy')]//button").click()
-    assert re.search(r"/templates/\d+/edit$", browser.current_url), browser.current_url
+    wait_for_url(r"/templates/\d+/edit$")
     failures += check_pages(browser, live_server, [browser.current_url.removeprefix(live_server)])
     assert_no_violations(failures)
 
