@@ -67,18 +67,26 @@ def transition_period(
     scope: str, ref_id: int, label: str, period: str, name: str, reason: str
 ) -> None:
     """Perform one workflow step on an area or office period; commits and tells the user."""
-    from flask import flash
+    from flask import flash, g
     from flask_babel import gettext as _
 
     from saas.core.workflow import WorkflowError, perform
 
     status = period_status(scope, ref_id, period, create=True)
+    before = status.state
     try:
         perform(status, name, reason)
     except WorkflowError as error:
         db.session.rollback()
         flash(str(error), "error")
         return
+    if scope == "area" and "approved" in (before, status.state):
+        # The comparison shows approved figures only: a year completed by this approval is
+        # published, a year with a reopened month withdrawn, in the same transaction.
+        from saas.comparison.services import refresh_publication
+
+        db.session.flush()
+        refresh_publication(g.tenant)
     db.session.commit()
     flash(
         _(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from saas.comparison.models import Publication
 from saas.comparison.services import (
@@ -22,6 +22,7 @@ from tests.comparison.conftest import (
     publications,
     put_figures,
 )
+from tests.conftest import csrf_token
 
 #: Marl's hand-made areas: Z2 has one and two cases, Z3 the next smallest counts
 MARL = {
@@ -279,3 +280,27 @@ def test_the_checker_notices_a_recoverable_cell(marl_figures):
     with pytest.raises(AssertionError, match=r"\('Z2', 2022\)"):
         assert_disclosure_safe(rows)
     db.session.rollback()
+
+
+def test_approval_and_reopening_refresh_the_publication(marl_figures, auth, client):
+    """The ring follows the workflow at once: reopening a month withdraws its year,
+    approving it again publishes the year again — no manual refresh in between."""
+    from saas.areas.models import Area
+
+    with tenant_scope(marl_figures):
+        area = db.session.execute(select(Area).where(Area.code == "Z1")).scalar_one()
+    auth("admin", "marl")
+    token = csrf_token(client, "/marl/figures/periods")
+    base = f"/marl/figures/periods/{area.id}/2022-05"
+
+    def years() -> set[int]:
+        db.session.expire_all()
+        return {r.year for r in publications(marl_figures)}
+
+    assert years() == set()  # nothing published yet
+    client.post(f"{base}/reopen", data={"csrf_token": token, "reason": "Korrektur"})
+    assert years() == {2021}  # refreshed: 2022 is no longer a fully approved year
+    client.post(f"{base}/submit", data={"csrf_token": token})
+    assert years() == {2021}
+    client.post(f"{base}/approve", data={"csrf_token": token})
+    assert years() == {2021, 2022}
