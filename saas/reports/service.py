@@ -12,7 +12,7 @@ decimals they are shown with; outputs only format them for the current locale.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -25,6 +25,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from saas.areas.models import AreaLevel
+from saas.comparison.disclosure import ColumnTotal, is_small, protect_table
 from saas.core.db import db
 from saas.core.tenancy import tenant_scope
 from saas.figures.models import FigureValue
@@ -370,21 +371,27 @@ class _Builder:
             if section.by == "level" and key is None:
                 continue  # a tenant without area levels: nothing to show by area
             plan.setdefault(key, {}).update(dict.fromkeys(section.indicators))
+        hidden_totals: set[tuple[Family, int]] = set()
         for key, codes in plan.items():
             values = compute(
                 list(codes),
                 sorted(years),
                 by="total" if key is None else "level",
                 level=key,
-                threshold=None if key is None else THRESHOLD,
                 annual=annual,
                 tree=self.tree,
             )
+            if key is not None:
+                values = _protect_areas(values, hidden_totals)
             groups = self.groups.setdefault(key, set())
             for value in values:
                 self.values[(key, value.indicator, value.group, value.year)] = value
                 if key is not None and isinstance(value.group, int):
                     groups.add(value.group)
+        # the tenant's totals: small ones, and those withheld to protect an area's count
+        for found_key, found in list(self.values.items()):
+            if found_key[0] is None and _rests_on_hidden(found, hidden_totals):
+                self.values[found_key] = _withheld(found)
 
     def areas(self, key: str | None) -> list[tuple[int, str]]:
         named = [
@@ -623,6 +630,69 @@ class _Builder:
             )
         )
         return notes
+
+
+# -- disclosure control of the values by area -------------------------------------------------
+
+#: a count the disclosure control protects: the metric codes summed into it
+Family = tuple[str, ...]
+
+
+def _counts_of(value: IndicatorValue) -> list[tuple[Family, float | None]]:
+    """The case counts a value shows or gives back: its numerator when the indicator counts
+    cases (a rate times its published population is the count), its denominator when that is
+    a case count (a share of the cases)."""
+    indicator = INDICATORS[value.indicator]
+    counts: list[tuple[Family, float | None]] = []
+    if indicator.counts_cases:
+        counts.append((indicator.numerator, value.numerator))
+    if indicator.is_rate and indicator.denominator in CASE_COUNTS:
+        counts.append((indicator.denominator, value.denominator))
+    return counts
+
+
+def _withheld(value: IndicatorValue) -> IndicatorValue:
+    return replace(value, numerator=None, denominator=None, value=None, suppressed=True)
+
+
+def _rests_on_hidden(value: IndicatorValue, hidden_totals: set[tuple[Family, int]]) -> bool:
+    return any(
+        (family, value.year) in hidden_totals or is_small(count, THRESHOLD)
+        for family, count in _counts_of(value)
+    )
+
+
+def _protect_areas(
+    values: list[IndicatorValue], hidden_totals: set[tuple[Family, int]]
+) -> list[IndicatorValue]:
+    """Primary and secondary suppression of the values by area.
+
+    Per case count, the table area × year with the tenant's yearly totals (which the report
+    shows) goes through :func:`saas.comparison.disclosure.protect_table`: small counts are
+    withheld, and further cells (or totals, added to ``hidden_totals``) until no withheld
+    count can be recovered by subtracting what is shown. Every value resting on a withheld
+    count — the count, its rates, a share of it — is withheld too.
+    """
+    tables: dict[Family, dict[tuple[int, int], float]] = {}
+    for value in values:
+        if isinstance(value.group, int):
+            for family, count in _counts_of(value):
+                if count is not None:
+                    tables.setdefault(family, {})[(value.group, value.year)] = count
+    hidden: set[tuple[Family, int, int]] = set()
+    for family, cells in tables.items():
+        protected = protect_table(cells, threshold=THRESHOLD, row_totals=False, column_totals=True)
+        for key in protected.suppressed:
+            if isinstance(key, ColumnTotal):
+                hidden_totals.add((family, key.column))
+            elif key in cells:
+                hidden.add((family, *key))
+    return [
+        _withheld(v)
+        if any((family, v.group, v.year) in hidden for family, _count in _counts_of(v))
+        else v
+        for v in values
+    ]
 
 
 def _series(rows: list[Row]) -> list[ChartSeries]:

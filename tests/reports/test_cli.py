@@ -69,7 +69,7 @@ def test_run_writes_the_numbers_of_the_page(app: Flask, tmp_path: Path) -> None:
         str(target),
     )  # format from the file name
     assert result.exit_code == 0, result.output
-    sheet = load_workbook(target, read_only=True).active
+    sheet = load_workbook(io.BytesIO(target.read_bytes()), read_only=True).active
     pairs = walk_xlsx(expected, list(sheet.iter_rows(values_only=True)))
     assert pairs and all(e == f for e, f in pairs)
 

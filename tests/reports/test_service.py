@@ -117,7 +117,7 @@ def test_small_counts_by_area_are_suppressed(app: Flask) -> None:
         )
         db.session.add(level)
         db.session.flush()
-        small, large = _area(level.id, "T1"), _area(level.id, "T2")
+        small, large, third = _area(level.id, "T1"), _area(level.id, "T2"), _area(level.id, "T3")
         metrics = dict(
             db.session.execute(
                 select(Metric.code, Metric.id).where(Metric.tenant_id.is_(None))
@@ -132,6 +132,9 @@ def test_small_counts_by_area_are_suppressed(app: Flask) -> None:
             (large, "HZE_END", "2024-06", 3),
             (large, "HZE_EXP_TOTAL", "2024-12", 300000),
             (large, "POP_U21", "2024", 800),
+            (third, "HZE_RUN", "2024-12", 20),
+            (third, "HZE_EXP_TOTAL", "2024-12", 400000),
+            (third, "POP_U21", "2024", 1000),
         ]
         db.session.add_all(
             FigureValue(area_id=a, metric_id=metrics[m], period=p, value=v, source="test")
@@ -152,12 +155,18 @@ def test_small_counts_by_area_are_suppressed(app: Flask) -> None:
     result = run(template, 2023, 2024)
     table = result.sections[0].blocks[0].table
     rows = {r.label: r.cells for r in table.rows}
-    t1, t2 = rows["Testgebiet T1"], rows["Testgebiet T2"]
+    t1, t2, t3 = rows["Testgebiet T1"], rows["Testgebiet T2"], rows["Testgebiet T3"]
+    # primary: T1 rests on 2 cases — its count, its Eckwert and its cost per case (the
+    # expenditure is shown, so expenditure ÷ cost per case would give the count back)
     assert [c.suppressed for c in t1] == [True, True, True, False]
     assert [format_cell(c) for c in t1[:3]] == ["–", "–", "–"]
     assert t1[3].value == 60000
-    assert [c.value for c in t2] == [12, 15.0, 25000, 300000]
-    assert not any(c.suppressed for c in t2)
+    # secondary: with the yearly total shown, T2's 12 and T3's 20 would give T1's 2 back by
+    # subtraction, so the smaller of them is withheld as well, with everything resting on it
+    assert [c.suppressed for c in t2] == [True, True, True, False]
+    assert t2[3].value == 300000
+    assert [c.value for c in t3] == [20, 20.0, 20000, 400000]
+    assert not any(c.suppressed for c in t3)
     assert any(n.startswith("–:") and "3" in n for n in result.footnotes)
     # the municipality's total is not suppressed
     assert result.sections[1].tiles[0].value.value is not None
