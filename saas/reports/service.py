@@ -585,7 +585,8 @@ class _Builder:
         if self.suppressed:
             notes.append(
                 _(
-                    "%(dash)s: not shown because the value rests on fewer than %(n)s cases "
+                    "%(dash)s: not shown because the value rests on fewer than %(n)s cases, "
+                    "or would let such a value be worked out from the numbers shown "
                     "(protection of small numbers).",
                     dash=DASH,
                     n=THRESHOLD,
