@@ -249,21 +249,28 @@ def refresh_publication(tenant: Tenant) -> int:
 
 
 def _publication_rows(tenant_id: int, threshold: int) -> list[dict[str, Any]]:
-    from saas.indicators.engine import compute
+    from saas.indicators.engine import annual_values, compute, metric_codes
 
     years = approved_years()
     if not years:
         return []
     wanted = set(years)
+    # the figures of both computations, read once
+    used = {*COMPARISON_INDICATORS, *AREA_INDICATORS}
+    annual = annual_values(
+        metric_codes(INDICATORS[code] for code in used), years, approved_only=True
+    )
     totals = [
         v
-        for v in compute(COMPARISON_INDICATORS, years, by="total", approved_only=True)
+        for v in compute(
+            COMPARISON_INDICATORS, years, by="total", approved_only=True, annual=annual
+        )
         if v.year in wanted
     ]
     area_codes = dict(db.session.execute(select(Area.id, Area.code)).all())
     per_area = [
         v
-        for v in compute(AREA_INDICATORS, years, by="area", approved_only=True)
+        for v in compute(AREA_INDICATORS, years, by="area", approved_only=True, annual=annual)
         if v.year in wanted and v.group in area_codes
     ]
 

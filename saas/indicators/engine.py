@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Integer, and_, case, cast, func, or_, select
+from sqlalchemy import Integer, case, cast, func, or_, select
 
 from saas.areas.models import Area, AreaLevel
 from saas.core.db import db
@@ -85,26 +85,26 @@ def annual_values(
     }
     if not metrics:
         return AnnualValues(values, pending)
-    # One aggregate over every metric per (metric, area, year), without sorting: the sum,
-    # the count, the unapproved months, the last period and the value (and status) of the
-    # closing period — December, or the year itself for yearly figures. A stock takes the
-    # closing value; only a stock whose year ends earlier (the current year, a gap) needs
-    # a second statement for the value of its last month. The periods are listed rather
-    # than compared: under row-level security PostgreSQL uses an index only for leakproof
-    # operators (text equality is one) and the list keeps the planner's estimates sound.
-    status_join = and_(
-        PeriodStatus.scope == "area",
-        PeriodStatus.area_id == FigureValue.area_id,
-        PeriodStatus.period == FigureValue.period,
-    )
-    unapproved = case((PeriodStatus.state == "approved", 0), else_=1)
+    # Two statements, neither of them a join whose size the planner could misjudge (with
+    # row-level security it underestimated both sides and chose a nested loop of 12 million
+    # comparisons): one aggregate per (metric, area, year) — the sum, the count, the periods
+    # present, the last one and the value of the closing period (December, or the year
+    # itself for yearly figures) — and the approved (area, period) pairs. A stock takes the
+    # closing value; only a stock whose year ends earlier (the current year, a gap) needs a
+    # third statement for the value of its last month. The periods are listed rather than
+    # compared: under row-level security PostgreSQL uses an index only for leakproof
+    # operators (text equality is one), and the list keeps the estimates sound.
+    periods = periods_of(range(years[0], years[-1] + 1))
     closing = or_(func.length(FigureValue.period) == 4, FigureValue.period.like("%-12"))
-    conditions = [
-        FigureValue.metric_id.in_(list(metrics)),
-        FigureValue.period.in_(periods_of(range(years[0], years[-1] + 1))),
+    conditions = [FigureValue.metric_id.in_(list(metrics)), FigureValue.period.in_(periods)]
+    approved_where = [
+        PeriodStatus.scope == "area",
+        PeriodStatus.state == "approved",
+        PeriodStatus.period.in_(periods),
     ]
     if area_ids is not None:
         conditions.append(FigureValue.area_id.in_(list(area_ids)))
+        approved_where.append(PeriodStatus.area_id.in_(list(area_ids)))
     year = _year_of(FigureValue.period)
     rows = db.session.execute(
         select(
@@ -113,17 +113,18 @@ def annual_values(
             year,
             func.sum(FigureValue.value),
             func.count(),
-            func.sum(unapproved),
+            func.aggregate_strings(FigureValue.period, ","),
             func.max(FigureValue.period),
             func.sum(case((closing, FigureValue.value))),
-            func.sum(case((closing, unapproved), else_=0)),
         )
-        .outerjoin(PeriodStatus, status_join)
         .where(*conditions)
         .group_by(FigureValue.metric_id, FigureValue.area_id, year)
+    ).all()
+    approved = set(
+        db.session.execute(select(PeriodStatus.area_id, PeriodStatus.period).where(*approved_where))
     )
     early: dict[tuple[int, int, str], Key] = {}  # stocks whose year ends before December
-    for metric_id, area_id, yr, total, count, open_rows, last, closed, closed_open in rows:
+    for metric_id, area_id, yr, total, count, present, last, closed in rows:
         metric = metrics[metric_id]
         key = (metric.code, area_id, yr)
         if metric.time_aggregation == "last" and metric.periodicity != "year":
@@ -131,33 +132,30 @@ def annual_values(
             if closed is None:
                 early[(metric_id, area_id, last)] = key
                 continue
-            values[key], open_rows = float(closed), closed_open
-        elif metric.time_aggregation == "mean":
+            values[key] = float(closed)
+            if (area_id, last) not in approved:
+                pending.add(key)
+            continue
+        if metric.time_aggregation == "mean":
             values[key] = float(total) / count
         else:  # flows and yearly metrics (one row per year): the sum
             values[key] = float(total)
-        if open_rows:
+        if any((area_id, period) not in approved for period in present.split(",")):
             pending.add(key)
     if early:
         lasts = db.session.execute(
             select(
-                FigureValue.metric_id,
-                FigureValue.area_id,
-                FigureValue.period,
-                FigureValue.value,
-                unapproved,
-            )
-            .outerjoin(PeriodStatus, status_join)
-            .where(
+                FigureValue.metric_id, FigureValue.area_id, FigureValue.period, FigureValue.value
+            ).where(
                 FigureValue.metric_id.in_(sorted({m for m, _a, _p in early})),
                 FigureValue.period.in_(sorted({p for _m, _a, p in early})),
             )
         )
-        for metric_id, area_id, period, value, open_month in lasts:
+        for metric_id, area_id, period, value in lasts:
             found = early.get((metric_id, area_id, period))
             if found is not None:
                 values[found] = float(value)
-                if open_month:
+                if (area_id, period) not in approved:
                     pending.add(found)
     if approved_only:
         # A year counts only when every month behind it is approved: a partial sum of the
