@@ -28,8 +28,15 @@ class FigureValue(TenantModel, VersionedMixin, TimestampMixin, db.Model):
     __tenant_args__ = (
         UniqueConstraint("tenant_id", "metric_id", "area_id", "period"),
         tenant_fk("area_id", "areas"),
-        # reports read a tenant's periods (an IN list: an index condition even under RLS)
-        Index("ix_figure_values_tenant_id_period", "tenant_id", "period"),
+        # reports read a tenant's metrics for a list of periods: equality (leakproof) index
+        # conditions even under RLS; with area and value included, from the index alone
+        Index(
+            "ix_figure_values_tenant_id_metric_id_period",
+            "tenant_id",
+            "metric_id",
+            "period",
+            postgresql_include=["area_id", "value"],
+        ),
     )
     __tenant_index__ = False
 

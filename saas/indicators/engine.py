@@ -51,13 +51,9 @@ def _year_of(period_column: object) -> object:
     return cast(func.substr(period_column, 1, 4), Integer)
 
 
-def periods_of(years: Iterable[int]) -> list[str]:
-    """Every period of ``years``: the year itself ('2024', yearly figures) and its months."""
-    return [
-        period
-        for year in years
-        for period in (f"{year:04d}", *(f"{year:04d}-{month:02d}" for month in range(1, 13)))
-    ]
+def _period_bit(period: str) -> int:
+    """The bit of a period in a year's mask: 1 for the year itself, 2**m for month m."""
+    return 1 << int(period[5:7]) if len(period) == 7 else 1
 
 
 def annual_values(
@@ -88,19 +84,30 @@ def annual_values(
     # Two statements, neither of them a join whose size the planner could misjudge (with
     # row-level security it underestimated both sides and chose a nested loop of 12 million
     # comparisons): one aggregate per (metric, area, year) — the sum, the count, the periods
-    # present, the last one and the value of the closing period (December, or the year
-    # itself for yearly figures) — and the approved (area, period) pairs. A stock takes the
-    # closing value; only a stock whose year ends earlier (the current year, a gap) needs a
-    # third statement for the value of its last month. The periods are listed rather than
-    # compared: under row-level security PostgreSQL uses an index only for leakproof
-    # operators (text equality is one), and the list keeps the estimates sound.
-    periods = periods_of(range(years[0], years[-1] + 1))
+    # present as a bit mask (bit 0 the year itself, bit m month m), the last period and the
+    # value of the closing period (December, or the year itself for yearly figures) — and
+    # the approved (area, period) pairs. A stock takes the closing value; only a stock whose
+    # year ends earlier (the current year, a gap) needs a third statement for the value of
+    # its last month. Periods are bounded by plain text comparison ('2015' ≤ '2015-01' …
+    # '2024-12' < '2025'): leakproof operators, so under row-level security they remain
+    # index conditions of (tenant_id, metric_id, period).
+    within = (f"{years[0]:04d}", f"{years[-1] + 1:04d}")
     closing = or_(func.length(FigureValue.period) == 4, FigureValue.period.like("%-12"))
-    conditions = [FigureValue.metric_id.in_(list(metrics)), FigureValue.period.in_(periods)]
+    bit = case(
+        {f"{month:02d}": 1 << month for month in range(1, 13)},
+        value=func.substr(FigureValue.period, 6, 2),
+        else_=1,
+    )
+    conditions = [
+        FigureValue.metric_id.in_(list(metrics)),
+        FigureValue.period >= within[0],
+        FigureValue.period < within[1],
+    ]
     approved_where = [
         PeriodStatus.scope == "area",
         PeriodStatus.state == "approved",
-        PeriodStatus.period.in_(periods),
+        PeriodStatus.period >= within[0],
+        PeriodStatus.period < within[1],
     ]
     if area_ids is not None:
         conditions.append(FigureValue.area_id.in_(list(area_ids)))
@@ -113,16 +120,20 @@ def annual_values(
             year,
             func.sum(FigureValue.value),
             func.count(),
-            func.aggregate_strings(FigureValue.period, ","),
+            func.sum(bit),
             func.max(FigureValue.period),
             func.sum(case((closing, FigureValue.value))),
         )
         .where(*conditions)
         .group_by(FigureValue.metric_id, FigureValue.area_id, year)
     ).all()
-    approved = set(
-        db.session.execute(select(PeriodStatus.area_id, PeriodStatus.period).where(*approved_where))
-    )
+    approved: dict[tuple[int, int], int] = defaultdict(int)  # (area, year) → approved mask
+    last_approved: set[tuple[int, str]] = set()
+    for area_id, period in db.session.execute(
+        select(PeriodStatus.area_id, PeriodStatus.period).where(*approved_where)
+    ):
+        approved[(area_id, int(period[:4]))] |= _period_bit(period)
+        last_approved.add((area_id, period))
     early: dict[tuple[int, int, str], Key] = {}  # stocks whose year ends before December
     for metric_id, area_id, yr, total, count, present, last, closed in rows:
         metric = metrics[metric_id]
@@ -133,15 +144,15 @@ def annual_values(
                 early[(metric_id, area_id, last)] = key
                 continue
             values[key] = float(closed)
-            if (area_id, last) not in approved:
+            if (area_id, last) not in last_approved:
                 pending.add(key)
             continue
         if metric.time_aggregation == "mean":
             values[key] = float(total) / count
         else:  # flows and yearly metrics (one row per year): the sum
             values[key] = float(total)
-        if any((area_id, period) not in approved for period in present.split(",")):
-            pending.add(key)
+        if int(present) & ~approved[(area_id, yr)]:
+            pending.add(key)  # a month with figures that is not approved
     if early:
         lasts = db.session.execute(
             select(
@@ -155,7 +166,7 @@ def annual_values(
             found = early.get((metric_id, area_id, period))
             if found is not None:
                 values[found] = float(value)
-                if (area_id, period) not in approved:
+                if (area_id, period) not in last_approved:
                     pending.add(found)
     if approved_only:
         # A year counts only when every month behind it is approved: a partial sum of the
@@ -182,15 +193,20 @@ def _activity_values(
 
 @dataclass
 class AreaTree:
-    """The current tenant's areas (id → parent, level, code, name) and level codes, read in
-    two statements and shared by every computation of a page."""
+    """The current tenant's areas (id → parent, level, code, name) and level codes, read
+    once and shared by every computation of a page."""
 
     level_codes: dict[int, str]
     areas: dict[int, tuple[int | None, int, str, str]]
 
     @classmethod
-    def load(cls) -> AreaTree:
-        levels = {i: c for i, c in db.session.execute(select(AreaLevel.id, AreaLevel.code))}
+    def load(cls, levels: Iterable[AreaLevel] | None = None) -> AreaTree:
+        """``levels``: the levels a caller has read already (only their areas can be
+        grouped then)."""
+        if levels is not None:
+            levels = {level.id: level.code for level in levels}
+        else:
+            levels = {i: c for i, c in db.session.execute(select(AreaLevel.id, AreaLevel.code))}
         areas = {
             area_id: (parent_id, level_id, code, name)
             for area_id, parent_id, level_id, code, name in db.session.execute(

@@ -333,7 +333,8 @@ class _Builder:
         self.levels = {lvl.code: lvl for lvl in (area_levels() if levels is None else levels)}
         #: the chosen level; an unknown or missing one is replaced by the default in load()
         self.level = level if level in self.levels else None
-        self.tree = AreaTree.load()
+        # a level to group by is one of these, so the tree needs no other
+        self.tree = AreaTree.load(self.levels.values())
         self.values: dict[tuple[str | None, str, int | str | None, int], IndicatorValue] = {}
         self.groups: dict[str | None, set[int]] = {}
         self.pending: set[int] = set()

@@ -146,7 +146,10 @@ def run() -> Any:
     template = result = None
     levels = area_levels()
     if request.args.get("template"):
-        template = store.visible_template(request.args["template"])
+        listed = {str(t.id): t for t in [*shared, *variants]}  # read already, all visible
+        template = listed.get(request.args["template"]) or store.visible_template(
+            request.args["template"]
+        )
         if not errors:
             try:
                 result = _run(template, params, levels)
