@@ -281,41 +281,37 @@ def compute(
     """
     indicators = [INDICATORS[code] for code in codes]
     years = sorted(set(years))
+    needed = metric_codes(indicators)
+    wanted_areas = None
     if annual is None:
-        annual = annual_values(
-            metric_codes(indicators), years, area_ids=area_ids, approved_only=approved_only
-        )
-    elif area_ids is not None or set(years) != {y for (_m, _a, y) in annual.values}:
-        wanted = set(area_ids) if area_ids is not None else None
-        annual = AnnualValues(
-            {
-                key: value
-                for key, value in annual.values.items()
-                if key[2] in years and (wanted is None or key[1] in wanted)
-            },
-            annual.pending,
-        )
+        annual = annual_values(needed, years, area_ids=area_ids, approved_only=approved_only)
+    elif area_ids is not None:
+        wanted_areas = set(area_ids)
+    wanted_years = set(years)
     groups = None
     if by == "level" and level:
         groups = (tree or AreaTree.load()).groups(level)
 
-    def group_of(area_id: int) -> int | str | None:
-        if by == "total":
-            return None
-        if groups is not None:
-            return groups.get(area_id)
-        return area_id
-
     sums: dict[tuple[str, int | str | None, int], float] = defaultdict(float)
     present: set[tuple[str, int | str | None, int]] = set()
     open_groups: set[tuple[int | str | None, int]] = set()
-    for (metric, area_id, yr), value in annual.values.items():
-        group = group_of(area_id)
-        if by != "total" and group is None:
+    for key, value in annual.values.items():
+        metric, area_id, yr = key
+        if metric not in needed or yr not in wanted_years:
+            continue  # read for another computation sharing ``annual``
+        if wanted_areas is not None and area_id not in wanted_areas:
             continue
+        if by == "total":
+            group = None
+        elif groups is not None:
+            group = groups.get(area_id)
+            if group is None:
+                continue  # not under the level
+        else:
+            group = area_id
         sums[(metric, group, yr)] += value
         present.add((metric, group, yr))
-        if (metric, area_id, yr) in annual.pending:
+        if key in annual.pending:
             open_groups.add((group, yr))
     group_keys = sorted({(g, y) for (_m, g, y) in present}, key=lambda k: (str(k[0]), k[1]))
     if by == "total":

@@ -225,6 +225,7 @@ def current_locale() -> str:
 @cache
 def _number_symbols(locale: str) -> dict[int, str]:
     """Python's ``,`` and ``.`` → the locale's group and decimal symbols (CLDR, via Babel)."""
+    locale = "en" if locale.startswith("en") else "de"  # as current_locale()
     return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
 
 
@@ -242,7 +243,7 @@ def format_cell(cell: Cell, *, grouping: bool = True) -> str:
         return _("n/a")
     value = cell.value if cell.value != 0 else 0.0
     text = f"{value:{'+' if cell.signed else '-'}{',' if grouping else ''}.{cell.decimals}f}"
-    return text.translate(_number_symbols(current_locale()))
+    return text.translate(_number_symbols(str(get_locale() or "de")))
 
 
 def chart_markup(chart: Chart) -> Markup:
