@@ -8,6 +8,7 @@ so a tenant never sees another tenant's local variant (it answers 404 like a mis
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from typing import Any
 
 from flask import abort
@@ -55,16 +56,33 @@ def shared_template(template_id: int) -> ReportTemplate:
     return template
 
 
+def _latest(templates: Iterable[ReportTemplate]) -> dict[str, ReportTemplate]:
+    latest: dict[str, ReportTemplate] = {}
+    for template in templates:
+        if template.code not in latest or template.version > latest[template.code].version:
+            latest[template.code] = template
+    return dict(sorted(latest.items(), key=lambda item: item[1].title_de.lower()))
+
+
 def latest_shared(*, include_archived: bool = False) -> dict[str, ReportTemplate]:
     """The latest version of every shared template, by code (one query)."""
     query = select(ReportTemplate).where(shared_rows(ReportTemplate))
     if not include_archived:
         query = query.where(ReportTemplate.archived_at.is_(None))
-    latest: dict[str, ReportTemplate] = {}
-    for template in db.session.execute(query).scalars():
-        if template.code not in latest or template.version > latest[template.code].version:
-            latest[template.code] = template
-    return dict(sorted(latest.items(), key=lambda item: item[1].title_de.lower()))
+    return _latest(db.session.execute(query).scalars())
+
+
+def choices() -> tuple[dict[str, ReportTemplate], list[ReportTemplate]]:
+    """What a tenant can run, in one query: :func:`latest_shared` and :func:`local_variants`."""
+    rows = list(
+        db.session.execute(
+            select(ReportTemplate).where(
+                shared_or_own(ReportTemplate), ReportTemplate.archived_at.is_(None)
+            )
+        ).scalars()
+    )
+    variants = sorted((t for t in rows if t.is_local), key=lambda t: t.title_de.lower())
+    return _latest(t for t in rows if not t.is_local), variants
 
 
 def versions(code: str) -> list[ReportTemplate]:

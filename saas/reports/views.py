@@ -131,8 +131,8 @@ def _download(result: ReportResult, fmt: str) -> Response:
 
 
 def _choices() -> tuple[list[ReportTemplate], list[ReportTemplate], dict[str, ReportTemplate]]:
-    latest = store.latest_shared()
-    return list(latest.values()), store.local_variants(), latest
+    latest, variants = store.choices()
+    return list(latest.values()), variants, latest
 
 
 # -- running ---------------------------------------------------------------------------------
