@@ -51,6 +51,14 @@ def _year_of(period_column: object) -> object:
     return cast(func.substr(period_column, 1, 4), Integer)
 
 
+def _year_rule(aggregation: str, periodicity: str) -> str:
+    """How a metric's year is formed: ``"last"`` (a stock: its last month, 31 December),
+    ``"mean"`` (the mean of the months) or ``"sum"`` (flows; yearly figures have one)."""
+    if aggregation == "last" and periodicity != "year":
+        return "last"
+    return "mean" if aggregation == "mean" else "sum"
+
+
 def _period_bit(period: str) -> int:
     """The bit of a period in a year's mask: 1 for the year itself, 2**m for month m."""
     return 1 << int(period[5:7]) if len(period) == 7 else 1
@@ -73,11 +81,14 @@ def annual_values(
     activity_codes = codes & set(ACTIVITY_METRICS)
     if activity_codes:
         _activity_values(activity_codes, years, area_ids, values)
+    # metric id → (code, how its year is formed)
     metrics = {
-        m.id: m
-        for m in db.session.execute(
-            select(Metric).where(Metric.code.in_(codes - activity_codes), shared_or_own(Metric))
-        ).scalars()
+        metric_id: (code, _year_rule(aggregation, periodicity))
+        for metric_id, code, aggregation, periodicity in db.session.execute(
+            select(Metric.id, Metric.code, Metric.time_aggregation, Metric.periodicity).where(
+                Metric.code.in_(codes - activity_codes), shared_or_own(Metric)
+            )
+        )
     }
     if not metrics:
         return AnnualValues(values, pending)
@@ -136,9 +147,9 @@ def annual_values(
         last_approved.add((area_id, period))
     early: dict[tuple[int, int, str], Key] = {}  # stocks whose year ends before December
     for metric_id, area_id, yr, total, count, present, last, closed in rows:
-        metric = metrics[metric_id]
-        key = (metric.code, area_id, yr)
-        if metric.time_aggregation == "last" and metric.periodicity != "year":
+        code, rule = metrics[metric_id]
+        key = (code, area_id, yr)
+        if rule == "last":
             # stocks: the value of the last month of the year that has one (31 December)
             if closed is None:
                 early[(metric_id, area_id, last)] = key
@@ -147,7 +158,7 @@ def annual_values(
             if (area_id, last) not in last_approved:
                 pending.add(key)
             continue
-        if metric.time_aggregation == "mean":
+        if rule == "mean":
             values[key] = float(total) / count
         else:  # flows and yearly metrics (one row per year): the sum
             values[key] = float(total)

@@ -684,6 +684,8 @@ def _protect_areas(
                     tables.setdefault(family, {})[(value.group, value.year)] = count
     hidden: set[tuple[Family, int, int]] = set()
     for family, cells in tables.items():
+        if not any(is_small(count, THRESHOLD) for count in cells.values()):
+            continue  # nothing small, nothing to protect (a small total has a small cell)
         protected = protect_table(cells, threshold=THRESHOLD, row_totals=False, column_totals=True)
         for key in protected.suppressed:
             if isinstance(key, ColumnTotal):
