@@ -215,16 +215,16 @@ class AreaTree:
         """``levels``: the levels a caller has read already (only their areas can be
         grouped then)."""
         if levels is not None:
-            levels = {level.id: level.code for level in levels}
+            codes = {level.id: level.code for level in levels}
         else:
-            levels = {i: c for i, c in db.session.execute(select(AreaLevel.id, AreaLevel.code))}
+            codes = {i: c for i, c in db.session.execute(select(AreaLevel.id, AreaLevel.code))}
         areas = {
             area_id: (parent_id, level_id, code, name)
             for area_id, parent_id, level_id, code, name in db.session.execute(
                 select(Area.id, Area.parent_id, Area.level_id, Area.code, Area.name)
             )
         }
-        return cls(levels, areas)
+        return cls(codes, areas)
 
     def level_of(self, area_id: int) -> int | None:
         found = self.areas.get(area_id)

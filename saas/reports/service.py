@@ -218,14 +218,18 @@ class ReportResult:
 # -- formatting (shared by every output) ----------------------------------------------------
 
 
+def _locale_code(locale: Any) -> str:
+    """A report's language: ``en`` for any English locale, else ``de``."""
+    return "en" if str(locale or "de").startswith("en") else "de"
+
+
 def current_locale() -> str:
-    return "en" if str(get_locale() or "de").startswith("en") else "de"
+    return _locale_code(get_locale())
 
 
 @cache
 def _number_symbols(locale: str) -> dict[int, str]:
     """Python's ``,`` and ``.`` → the locale's group and decimal symbols (CLDR, via Babel)."""
-    locale = "en" if locale.startswith("en") else "de"  # as current_locale()
     return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
 
 
@@ -243,7 +247,7 @@ def format_cell(cell: Cell, *, grouping: bool = True) -> str:
         return _("n/a")
     value = cell.value if cell.value != 0 else 0.0
     text = f"{value:{'+' if cell.signed else '-'}{',' if grouping else ''}.{cell.decimals}f}"
-    return text.translate(_number_symbols(str(get_locale() or "de")))
+    return text.translate(_number_symbols(_locale_code(get_locale())))
 
 
 def chart_markup(chart: Chart) -> Markup:
