@@ -241,8 +241,8 @@ def validate_definition(data: Any, locale: str = "de") -> list[str]:
 
 
 def _validate_section(n: int, section: Any, locale: str) -> list[str]:
-    def err(key: str, **params: Any) -> None:
-        errors.append(message(key, locale, n=n, **params))
+    def err(what: str, /, **params: Any) -> None:  # params may name a ``key`` of their own
+        errors.append(message(what, locale, n=n, **params))
 
     errors: list[str] = []
     if not isinstance(section, dict):

@@ -179,6 +179,23 @@ def test_english_messages_and_json_errors() -> None:
     assert errors[0].startswith("Kein gültiges JSON (Zeile 2, Spalte")
 
 
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"type": "text", "title_de": "T", "text_de": "x", "level": "a"},
+        {"type": "activities", "title_de": "T", "by": "office", "indicators": ["HZE_CASES"]},
+        {"type": "table", "title_de": "T", "indicators": ["HZE_CASES"], "measures": ["x"]},
+        {"type": "text", "title_de": "T", "text_de": 5},
+    ],
+)
+def test_a_key_in_the_wrong_place_is_a_message_not_a_crash(section: dict[str, Any]) -> None:
+    """Regression: messages naming a ``key`` passed ``key`` twice to ``err()`` (TypeError)."""
+    errors = validate_definition({"sections": [section]})
+    assert errors and all(e.startswith("Abschnitt 1: ") for e in errors), errors
+    with pytest.raises(DefinitionError):
+        parse_definition({"sections": [section]})
+
+
 def test_defaults_are_filled_in() -> None:
     definition = parse_definition(
         {

@@ -408,3 +408,32 @@ def test_a_broken_stored_definition_is_reported_not_crashed(client: FlaskClient,
     page = client.get(f"/marl/reports/run?template={template.id}")
     assert page.status_code == 400 and "unbekannter Typ „pie“" in page.get_data(as_text=True)
     assert client.get(f"/marl/reports/run/export.pdf?template={template.id}").status_code == 400
+
+
+def test_a_key_in_the_wrong_section_type_is_a_message_not_a_500(
+    client: FlaskClient, auth: Any
+) -> None:
+    """Regression: ``level`` in a text section made ``err()`` receive ``key`` twice (500)."""
+    auth("admin", "marl")
+    copy(client, shared(HZE).id)
+    (variant,) = local_variants()
+    edit_url = f"/marl/reports/templates/{variant.id}/edit"
+    form = client.get(edit_url).get_data(as_text=True)
+    stamp = re.search(r'name="stamp" type="hidden" value="([^"]*)"', form).group(1)
+    wrong = {"sections": [{"type": "text", "title_de": "T", "text_de": "x", "level": "a"}]}
+    response = client.post(
+        edit_url,
+        data={
+            "csrf_token": csrf_token(client, edit_url),
+            "stamp": stamp,
+            "title_de": "Falsch",
+            "title_en": "",
+            "description": "",
+            "definition": dump(wrong),
+        },
+    )
+    assert response.status_code == 400
+    assert "„level“ gehört nicht in einen Abschnitt vom Typ „text“" in response.get_data(
+        as_text=True
+    )
+    assert local_variants()[0].title_de != "Falsch"
