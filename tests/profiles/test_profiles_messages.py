@@ -46,3 +46,16 @@ def test_codes_cannot_end_in_a_line_break() -> None:
     assert any(
         'offices[0].code: ungültiger Code "a\n"' in i for i in issues(**{"offices.yaml": offices})
     )
+
+
+def test_the_import_report_reads_in_the_page_language() -> None:
+    from saas.profiles.importer import Change, ImportReport
+
+    report = ImportReport("probe", "1", changes=[Change("create", "office", "a", "A")])
+    assert report.lines() == [
+        "Mandant probe, Profilversion 1:",
+        '+ Büro a ("A") angelegt',
+        "1 angelegt, 0 geändert, 0 entfernt",
+    ]
+    with force_locale("en"):
+        assert report.lines()[1:] == ['+ office a ("A") created', "1 created, 0 changed, 0 removed"]
