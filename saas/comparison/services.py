@@ -250,7 +250,9 @@ def refresh_publication(tenant: Tenant) -> int:
             rows = _publication_rows(tenant.id, threshold)
     db.session.execute(delete(Publication).where(Publication.tenant_id == tenant.id))
     if rows:
-        db.session.execute(insert(Publication), rows)
+        # Core executemany: one batched INSERT (the ORM bulk path splits the rows by which
+        # of their values are None)
+        db.session.execute(insert(Publication.__table__), rows)
     db.session.flush()
     return len(rows)
 
