@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from saas.config import ROOT, ConfigError, load_config
-from saas.core import audit, i18n, tenancy
+from saas.core import audit, i18n, operations, tenancy
 from saas.core.db import db
 from saas.core.extensions import babel, csrf, limiter, login_manager, migrate, talisman
 from saas.core.labels import register_labels
@@ -130,11 +130,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)
+    operations.init_app(app)
+    _init_listeners()
 
     from saas.cli import register_cli
 
     register_cli(app)
+    operations.init_cli(app)
     return app
+
+
+def _init_listeners() -> None:
+    """Connect the receivers of higher packages to the signals of lower ones."""
+    from saas.comparison import listeners  # noqa: F401 - connects on import
 
 
 def _init_login(app: Flask) -> None:
@@ -201,6 +209,21 @@ def _init_errors(app: Flask) -> None:
             400,
             _("The form has expired"),
             _("Please go back, reload the page and send the form again. Nothing was saved."),
+        )
+
+    @app.errorhandler(operations.Denied)
+    def _denied(_e: operations.Denied) -> tuple[str, int]:
+        return page(403, _("Access denied"), _("You do not have permission to do this."))
+
+    @app.errorhandler(operations.Conflict)
+    def _conflict(_e: operations.Conflict) -> tuple[str, int]:
+        return page(
+            409,
+            _("Changed at the same time"),
+            _(
+                "Someone else saved a change to the same record at the same moment. Your change "
+                "was not saved: please go back, reload the page and enter it again."
+            ),
         )
 
     @app.errorhandler(403)

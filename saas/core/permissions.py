@@ -57,7 +57,9 @@ def current_membership() -> Any:
 
 def has_permission(permission: str) -> bool:
     """Whether the current user holds ``permission`` here (tenant or platform)."""
-    if permission == PUBLIC:
+    from saas.core.operations import is_system
+
+    if permission == PUBLIC or is_system():
         return True
     if not current_user.is_authenticated:
         return False
@@ -71,6 +73,10 @@ def has_permission(permission: str) -> bool:
 
 def in_scope(*, office_id: int | None = None, area_id: int | None = None) -> bool:
     """Local roles: a membership limited to offices/areas only covers those."""
+    from saas.core.operations import is_system
+
+    if is_system():
+        return True
     membership = current_membership()
     if membership is None:
         return False
@@ -82,6 +88,30 @@ def in_scope(*, office_id: int | None = None, area_id: int | None = None) -> boo
     if area_id is None:
         return False
     return area_id in areas or area_id in _areas_served_by(tuple(offices))
+
+
+def ensure_in_scope(*, office_id: int | None = None, area_id: int | None = None) -> None:
+    """404 unless the object (an office's or an area's) is within the user's local scope.
+
+    Out-of-scope objects answer like objects of another tenant: as if they did not exist.
+    """
+    if not in_scope(office_id=office_id, area_id=area_id):
+        abort(404)
+
+
+def scope_limits() -> tuple[frozenset[int], frozenset[int]] | None:
+    """(office ids, area ids) a scoped membership is limited to; None when unlimited."""
+    from saas.core.operations import is_system
+
+    if is_system():
+        return None
+    membership = current_membership()
+    if membership is None:
+        return frozenset(), frozenset()
+    offices, areas = membership.office_ids, membership.area_ids
+    if not offices and not areas:
+        return None
+    return frozenset(offices), frozenset(areas) | frozenset(_areas_served_by(tuple(offices)))
 
 
 def _areas_served_by(office_ids: tuple[int, ...]) -> set[int]:

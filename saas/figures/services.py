@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from saas.core.db import db
+from saas.core.signals import period_transitioned
 from saas.core.workflow import workflow
 from saas.figures.models import PeriodStatus
 
@@ -66,7 +67,7 @@ def locked_area_periods(pairs: Iterable[tuple[int, str]]) -> set[tuple[int, str]
 def transition_period(
     scope: str, ref_id: int, label: str, period: str, name: str, reason: str
 ) -> None:
-    """Perform one workflow step on an area or office period; commits and tells the user."""
+    """Perform one workflow step on an area or office period and tell the user."""
     from flask import flash, g
     from flask_babel import gettext as _
 
@@ -80,14 +81,16 @@ def transition_period(
         db.session.rollback()
         flash(str(error), "error")
         return
-    if scope == "area" and "approved" in (before, status.state):
-        # The comparison shows approved figures only: a year completed by this approval is
-        # published, a year with a reopened month withdrawn, in the same transaction.
-        from saas.comparison.services import refresh_publication
-
-        db.session.flush()
-        refresh_publication(g.tenant)
-    db.session.commit()
+    period_transitioned.send(
+        g.tenant,
+        scope=scope,
+        ref_id=ref_id,
+        period=period,
+        transition=name,
+        before=before,
+        after=status.state,
+    )
+    db.session.flush()
     flash(
         _(
             "%(name)s, %(period)s: %(state)s",
