@@ -27,7 +27,9 @@ from saas.comparison.services import approved_years, refresh_publication
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.models import FigureValue, PeriodStatus
-from tests.conftest import tenant
+from tests.comparison import test_publication as on_sqlite
+from tests.comparison.conftest import SENTINEL, publications, put_figures
+from tests.conftest import csrf_token, login, tenant
 
 pytestmark = pytest.mark.postgres
 
@@ -126,3 +128,76 @@ def test_refresh_touches_rows_in_proportion_to_the_tenants_figures(pg_app: Flask
         + "\n\n".join(f"{rows} rows touched by\n{statement}" for statement, rows in plans)
     )
     db.session.rollback()
+
+
+# -- the publication's behaviour, on PostgreSQL as on SQLite ------------------------------------
+
+
+@pytest.fixture
+def pg_marl(pg_app: Flask) -> Any:
+    """Marl's hand-made figures of ``tests/comparison/test_publication.py`` on PostgreSQL."""
+    marl = tenant("marl")
+    put_figures(marl, 2021, on_sqlite.MARL)
+    put_figures(marl, 2022, on_sqlite.MARL)
+    sentinel = {code: {**values, "HZE_RUN": SENTINEL} for code, values in on_sqlite.MARL.items()}
+    put_figures(marl, 2023, sentinel, states={11: "submitted", 12: None})
+    return marl
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        on_sqlite.test_only_complete_approved_years_are_published,
+        on_sqlite.test_hand_computed_totals,
+        on_sqlite.test_small_area_counts_and_their_rates_are_suppressed,
+        on_sqlite.test_leaving_withdraws_an_earlier_publication,
+        on_sqlite.test_refresh_replaces_the_rows,
+        on_sqlite.test_publication_equals_the_engine,
+    ],
+    ids=lambda check: check.__name__.removeprefix("test_"),
+)
+def test_publication_on_postgres(pg_marl: Any, check: Any) -> None:
+    check(pg_marl)
+
+
+def test_transitions_publish_and_join_refresh_on_postgres(pg_app: Flask, pg_marl: Any) -> None:
+    """Through the views as the runtime role: reopening withdraws the year, approving
+    publishes it again, "publish" and joining a ring write the same rows."""
+    from saas.areas.models import Area
+    from saas.comparison.models import ComparisonRing
+    from tests.comparison.conftest import leave_all
+
+    def rows() -> list[tuple[Any, ...]]:
+        db.session.expire_all()
+        return [
+            (r.indicator, r.area_code, r.year, r.numerator, r.denominator, r.value, r.suppressed)
+            for r in publications(pg_marl)
+        ]
+
+    assert refresh_publication(pg_marl) > 0
+    db.session.commit()
+    full = rows()
+    with tenant_scope(pg_marl):
+        area = db.session.execute(select(Area).where(Area.code == "Z1")).scalar_one()
+    client = pg_app.test_client()
+    assert login(client, "admin@marl.example").status_code == 302
+    token = csrf_token(client, "/marl/figures/periods")
+    base = f"/marl/figures/periods/{area.id}/2022-05"
+    assert (
+        client.post(f"{base}/reopen", data={"csrf_token": token, "reason": "x"}).status_code == 302
+    )
+    assert {r[2] for r in rows()} == {2021}
+    assert client.post(f"{base}/submit", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"{base}/approve", data={"csrf_token": token}).status_code == 302
+    assert rows() == full
+    assert client.post("/marl/comparison/publish", data={"csrf_token": token}).status_code == 302
+    assert rows() == full
+
+    leave_all(pg_marl)
+    refresh_publication(pg_marl)
+    db.session.commit()
+    assert rows() == []
+    ring = db.session.execute(select(ComparisonRing).limit(1)).scalar_one()
+    joined = client.post(f"/marl/comparison/{ring.id}/join", data={"csrf_token": token})
+    assert joined.status_code == 302
+    assert rows() == full
