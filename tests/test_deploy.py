@@ -217,6 +217,7 @@ def test_app_waits_for_healthy_db_and_redis(compose):
         assert services[name]["healthcheck"]["test"]
 
 
+@pytest.mark.sqlite_only  # boots the compose command on a SQLite file of its own
 def test_compose_command_boots_and_passes_its_healthcheck(compose, tmp_path):
     """The app command of compose, run here on SQLite: migrate, serve, answer the healthcheck."""
     app = compose["services"]["app"]

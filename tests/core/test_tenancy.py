@@ -351,7 +351,7 @@ def test_models_have_composite_tenant_foreign_keys():
 @pytest.mark.parametrize("fk", COMPOSITE_FKS, ids=fk_id)
 def test_db_rejects_cross_tenant_reference(app, fk):
     """With layer 2 off, the composite foreign key alone rejects a reference into tenant B."""
-    assert_cross_tenant_reference_rejected(fk, "sqlite")
+    assert_cross_tenant_reference_rejected(fk, db.session.get_bind().dialect.name)
 
 
 def test_core_table_statement_is_scoped_or_refused(app):
