@@ -266,37 +266,36 @@ class PgDatabase:
         schema = self.schema_of(name)
         snapshot_tables = self.snapshots[name]
         with self.owner.begin() as conn:
+            # a test database: a crash may lose the last resets, so no wait for the WAL flush
+            conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
             conn.execute(sa.text("SET LOCAL lock_timeout = '30s'"))
             tables = self.tables(conn)
             superuser = conn.execute(
                 sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
             ).scalar()
+            statements = []
             if superuser:  # no foreign key (or other) triggers while resetting: any order
-                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-                for table in tables:
-                    conn.execute(sa.text(f"DELETE FROM public.{table}"))  # noqa: S608
+                statements.append("SET LOCAL session_replication_role = replica")
+                statements += [f"DELETE FROM public.{table}" for table in tables]  # noqa: S608
             else:
-                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+                statements.append(f"TRUNCATE {', '.join(tables)} CASCADE")
             with warnings.catch_warnings():  # a cycle only makes the order a guess
                 warnings.simplefilter("ignore", sa.exc.SAWarning)
                 order = [t.name for t in db.metadata.sorted_tables]
-            for table in sorted(
-                snapshot_tables, key=lambda t: order.index(t) if t in order else len(order)
-            ):
-                conn.execute(
-                    sa.text(
-                        f"INSERT INTO public.{table} OVERRIDING SYSTEM VALUE "  # noqa: S608
-                        f"SELECT * FROM {schema}.{table}"
-                    )
+            statements += [
+                f"INSERT INTO public.{table} OVERRIDING SYSTEM VALUE "  # noqa: S608
+                f"SELECT * FROM {schema}.{table}"
+                for table in sorted(
+                    snapshot_tables, key=lambda t: order.index(t) if t in order else len(order)
                 )
-            for table, column, sequence in self.sequences:
-                conn.execute(
-                    sa.text(
-                        f"SELECT setval(:seq, COALESCE((SELECT max({column}) "  # noqa: S608
-                        f"FROM public.{table}), 0) + 1, false)"
-                    ),
-                    {"seq": sequence},
-                )
+            ]
+            statements += [
+                f"SELECT setval('{sequence}', COALESCE((SELECT max({column}) "  # noqa: S608
+                f"FROM public.{table}), 0) + 1, false)"
+                for table, column, sequence in self.sequences
+            ]
+            # one round trip (the simple query protocol takes several statements at once)
+            conn.exec_driver_sql(";\n".join(statements))
 
     # apps -----------------------------------------------------------------------------
     def apps(self) -> tuple[Flask, Flask]:
