@@ -592,7 +592,7 @@ def test_ci_run_is_a_strict_executable_bash_script():
         'export TEST_DATABASE_URL="${CI_TEST_DATABASE_URL:-'
         'postgresql+psycopg://root@127.0.0.1:5432/test}"' in text
     )
-    assert 'export REDIS_URL="redis://127.0.0.1:6379/15"' in text
+    assert 'export REDIS_URL="${CI_REDIS_URL:-redis://127.0.0.1:6379/15}"' in text
     assert "export SAAS_REQUIRE_SERVICES=1" in text
     assert "rm -rf .venv" in text
     assert "make test" in text
