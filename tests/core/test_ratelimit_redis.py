@@ -23,6 +23,7 @@ import redis as redis_lib
 from flask import Flask
 
 from saas import create_app
+from saas.core.db import db
 from saas.core.extensions import limiter
 from tests.conftest import csrf_token
 
@@ -95,6 +96,9 @@ def test_two_app_instances_share_the_login_limit(
 
     keys = list(redis_lib.Redis.from_url(redis_url).scan_iter(match=f"*{key_prefix}*"))
     assert keys, "the rate limit counter is not stored in Redis"
+    for worker in workers:  # close their pooled connections (psycopg warns when collected)
+        with worker.app_context():
+            db.engine.dispose()
 
 
 WORKER = textwrap.dedent(
