@@ -55,6 +55,7 @@ def test_migration_inserted_version_1_of_the_library(app: Flask) -> None:
         assert by_code[item["code"]].title_de == item["title_de"]
 
 
+@pytest.mark.sqlite_only  # migrates a SQLite file of its own
 def test_migration_downgrade_removes_the_templates(tmp_path: Any) -> None:
     app = create_app(base_config(f"sqlite:///{tmp_path / 'm.sqlite'}"))
     with app.app_context():
