@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -402,7 +401,7 @@ class Break:
         return f"audit chain of {where} broken at {row}: {self.reason}"
 
 
-def _chain_rows(chain: int) -> Iterator[Any]:
+def _chain_rows(chain: int) -> Any:
     table = AuditLog.__table__
     columns = [table.c[name] for name in HASHED if name != "changes"]
     tenant = table.c.tenant_id.is_(None) if chain == 0 else table.c.tenant_id == chain
@@ -417,7 +416,7 @@ def _chain_rows(chain: int) -> Iterator[Any]:
         .where(tenant)
         .order_by(table.c.seq, table.c.id)
     )
-    yield from db.session.execute(query.execution_options(yield_per=2000))
+    return db.session.execute(query.execution_options(yield_per=2000))
 
 
 def _heads() -> dict[int, tuple[int, str]]:
@@ -431,8 +430,16 @@ def _heads() -> dict[int, tuple[int, str]]:
 
 def verify_chain(chain: int, head: tuple[int, str] | None) -> Break | None:
     """Recompute one chain (a tenant id, or 0 for platform rows); the first break or None."""
+    rows = _chain_rows(chain)
+    try:
+        return _first_break(chain, rows, head)
+    finally:
+        rows.close()  # a server-side cursor on PostgreSQL
+
+
+def _first_break(chain: int, rows: Any, head: tuple[int, str] | None) -> Break | None:
     expected, prev = 1, GENESIS
-    for row in _chain_rows(chain):
+    for row in rows:
         values = row._mapping
         if values["seq"] != expected:
             what = "missing" if values["seq"] is not None and values["seq"] > expected else "extra"
