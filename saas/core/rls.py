@@ -251,9 +251,10 @@ def runtime_problem(session: Any) -> str | None:
         return None
     missing = session.execute(
         text(
-            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename NOT IN ('alembic_version', 'audit_chain_heads') "
-            "AND NOT has_table_privilege(quote_ident(tablename), 'SELECT')"
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = 'public' AND c.relkind = 'r' "
+            "AND c.relname NOT IN ('alembic_version', 'audit_chain_heads') "
+            "AND NOT has_table_privilege(c.oid, 'SELECT')"
         )
     ).scalar()
     if missing:
