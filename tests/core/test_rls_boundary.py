@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, orm_scoping_disabled, tenant_scope
@@ -190,3 +191,32 @@ def test_tenant_query_keeps_its_index_as_runtime_role(pg_app):
         db.session.rollback()
     assert "ix_figure_values_tenant_id_metric_id_period" in plan, plan
     assert "InitPlan" in plan, plan
+
+
+def test_alternating_tenants_over_a_small_pool_never_leak(pg_app, pg_owner):
+    """Anchor A9 at the database: 200 alternating transactions on a pool of 2 connections
+    see exactly their tenant's rows, and a new transaction starts with no scope at all."""
+    marl, hamm = tenant("marl").id, tenant("hamm").id
+    expected = {marl: owner_count(pg_owner, marl), hamm: owner_count(pg_owner, hamm)}
+    engine = sa.create_engine(db.engine.url, pool_size=2, max_overflow=0)
+    session = Session(engine)  # the app's session events apply to every session
+    try:
+        with orm_scoping_disabled():
+            for n in range(200):
+                current = (marl, hamm)[n % 2]
+                with tenant_scope(current):
+                    seen = session.execute(text("SELECT count(*) FROM memberships")).scalar()
+                    assert seen == expected[current]
+                session.commit()
+                with engine.connect() as raw:  # no app: a connection as the pool hands it out
+                    assert raw.execute(
+                        text(
+                            "SELECT coalesce(current_setting('app.tenant_id', true), ''), "
+                            "coalesce(current_setting('app.scope_sig', true), '')"
+                        )
+                    ).one() == ("", "")
+                    assert raw.execute(text("SELECT count(*) FROM memberships")).scalar() == 0
+        assert engine.pool.size() == 2
+    finally:
+        session.close()
+        engine.dispose()
