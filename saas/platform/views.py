@@ -52,8 +52,11 @@ def _tenant_or_404(tenant_id: int) -> Tenant:
 def suspend(tenant_id: int) -> object:
     tenant = _tenant_or_404(tenant_id)
     if tenant.status == "active":
-        tenant.status = "suspended"
-        db.session.commit()
+        # platform code: the audit row of the tenant's change is written for all tenants
+        # (PostgreSQL's row-level security refuses it outside that scope)
+        with all_tenants():
+            tenant.status = "suspended"
+            db.session.commit()
         flash(
             _(
                 "%(name)s is suspended; its pages cannot be reached until it is reactivated.",
@@ -69,7 +72,8 @@ def suspend(tenant_id: int) -> object:
 def activate(tenant_id: int) -> object:
     tenant = _tenant_or_404(tenant_id)
     if tenant.status == "suspended":
-        tenant.status = "active"
-        db.session.commit()
+        with all_tenants():  # as in suspend()
+            tenant.status = "active"
+            db.session.commit()
         flash(_("%(name)s is active again.", name=tenant.name), "success")
     return redirect(url_for("platform.index"))

@@ -13,7 +13,7 @@ from flask_babel import ngettext
 
 from saas.core.db import db
 from saas.core.permissions import PLATFORM_MANAGE, require
-from saas.core.tenancy import tenant_scope
+from saas.core.tenancy import all_tenants, tenant_scope
 from saas.members.services import invite, send_invitation_mail
 from saas.platform.areas_csv import import_areas_csv
 from saas.platform.forms import (
@@ -117,11 +117,13 @@ def vocabulary(tenant_id: int) -> Any:
     keys = ("office", "offices", "area", "areas")
     form = VocabularyForm(data={key: tenant.word(key) for key in keys})
     if form.validate_on_submit():
-        tenant.vocabulary = {
-            **(tenant.vocabulary or {}),
-            **{key: form[key].data.strip() for key in keys},
-        }
-        db.session.commit()
+        # platform code: the tenant's audit row needs all tenants under row-level security
+        with all_tenants():
+            tenant.vocabulary = {
+                **(tenant.vocabulary or {}),
+                **{key: form[key].data.strip() for key in keys},
+            }
+            db.session.commit()
         return redirect(url_for("onboarding.areas", tenant_id=tenant.id))
     return _page("vocabulary", tenant, form, 400 if form.is_submitted() else 200)
 
@@ -163,7 +165,10 @@ def admin(tenant_id: int) -> Any:
             invitation, link = invite(form.email.data, "tenant_admin", {}, tenant_slug=tenant.slug)
             tenant.status = "active"
             db.session.commit()
-        mailed = send_invitation_mail(invitation.email, link, tenant.name)
+            # read inside the scope: the commit expired it, and outside the tenant's scope
+            # PostgreSQL's row-level security would not find the row to reload
+            email = invitation.email
+        mailed = send_invitation_mail(email, link, tenant.name)
         return render_template(
             "onboarding/done.html",
             steps=STEPS,
@@ -171,6 +176,6 @@ def admin(tenant_id: int) -> Any:
             tenant=tenant,
             link=link,
             mailed=mailed,
-            email=invitation.email,
+            email=email,
         )
     return _page("admin", tenant, form, 400 if form.is_submitted() else 200)
