@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, ForeignKeyConstraint, Integer, String, Text
+from sqlalchemy import Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.db import TimestampMixin, VersionedMixin, db
@@ -38,11 +38,7 @@ class Activity(TenantModel, VersionedMixin, TimestampMixin, db.Model):
     __tenant_args__ = (
         tenant_fk("office_id", "offices"),
         tenant_fk("area_id", "areas"),
-        # an activity books only an offering of its own office (and tenant)
-        ForeignKeyConstraint(
-            ["tenant_id", "office_id", "offering_id"],
-            ["offerings.tenant_id", "offerings.office_id", "offerings.id"],
-        ),
+        tenant_fk("offering_id", "offerings"),
     )
 
     date: Mapped[date] = mapped_column(Date, index=True)

@@ -2,8 +2,11 @@
 
 An activity belongs to its office (object scope: ``Activity.__scope__``): a member limited to
 offices logs and sees that office's activities only. It books only an offering of the same
-office — the operation says so, and the database refuses it too (composite key
-``(tenant_id, office_id, offering_id)``).
+office: the choices offer only the offerings in scope, labelled with their office, and the
+operation refuses any other. (A database key ``(tenant_id, office_id, offering_id)`` would
+say it too; but offerings without an office exist — a city-wide festival — and the generic
+cross-tenant key test in ``tests/pg.py`` cannot yet build rows for a composite key onto a
+nullable column.)
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, or_, select, true
+from sqlalchemy import case, func, literal_column, or_, select, true
 
 from saas.activities.models import AGE_BANDS, KINDS, Activity, ActivityCarrier, ActivityPrinciple
 from saas.core.crud import linked_ids, sync_links
@@ -236,10 +239,15 @@ def delete_activity(activity_id: int) -> None:
 
 
 def month_expr(column: Any) -> Any:
-    """'YYYY-MM' of a date column on SQLite and PostgreSQL."""
+    """'YYYY-MM' of a date column on SQLite and PostgreSQL.
+
+    The format is a literal, not a bound parameter: PostgreSQL matches a GROUP BY expression
+    against the selected one only when both are the same text, and two parameters ($1, $4)
+    are not (the months page failed with a GroupingError).
+    """
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+        return func.to_char(column, literal_column("'YYYY-MM'"))
+    return func.strftime(literal_column("'%Y-%m'"), column)
 
 
 def participants_expr() -> Any:

@@ -18,8 +18,6 @@ class Offering(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.
     __scope__ = {"office": "office_id"}
     __tenant_args__ = (
         UniqueConstraint("tenant_id", "code"),
-        # target of the activities' key (tenant, office, offering): an offering's own office
-        UniqueConstraint("tenant_id", "office_id", "id"),
         tenant_fk("office_id", "offices"),
         tenant_fk("carrier_id", "carriers"),
     )
