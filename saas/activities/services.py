@@ -241,13 +241,13 @@ def delete_activity(activity_id: int) -> None:
 def month_expr(column: Any) -> Any:
     """'YYYY-MM' of a date column on SQLite and PostgreSQL.
 
-    The format is a literal, not a bound parameter: PostgreSQL matches a GROUP BY expression
-    against the selected one only when both are the same text, and two parameters ($1, $4)
-    are not (the months page failed with a GroupingError).
+    The format is a literal, not a bound parameter: two calls give the same SQL, so
+    PostgreSQL sees ``GROUP BY month_expr(…)`` as the expression selected (with a parameter
+    each, ``to_char(date, $1)`` and ``to_char(date, $2)`` differ: GroupingError).
     """
     if db.session.get_bind().dialect.name == "postgresql":
         return func.to_char(column, literal_column("'YYYY-MM'"))
-    return func.strftime(literal_column("'%Y-%m'"), column)
+    return func.strftime("%Y-%m", column)
 
 
 def participants_expr() -> Any:

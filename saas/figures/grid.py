@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from saas.core.db import db
+from saas.core.formatting import plain_number
 from saas.core.tenancy import shared_or_own
 from saas.figures.models import FigureValue
 from saas.metrics.models import Metric
@@ -81,9 +82,8 @@ def fingerprint(rows: list[GridRow]) -> str:
 
 
 def format_value(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
+    """A stored value as the grid shows it for editing: the import files' plain notation."""
+    return "" if value is None else plain_number(value)
 
 
 def apply_row_messages(rows: list[GridRow], check: Any, order: list[str]) -> None:

@@ -7,10 +7,11 @@ numbers in that locale's notation (decimal comma in German).
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask_babel import force_locale, gettext, ngettext
+
+from saas.core.formatting import plain_number
 
 
 def N_(msgid: str) -> str:  # noqa: N802 - the gettext marker babel extracts
@@ -139,7 +140,5 @@ def _fmt(value: float, lang: str = "de") -> str:
 
 
 def format_number(value: float) -> str:
-    """Plain notation, integers without '.0', decimals with '.' (also used by the export)."""
-    if value == int(value) and abs(value) < 1e18:
-        return str(int(value))
-    return format(Decimal(repr(float(value))), "f")
+    """Plain notation, integers without '.0', decimals with '.' (the app's one formatter)."""
+    return plain_number(value)

@@ -3,8 +3,8 @@
 ``form_tokens`` holds the claimed one-time form tokens (saas.core.idempotency): a form sent
 twice acts once. Row-level secured like every tenant table.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008_rls
 Create Date: 2026-12-01 22:30:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 from saas.core.rls import enable_tenant_rls, grant_app_role
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008_rls"
 branch_labels = None
 depends_on = None
 
