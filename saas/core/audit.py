@@ -192,7 +192,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def _is_audited(obj: Any) -> bool:
-    return isinstance(obj, TenantModel) or getattr(obj, "__audited__", False)
+    """Tenant rows and rows that ask for it; a model opts out with ``__audited__ = False``."""
+    flag = getattr(obj, "__audited__", None)
+    return bool(flag) if flag is not None else isinstance(obj, TenantModel)
 
 
 def _column_changes(obj: Any, action: str) -> dict[str, list[Any]]:

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from saas.core.charts import Series, line_chart
 from saas.core.db import db
-from saas.core.permissions import has_permission, require
+from saas.core.permissions import ensure_in_scope, has_permission, in_scope, require
 from saas.core.tenancy import get_or_404
 from saas.impact import exports
 from saas.impact.forms import RESET_LABEL, CostsForm
@@ -54,7 +54,12 @@ def index() -> str:
     window, approved_only = _options()
     return render_template(
         "impact/index.html",
-        results=analyse_all(window, approved_only=approved_only),
+        # a local role sees the analyses of its own offices (each compares with the rest)
+        results=[
+            r
+            for r in analyse_all(window, approved_only=approved_only)
+            if in_scope(office_id=r.office_id)
+        ],
         caveat=exports.caveat(_vocabulary()),
         window=window,
         windows=range(WINDOW_MIN, WINDOW_MAX + 1),
@@ -97,6 +102,7 @@ def _chart(result: ImpactResult) -> Any:
 @require("reports.view")
 def office(office_id: int) -> str:
     obj = get_or_404(Office, office_id)
+    ensure_in_scope(obj)
     window, approved_only = _options()
     result = analyse_office(obj, window=window, approved_only=approved_only)
     return render_template(
@@ -121,6 +127,7 @@ def export(office_id: int, fmt: str) -> Response:
     if fmt not in exports.FORMATS:
         abort(404)
     obj = get_or_404(Office, office_id)
+    ensure_in_scope(obj)
     window, approved_only = _options()
     result = analyse_office(obj, window=window, approved_only=approved_only)
     build = exports.to_csv if fmt == "csv" else exports.to_xlsx

@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from saas.areas.models import AreaLevel
 from saas.core.db import db
-from saas.core.permissions import has_permission, require
+from saas.core.permissions import ensure_unscoped, has_permission, require
 from saas.core.tenancy import get_or_404
 from saas.reports import store
 from saas.reports.definition import DefinitionError, dump
@@ -141,6 +141,7 @@ def _choices() -> tuple[list[ReportTemplate], list[ReportTemplate], dict[str, Re
 @bp.route("/run")
 @require("reports.view")
 def run() -> Any:
+    ensure_unscoped()  # a report covers every area; local roles do not run them
     shared, variants, latest = _choices()
     params, errors = _params(request.args)
     template = result = None
@@ -176,6 +177,7 @@ def run() -> Any:
 @bp.route("/run/export.<fmt>")
 @require("reports.view")
 def export(fmt: str) -> Response:
+    ensure_unscoped()
     if fmt not in FORMATS:
         abort(404)
     template = store.visible_template(request.args.get("template"))
@@ -228,6 +230,7 @@ def publish() -> Any:
 @bp.route("/published/<int:report_id>")
 @require("reports.view")
 def published(report_id: int) -> str:
+    ensure_unscoped()
     report = get_or_404(PublishedReport, report_id)
     return render_template(
         "reports/published.html",
@@ -241,6 +244,7 @@ def published(report_id: int) -> str:
 @bp.route("/published/<int:report_id>/export.<fmt>")
 @require("reports.view")
 def published_export(report_id: int, fmt: str) -> Response:
+    ensure_unscoped()
     if fmt not in FORMATS:
         abort(404)
     report = get_or_404(PublishedReport, report_id)
