@@ -11,7 +11,6 @@ from flask_babel import lazy_gettext as _l
 
 from saas.carriers.models import Carrier
 from saas.core.crud import Column, Crud, linked_ids, name_of, options, sync_links, tenant_word
-from saas.core.db import db
 from saas.core.fields import as_choices
 from saas.core.unique import code_is_free
 from saas.offerings.forms import OfferingForm
@@ -40,12 +39,9 @@ def load(form: OfferingForm, offering: Offering) -> None:
     form.principle_ids.data = principle_ids(offering)
 
 
-def save(form: OfferingForm, offering: Offering) -> None:
-    if offering.id is None:
-        db.session.add(offering)
-        db.session.flush()
+def save(values: dict[str, Any], offering: Offering) -> None:
     sync_links(
-        OfferingPrinciple, "offering_id", offering.id, "principle_id", form.principle_ids.data or []
+        OfferingPrinciple, "offering_id", offering.id, "principle_id", values["principle_ids"] or []
     )
 
 
@@ -116,6 +112,6 @@ crud = Crud(
     ],
     prepare_form=prepare,
     load_form=load,
-    save_form=save,
+    links=save,
     validate=validate,
 ).register(bp)
