@@ -15,6 +15,9 @@ from saas.tenants.models import Tenant
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(users)
+    from saas.core.audit import audit_cli
+
+    app.cli.add_command(audit_cli)
     from saas.demo import register_extra_cli
 
     register_extra_cli(app)

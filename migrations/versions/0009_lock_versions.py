@@ -8,8 +8,8 @@ have a content ``version`` (one row per shared version), so their counter is
 version)`` never matched two shared rows because NULLs differ, so two platform admins saving
 the next version at the same moment could both store it.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008_rls
 Create Date: 2026-12-01 22:10:00
 
 """
@@ -17,8 +17,8 @@ Create Date: 2026-12-01 22:10:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008_rls"
 branch_labels = None
 depends_on = None
 
