@@ -47,7 +47,7 @@ from saas.core.db import IdMixin, db, utcnow
 from saas.core.tenancy import TenantModel, current_tenant_id
 
 SECRET_COLUMNS = frozenset({"password_hash", "totp_secret", "token"})
-IGNORED_COLUMNS = frozenset({"updated_at", "version"})
+IGNORED_COLUMNS = frozenset({"updated_at", "version", "lock_version"})
 
 
 class AuditLog(IdMixin, db.Model):

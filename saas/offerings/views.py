@@ -52,12 +52,9 @@ def load(form: OfferingForm, offering: Offering) -> None:
     form.principle_ids.data = principle_ids(offering)
 
 
-def save(form: OfferingForm, offering: Offering) -> None:
-    if offering.id is None:
-        db.session.add(offering)
-        db.session.flush()
+def save(values: dict[str, Any], offering: Offering) -> None:
     sync_links(
-        OfferingPrinciple, "offering_id", offering.id, "principle_id", form.principle_ids.data or []
+        OfferingPrinciple, "offering_id", offering.id, "principle_id", values["principle_ids"] or []
     )
 
 
@@ -139,6 +136,6 @@ crud = Crud(
     criteria=lambda: scope_criteria(Offering),
     prepare_form=prepare,
     load_form=load,
-    save_form=save,
+    links=save,
     validate=validate,
 ).register(bp)

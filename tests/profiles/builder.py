@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -198,3 +199,14 @@ def row_counts() -> dict[str, int]:
             ).scalar_one()
             for name in tables
         }
+
+
+def apply(profile: Any, **kw: Any) -> Any:
+    """Apply a profile as the operator's ``tenants import`` does: as the system, committed."""
+    from saas.core.operations import acting_as_system, commit
+    from saas.profiles import apply_profile
+
+    with acting_as_system():
+        report = apply_profile(profile, **kw)
+        commit()
+    return report
