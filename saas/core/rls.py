@@ -90,7 +90,7 @@ FUNCTIONS_SQL = [
         SELECT current_setting('app.scope_sig', true) = encode(
           sha256(s.opad || sha256(s.ipad || convert_to({MESSAGE_SQL}, 'UTF8'))), 'hex')
         FROM {SCHEMA}.secret s WHERE s.id = 1), false)
-    $fn$""",  # noqa: S608 - constants only
+    $fn$""",  # noqa: S608 - constants only  # nosec B608
     f"""CREATE OR REPLACE FUNCTION {SCHEMA}.tenant() RETURNS integer
     LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $fn$
       SELECT CASE WHEN {SCHEMA}.verified()
@@ -115,7 +115,7 @@ def ensure_functions(bind: Any = None) -> None:
 def store_key(bind: Any, secret_key: str | bytes) -> None:
     ipad, opad = _pads(derive_key(secret_key))
     upsert = (
-        f"INSERT INTO {SCHEMA}.secret (id, ipad, opad) VALUES (1, %(i)s, %(o)s) "  # noqa: S608
+        f"INSERT INTO {SCHEMA}.secret (id, ipad, opad) VALUES (1, %(i)s, %(o)s) "  # noqa: S608  # nosec B608
         "ON CONFLICT (id) DO UPDATE SET ipad = EXCLUDED.ipad, opad = EXCLUDED.opad"
     )
     bind.exec_driver_sql(
