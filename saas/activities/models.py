@@ -34,6 +34,7 @@ class Activity(TenantModel, VersionedMixin, TimestampMixin, db.Model):
     """One logged activity: no names or birth dates of families, only counts."""
 
     __tablename__ = "activities"
+    __scope__ = {"office": "office_id", "area": "area_id"}
     __tenant_args__ = (
         tenant_fk("office_id", "offices"),
         tenant_fk("area_id", "areas"),

@@ -16,11 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, IdMixin, TimestampMixin, db, utcnow
+from saas.core.db import ArchivableMixin, IdMixin, TimestampMixin, VersionedMixin, db, utcnow
 from saas.core.tenancy import TenantModel
 
 
-class ComparisonRing(IdMixin, ArchivableMixin, TimestampMixin, db.Model):
+class ComparisonRing(IdMixin, VersionedMixin, ArchivableMixin, TimestampMixin, db.Model):
     """A benchmarking ring defined by platform admins (e.g. "NRW Städte", "Alle")."""
 
     __tablename__ = "comparison_rings"

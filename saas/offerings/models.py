@@ -15,6 +15,7 @@ class Offering(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.
     """A recurring low-threshold offering of an office."""
 
     __tablename__ = "offerings"
+    __scope__ = {"office": "office_id"}
     __tenant_args__ = (
         UniqueConstraint("tenant_id", "code"),
         tenant_fk("office_id", "offices"),
