@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from saas.auth.models import PasswordReset
 from saas.core.db import db, utcnow
 from saas.core.tenancy import all_tenants
 from tests.auth.conftest import post_form
@@ -150,6 +149,8 @@ def test_password_reset_link_expires(make_app, monkeypatch):
     client = app.test_client()
     post_form(client, "/account/reset", {"email": "viewer@marl.example"})
     path = re.search(r"(/account/reset/\S+)", FakeSMTP.sent[0].get_content()).group(1)
+    from saas.auth.models import PasswordReset
+
     with all_tenants():
         db.session.execute(update(PasswordReset).values(expires_at=utcnow() - timedelta(seconds=1)))
         db.session.commit()
