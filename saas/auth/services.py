@@ -20,7 +20,7 @@ from saas.core.passwords import hash_password, needs_rehash, verify_password
 from saas.core.tenancy import all_tenants
 
 #: flask-session keys that survive the rotation at login
-KEPT_ON_LOGIN = ("locale", "pending_invitation")
+KEPT_ON_LOGIN = ("locale", "pending_invitation", "_flashes")
 RECOVERY_CODES = 10
 RESET_MINUTES = 60
 #: last_seen_at is written at most this often (one UPDATE per minute, not per request)
