@@ -40,6 +40,16 @@ def make_app(template_db: Path, tmp_path: Path) -> Iterator[Callable[..., Flask]
         db.session.remove()
 
 
+#: the lockout on, counted in this app's own memory (rate limits are off in the tests, and
+#: with REDIS_URL set every test app would otherwise share the counts in Redis)
+LOCKING = {"SAAS_LOCKOUT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
+
+
+@pytest.fixture
+def locking_client(make_app: Callable[..., Flask]) -> FlaskClient:
+    return make_app(**LOCKING).test_client()
+
+
 def post_form(client: FlaskClient, url: str, data: dict[str, str], **kwargs: Any) -> Any:
     """Fetch the form page for its CSRF token, then post ``data``."""
     return client.post(url, data={**data, "csrf_token": csrf_token(client, url)}, **kwargs)

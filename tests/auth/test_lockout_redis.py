@@ -32,7 +32,9 @@ def test_lockout_is_shared_by_workers_and_ignores_the_client_address(
     template_db: Path, tmp_path: Path, redis_url: str, key_prefix: str
 ):
     config = base_config(sqlite_copy(template_db, tmp_path / "lock.sqlite"))
-    config.update(RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=key_prefix)
+    config.update(
+        SAAS_LOCKOUT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=key_prefix
+    )
     workers = [create_app(config) for _ in range(2)]
     clients = [worker.test_client() for worker in workers]
     statuses = []

@@ -49,7 +49,8 @@ def wrong_login(client, email: str, address: str, password: str = "wrong-guess")
     return post_form(client, "/marl/login", {"email": email, "password": password}).status_code
 
 
-def test_account_is_locked_whichever_addresses_the_guesses_come_from(client):
+def test_account_is_locked_whichever_addresses_the_guesses_come_from(locking_client):
+    client = locking_client
     """Finding: 15 wrong logins from rotating addresses were all answered 401."""
     statuses = [wrong_login(client, "admin@marl.example", f"198.51.100.{i}") for i in range(15)]
     assert statuses == [401] * 10 + [429] * 5
@@ -64,18 +65,21 @@ def test_account_is_locked_whichever_addresses_the_guesses_come_from(client):
     assert event.changes["email"] == "admin@marl.example" and event.changes["by"] == "account"
 
 
-def test_unknown_address_is_locked_the_same_way(client):
+def test_unknown_address_is_locked_the_same_way(locking_client):
+    client = locking_client
     statuses = [wrong_login(client, "ghost@marl.example", f"198.51.100.{i}") for i in range(12)]
     assert statuses == [401] * 10 + [429] * 2
 
 
-def test_a_client_trying_many_accounts_is_locked(client):
+def test_a_client_trying_many_accounts_is_locked(locking_client):
+    client = locking_client
     statuses = [wrong_login(client, f"user{i}@marl.example", "192.0.2.7") for i in range(31)]
     assert statuses == [401] * 30 + [429]
     assert locked_actions()[-1].changes["by"] == "client"
 
 
-def test_the_right_password_clears_the_account_count(client):
+def test_the_right_password_clears_the_account_count(locking_client):
+    client = locking_client
     for i in range(9):
         wrong_login(client, "admin@marl.example", f"198.51.100.{i}")
     from_address(client, "198.51.100.50")

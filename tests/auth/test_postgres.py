@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 
 import pyotp
 import pytest
@@ -17,6 +18,8 @@ NEW_PASSWORD = "Zitronen-Falter-7-Blau"
 
 
 def test_invitation_second_factor_lockout_and_revocation_on_postgres(pg_app, pg_owner):
+    # the lockout on, with counters of this test only (in Redis when REDIS_URL is set)
+    pg_app.config.update(SAAS_LOCKOUT_ENABLED=True, RATELIMIT_KEY_PREFIX=uuid.uuid4().hex)
     admin = pg_app.test_client()
     assert login(admin, "admin@marl.example").status_code == 302
     # an existing account of another municipality accepts through the login

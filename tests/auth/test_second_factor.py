@@ -92,7 +92,8 @@ def test_recovery_code_works_once(app, client):
         assert all(codes[0].replace("-", "") not in h for h in hashes)  # stored hashed
 
 
-def test_second_factor_step_is_locked_after_wrong_codes(client):
+def test_second_factor_step_is_locked_after_wrong_codes(locking_client):
+    client = locking_client
     login(client, "admin@marl.example")
     enrol(client)
     logout(client)

@@ -83,7 +83,8 @@ def test_password_change_checks_the_current_password_and_the_policy(client):
     assert weak.status_code == 400 and "mindestens 12 Zeichen" in weak.get_data(as_text=True)
 
 
-def test_password_change_form_is_locked_after_wrong_passwords(client):
+def test_password_change_form_is_locked_after_wrong_passwords(locking_client):
+    client = locking_client
     login(client, "viewer@marl.example")
     statuses = [
         post_form(
