@@ -40,6 +40,7 @@ PLATFORM_NAV: tuple[NavItem, ...] = (
     NavItem("metrics.index", _l("Metric catalogue"), PLATFORM_MANAGE),
     NavItem("report_templates.index", _l("Report templates"), PLATFORM_MANAGE),
     NavItem("rings.index", _l("Comparison rings"), PLATFORM_MANAGE),
+    NavItem("accounts.list_accounts", _l("Accounts"), PLATFORM_MANAGE),
 )
 
 

@@ -151,6 +151,7 @@ def test_platform_admin_deactivates_an_account(app, auth, client):
         user_id = db.session.execute(
             select(User.id).where(User.email == "coordinator@hamm.example")
         ).scalar_one()
+    assert 'href="/platform/accounts/"' in client.get("/platform/").get_data(as_text=True)
     assert "coordinator@hamm.example" in client.get("/platform/accounts/").get_data(as_text=True)
     response = client.post(
         f"/platform/accounts/{user_id}/active",
