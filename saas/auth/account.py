@@ -52,6 +52,7 @@ from saas.auth.services import (
     revoke_sessions,
     set_active,
     use_password_reset,
+    user_by_id,
     verify_second_factor,
 )
 from saas.core.audit import record_event
@@ -97,7 +98,7 @@ def _pending_user() -> tuple[User | None, dict[str, Any]]:
     if not pending or time.time() - pending.get("at", 0) > SECOND_FACTOR_SECONDS:
         return None, {}
     with all_tenants():
-        user = db.session.get(User, pending.get("user_id"))
+        user = user_by_id(pending.get("user_id"))
     if user is None or not user.is_active or not has_second_factor(user):
         return None, {}
     return user, pending
@@ -343,7 +344,7 @@ def reset_request() -> Any:
 def reset(token: str) -> Any:
     with all_tenants():
         pending = open_password_reset(token)
-        user = db.session.get(User, pending.user_id) if pending else None
+        user = user_by_id(pending.user_id) if pending else None
     if pending is None or user is None:
         return render_template(
             "errors/error.html",
@@ -379,7 +380,7 @@ def list_accounts() -> str:
 def set_account_active(user_id: int) -> Any:
     active = request.form.get("active") == "1"
     with all_tenants():
-        user = db.session.get(User, user_id)
+        user = user_by_id(user_id)
         if user is None:
             abort(404)
         if user.id == current_user.id:

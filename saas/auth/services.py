@@ -38,6 +38,10 @@ def find_user(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
+def user_by_id(user_id: object) -> User | None:
+    return db.session.execute(select(User).where(User.id == user_id)).scalar_one_or_none()
+
+
 def authenticate(email: str, password: str, *, purpose: str = "login") -> User | None:
     """The active user with these credentials, or None; records failures.
 
@@ -375,7 +379,7 @@ def use_password_reset(reset: PasswordReset, password: str) -> User | None:
     ).rowcount
     if not won:
         return None
-    user = db.session.get(User, reset.user_id)
+    user = user_by_id(reset.user_id)
     if user is None or not user.is_active:
         return None
     change_password(user, password)
