@@ -43,7 +43,7 @@ class Limits:
     #: number of parts of an archive
     max_parts: int = 2_000
     #: wall-clock seconds a reader may spend (checked every few hundred rows)
-    max_seconds: float = 20.0
+    max_seconds: float = 10.0
     #: nesting depth of a YAML document
     max_yaml_depth: int = 20
     #: nodes (scalars, mappings, sequences) of a YAML document

@@ -104,6 +104,12 @@ def check_values(
     return check
 
 
+#: row errors after which reading stops (nobody fixes 300,000 messages; the page stays small)
+MAX_ROW_ERRORS = 500
+#: file problems after which the rows read so far are not checked across rows
+STOPPING = ("over_limit", "too_many_errors")
+
+
 def _collector(check: ImportCheck) -> Any:
     def error(row: int, column: str, key: str, /, **params: Any) -> None:
         check.errors.append(RowError(row, column, message(key, check.locale, **params)))
@@ -125,8 +131,12 @@ def _validate(check: ImportCheck, table: Table, error: Any) -> None:
                 item = validate_row(number, cells, table.header, check, metrics, areas, error)
                 if item is not None:
                     parsed.append(item)
+                if len(check.errors) >= MAX_ROW_ERRORS:
+                    raise FileProblem(number, "too_many_errors", limit=MAX_ROW_ERRORS)
     except FileProblem as problem:
         error(problem.row, "-", problem.key, **problem.params)
+        if problem.key in STOPPING:
+            return  # the file was not read to its end: checks across rows would mislead
     except Exception as exc:  # noqa: BLE001 - never raise for bad input
         error(0, "-", "file_error", detail=type(exc).__name__)
     if not parsed and not check.errors:

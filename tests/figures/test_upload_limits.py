@@ -9,6 +9,7 @@ import pytest
 
 from saas.core.uploads import Limits
 from saas.figures.reading import FileProblem, read_table
+from tests.conftest import csrf_token
 
 
 def _csv(rows: int) -> bytes:
@@ -63,3 +64,21 @@ def test_xlsx_rows_are_bounded_too() -> None:
     with pytest.raises(FileProblem) as caught:
         read_table("f.xlsx", buffer.getvalue(), Limits(max_rows=100))
     assert caught.value.key == "over_limit"
+
+
+def test_reading_stops_after_500_row_errors_with_one_message(auth, client) -> None:
+    """300,000 broken rows must not become 300,000 messages (and a page nobody can load)."""
+    from saas.figures.importer import MAX_ROW_ERRORS
+
+    auth("coordinator", "marl")
+    token = csrf_token(client, "/marl/figures/import")
+    data = _csv(3 * MAX_ROW_ERRORS)  # area codes A0…A49 do not exist in Marl: every row errs
+    response = client.post(
+        "/marl/figures/import",
+        data={"csrf_token": token, "file": (io.BytesIO(data), "broken.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Mehr als 500 Zeilen enthalten Fehler" in html
+    assert html.count("Unbekanntes Gebiet") <= MAX_ROW_ERRORS + 5
