@@ -254,12 +254,10 @@ def load_session(token: str) -> User | None:
         return None
     now = utcnow()
     if session_expired(login, now):
-        login.revoked_at = now
-        db.session.commit()
+        login.revoked_at = now  # committed by the commit point; expiry is checked anew anyway
         return None
     if login.last_seen_at is None or aware(login.last_seen_at) + SEEN_RESOLUTION <= now:
         login.last_seen_at = now
-        db.session.commit()
     login.user.session_token = login.token
     return login.user
 

@@ -81,7 +81,6 @@ def invite_view() -> Any:
     _scope_choices(form)
     if form.validate_on_submit():
         invitation, link = invite(form.email.data, form.role.data, scope_from(form))
-        db.session.commit()
         mailed = send_invitation_mail(invitation.email, link)
         return render_template(
             "members/invited.html", invitation=invitation, link=link, mailed=mailed
@@ -104,7 +103,6 @@ def edit(object_id: int) -> Any:
         else:
             membership.role = form.role.data
             membership.scope = scope_from(form)
-            db.session.commit()
             flash(_("Your changes were saved."), "success")
             return redirect(url_for("members.index"))
     return render_template("members/edit.html", form=form, membership=membership), (
@@ -122,7 +120,6 @@ def revoke(object_id: int) -> Any:
         membership.revoked_at = utcnow()
         end_membership_sessions(membership)
         record_event("membership_revoked", entity="memberships", entity_id=membership.id)
-        db.session.commit()
         flash(_("Access of %(email)s was revoked.", email=membership.user.email), "success")
     return redirect(url_for("members.index"))
 
@@ -133,7 +130,6 @@ def revoke_invitation(object_id: int) -> Any:
     invitation = get_or_404(Invitation, object_id)
     if invitation.revoked_at is None and invitation.accepted_at is None:
         invitation.revoked_at = utcnow()
-        db.session.commit()
         flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("members.index"))
 
@@ -166,20 +162,17 @@ def accept(token: str) -> Any:
             record_event(
                 "invitation_existing_account", entity="invitations", entity_id=invitation.id
             )
-            db.session.commit()
             session["pending_invitation"] = token
             flash(_("Please sign in with your account to accept the invitation."), "info")
             return redirect(url_for("auth.login"))
         user = new_user(invitation.email, form.name.data, form.password.data)
-        if accept_invitation(invitation, user) is None:
-            db.session.rollback()
+        if accept_invitation(invitation, user) is None:  # the 404 rolls the account back
             return render_template(
                 "errors/error.html",
                 title=_("Invitation not valid"),
                 message=_("This invitation link is not valid any more. Please ask for a new one."),
             ), 404
         start_session(user, remember=False)
-        db.session.commit()
         flash(_("Welcome! Your access is active."), "success")
         return redirect(
             url_for("account.enrol")
