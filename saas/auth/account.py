@@ -38,16 +38,15 @@ from saas.auth.services import (
     active_sessions,
     change_password,
     check_password,
-    confirm_enrolment,
-    find_user,
+    enrol_second_factor,
     has_second_factor,
     is_admin,
-    new_password_reset,
     new_totp_secret,
     open_password_reset,
     provisioning_uri,
     qr_svg,
     remaining_recovery_codes,
+    request_password_reset,
     reset_second_factor,
     revoke_sessions,
     set_active,
@@ -59,7 +58,6 @@ from saas.core.audit import record_event
 from saas.core.db import db, utcnow
 from saas.core.extensions import limiter
 from saas.core.operations import keep_changes
-from saas.core.passwords import verify_password
 from saas.core.permissions import AUTHENTICATED, PLATFORM_MANAGE, public, require
 from saas.core.tenancy import all_tenants
 from saas.core.urls import external_url
@@ -230,8 +228,7 @@ def enrol() -> Any:
     form = EnrolForm()
     status = 200
     if form.validate_on_submit():
-        with all_tenants():
-            codes = confirm_enrolment(user, secret, form.code.data or "")
+        codes = enrol_second_factor(secret, form.code.data or "")
         if codes is not None:
             session.pop("enrol_secret", None)
             return render_template("auth/recovery_codes.html", codes=codes)
@@ -309,13 +306,11 @@ def reset_request() -> Any:
             return _locked("auth/reset_request.html", error, form=form)
         # Every request counts against the address: mails cannot be sent in bulk.
         throttle.failed(email, purpose="password_reset")
-        with all_tenants():
-            user = find_user(email)
-            if user is not None and user.is_active:
-                token = new_password_reset(user)
-                send_reset_mail(user.email, external_url("account.reset", token=token))
-            else:
-                verify_password(None, "")  # the same work for an unknown address
+        found = request_password_reset(email)
+        if found is not None:
+            # The token is committed by the commit point right after this view; it is only
+            # used when the mail arrives, so no commit of its own is needed before sending.
+            send_reset_mail(found[0], external_url("account.reset", token=found[1]))
         flash(
             _(
                 "If an account exists for this address, we have sent it a link to choose a new"

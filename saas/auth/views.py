@@ -16,7 +16,7 @@ from saas.auth.services import (
     authenticate,
     end_session,
     has_second_factor,
-    start_session,
+    log_in,
 )
 from saas.core.extensions import limiter
 from saas.core.operations import keep_changes
@@ -47,8 +47,8 @@ def finish_login(user: User, *, remember: bool, target: str) -> Any:
     """Password (and second factor, if enrolled) passed: start the session and go on."""
     from saas.members.services import attach_pending_invitation
 
-    start_session(user, remember=remember)
-    attach_pending_invitation(user)
+    user = log_in(user.id, remember=remember)
+    attach_pending_invitation()
     # An admin without a second factor is sent to enrol by the gate (saas/auth/gate.py).
     return redirect(target)
 

@@ -13,14 +13,22 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from saas.auth.models import Membership, User
-from saas.auth.services import aware, create_user, find_user, revoke_sessions
+from saas.auth.services import add_user, aware, find_user, revoke_sessions, start_session
 from saas.core.audit import acting_user_id, record_event
 from saas.core.db import db, utcnow
+from saas.core.operations import operation
+from saas.core.permissions import AUTHENTICATED, PUBLIC
 from saas.core.tenancy import all_tenants, current_tenant, tenant_scope
 from saas.core.urls import external_url
 from saas.members.models import Invitation, hash_token
 
 INVITATION_DAYS = 14
+
+
+@operation("users.manage")
+def invite_member(email: str, role: str, scope: dict[str, list[int]]) -> tuple[Invitation, str]:
+    """A tenant admin invites somebody to the current municipality."""
+    return invite(email, role, scope)
 
 
 def invite(
@@ -112,8 +120,12 @@ def accept(invitation: Invitation, user: User) -> Membership | None:
     return membership
 
 
-def attach_pending_invitation(user: User) -> None:
+@operation(AUTHENTICATED)
+def attach_pending_invitation() -> None:
     """After a complete login: accept the invitation the user came from, if it is theirs."""
+    from flask_login import current_user
+
+    user = current_user._get_current_object()
     token = session.pop("pending_invitation", None)
     if not token:
         return
@@ -149,9 +161,27 @@ def existing_user(email: str) -> User | None:
         return find_user(email)
 
 
+@operation(PUBLIC)
+def accept_with_new_account(token: str, name: str, password: str) -> Invitation | None:
+    """A new person accepts an invitation with a new account and is signed in.
+
+    None when the invitation is not open any more (the caller answers 404, which rolls the
+    new account back). The caller has checked the password policy and that the address has
+    no account yet.
+    """
+    invitation = open_invitation(token)
+    if invitation is None:
+        return None
+    user = new_user(invitation.email, name, password)
+    if accept(invitation, user) is None:
+        return None
+    start_session(user, remember=False)
+    return invitation
+
+
 def new_user(email: str, name: str, password: str) -> User:
     with all_tenants():
-        user = create_user(email, password, name=name)
+        user = add_user(email, password, name=name)
         db.session.flush()
     return user
 

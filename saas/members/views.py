@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from saas.areas.models import Area
 from saas.auth.models import Membership
-from saas.auth.services import start_session
 from saas.core.audit import record_event
 from saas.core.crud import options
 from saas.core.db import db, utcnow
@@ -22,13 +21,10 @@ from saas.core.tenancy import get_or_404
 from saas.members.forms import AcceptNewForm, InviteForm, MembershipForm
 from saas.members.models import Invitation
 from saas.members.services import (
-    accept as accept_invitation,
-)
-from saas.members.services import (
+    accept_with_new_account,
     end_membership_sessions,
     existing_user,
-    invite,
-    new_user,
+    invite_member,
     open_invitation,
     scope_from,
     send_invitation_mail,
@@ -80,7 +76,7 @@ def invite_view() -> Any:
     form = InviteForm()
     _scope_choices(form)
     if form.validate_on_submit():
-        invitation, link = invite(form.email.data, form.role.data, scope_from(form))
+        invitation, link = invite_member(form.email.data, form.role.data, scope_from(form))
         mailed = send_invitation_mail(invitation.email, link)
         return render_template(
             "members/invited.html", invitation=invitation, link=link, mailed=mailed
@@ -165,14 +161,13 @@ def accept(token: str) -> Any:
             session["pending_invitation"] = token
             flash(_("Please sign in with your account to accept the invitation."), "info")
             return redirect(url_for("auth.login"))
-        user = new_user(invitation.email, form.name.data, form.password.data)
-        if accept_invitation(invitation, user) is None:  # the 404 rolls the account back
+        if accept_with_new_account(token, form.name.data, form.password.data) is None:
+            # the 404 rolls the new account back
             return render_template(
                 "errors/error.html",
                 title=_("Invitation not valid"),
                 message=_("This invitation link is not valid any more. Please ask for a new one."),
             ), 404
-        start_session(user, remember=False)
         flash(_("Welcome! Your access is active."), "success")
         return redirect(
             url_for("account.enrol")
