@@ -150,6 +150,43 @@ def attach_pending_invitation() -> None:
         flash(_("Welcome! Your access is active."), "success")
 
 
+def _of_tenant(model: Any, object_id: int) -> Any:
+    """One row through the tenant-scoped query path (``Session.get`` may skip it)."""
+    return db.session.execute(select(model).where(model.id == object_id)).scalar_one_or_none()
+
+
+@operation("users.manage")
+def change_membership(membership_id: int, role: str, scope: dict[str, list[int]]) -> Membership:
+    """Change the role and scope of a membership of the current municipality."""
+    membership = _of_tenant(Membership, membership_id)
+    if membership is None:
+        raise LookupError(membership_id)
+    membership.role, membership.scope = role, scope
+    return membership
+
+
+@operation("users.manage")
+def revoke_membership(membership_id: int) -> Membership | None:
+    """End a membership and the person's sessions; None when it had ended already."""
+    membership = _of_tenant(Membership, membership_id)
+    if membership is None or membership.revoked_at is not None:
+        return None
+    membership.revoked_at = utcnow()
+    end_membership_sessions(membership)
+    record_event("membership_revoked", entity="memberships", entity_id=membership.id)
+    return membership
+
+
+@operation("users.manage")
+def withdraw_invitation(invitation_id: int) -> bool:
+    """Withdraw an invitation nobody has accepted yet."""
+    invitation = _of_tenant(Invitation, invitation_id)
+    if invitation is None or invitation.revoked_at or invitation.accepted_at:
+        return False
+    invitation.revoked_at = utcnow()
+    return True
+
+
 def end_membership_sessions(membership: Membership) -> None:
     """Deactivating a membership ends the person's sessions at once (they sign in again)."""
     with all_tenants():

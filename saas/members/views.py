@@ -13,7 +13,7 @@ from saas.areas.models import Area
 from saas.auth.models import Membership
 from saas.core.audit import record_event
 from saas.core.crud import options
-from saas.core.db import db, utcnow
+from saas.core.db import db
 from saas.core.extensions import limiter
 from saas.core.fields import as_choices
 from saas.core.permissions import public, require
@@ -22,12 +22,14 @@ from saas.members.forms import AcceptNewForm, InviteForm, MembershipForm
 from saas.members.models import Invitation
 from saas.members.services import (
     accept_with_new_account,
-    end_membership_sessions,
+    change_membership,
     existing_user,
     invite_member,
     open_invitation,
+    revoke_membership,
     scope_from,
     send_invitation_mail,
+    withdraw_invitation,
 )
 from saas.offices.models import Office
 
@@ -97,8 +99,7 @@ def edit(object_id: int) -> Any:
         if membership.user_id == current_user.id and form.data["role"] != "tenant_admin":
             form.role.errors.append(_("You cannot take away your own administrator role."))
         else:
-            membership.role = form.role.data
-            membership.scope = scope_from(form)
+            change_membership(membership.id, form.role.data, scope_from(form))
             flash(_("Your changes were saved."), "success")
             return redirect(url_for("members.index"))
     return render_template("members/edit.html", form=form, membership=membership), (
@@ -112,10 +113,7 @@ def revoke(object_id: int) -> Any:
     membership = get_or_404(Membership, object_id)
     if membership.user_id == current_user.id:
         flash(_("You cannot revoke your own access."), "error")
-    elif membership.revoked_at is None:
-        membership.revoked_at = utcnow()
-        end_membership_sessions(membership)
-        record_event("membership_revoked", entity="memberships", entity_id=membership.id)
+    elif revoke_membership(membership.id) is not None:
         flash(_("Access of %(email)s was revoked.", email=membership.user.email), "success")
     return redirect(url_for("members.index"))
 
@@ -124,8 +122,7 @@ def revoke(object_id: int) -> Any:
 @require("users.manage")
 def revoke_invitation(object_id: int) -> Any:
     invitation = get_or_404(Invitation, object_id)
-    if invitation.revoked_at is None and invitation.accepted_at is None:
-        invitation.revoked_at = utcnow()
+    if withdraw_invitation(invitation.id):
         flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("members.index"))
 
