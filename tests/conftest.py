@@ -270,7 +270,7 @@ def create_tenant(app: Flask):  # noqa: ANN201
 @pytest.fixture
 def create_user(app: Flask):  # noqa: ANN201
     from saas.auth.models import Membership
-    from saas.auth.services import create_user as _create_user
+    from saas.auth.services import add_user as _create_user
     from saas.core.tenancy import tenant_scope
 
     def _create(

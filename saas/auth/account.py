@@ -38,16 +38,15 @@ from saas.auth.services import (
     active_sessions,
     change_password,
     check_password,
-    confirm_enrolment,
-    find_user,
+    enrol_second_factor,
     has_second_factor,
     is_admin,
-    new_password_reset,
     new_totp_secret,
     open_password_reset,
     provisioning_uri,
     qr_svg,
     remaining_recovery_codes,
+    request_password_reset,
     reset_second_factor,
     revoke_sessions,
     set_active,
@@ -58,7 +57,7 @@ from saas.auth.services import (
 from saas.core.audit import record_event
 from saas.core.db import db, utcnow
 from saas.core.extensions import limiter
-from saas.core.passwords import verify_password
+from saas.core.operations import keep_changes
 from saas.core.permissions import AUTHENTICATED, PLATFORM_MANAGE, public, require
 from saas.core.tenancy import all_tenants
 from saas.core.urls import external_url
@@ -78,7 +77,7 @@ def session_id(login: LoginSession) -> str:
 
 
 def _locked(template: str, error: throttle.Locked, **context: Any) -> tuple[str, int]:
-    db.session.commit()
+    keep_changes()  # the 429 keeps the audit records of the failures and the lockout
     flash(
         _(
             "Too many failed attempts. For your protection signing in is blocked for"
@@ -123,7 +122,7 @@ def second_factor() -> Any:
         except throttle.Locked as error:
             return _locked("auth/second_factor.html", error, form=form)
         if used is None:
-            db.session.commit()
+            keep_changes()  # the 401 keeps the audit record of the failure
             form.code.errors.append(_("The code is not correct or was already used."))
             return render_template("auth/second_factor.html", form=form), 401
         session.pop("second_factor", None)
@@ -177,7 +176,6 @@ def end_other_session(handle: str) -> Any:
             if session_id(login) == handle and login.token != user.session_token:
                 login.revoked_at = utcnow()
                 record_event("session_ended", user_id=user.id)
-                db.session.commit()
                 flash(_("The session was ended."), "success")
                 break
     return redirect(url_for("account.index"))
@@ -190,7 +188,6 @@ def end_other_sessions() -> Any:
     with all_tenants():
         count = revoke_sessions(user, keep_token=user.session_token)
         record_event("session_ended", user_id=user.id, details={"count": count})
-        db.session.commit()
     flash(_("All other sessions were ended."), "success")
     return redirect(url_for("account.index"))
 
@@ -209,12 +206,11 @@ def password() -> Any:
         except throttle.Locked as error:
             return _locked("auth/password.html", error, form=form)
         if not ok:
-            db.session.commit()
+            keep_changes()  # the 401 keeps the audit record of the failure
             form.current.errors.append(_("The current password is not correct."))
             return render_template("auth/password.html", form=form), 401
         with all_tenants():
             change_password(user, form.password.data, keep_token=user.session_token)
-            db.session.commit()
         flash(_("Your password was changed. Your other sessions were ended."), "success")
         return redirect(url_for("account.index"))
     return render_template("auth/password.html", form=form), (400 if form.is_submitted() else 200)
@@ -232,10 +228,7 @@ def enrol() -> Any:
     form = EnrolForm()
     status = 200
     if form.validate_on_submit():
-        with all_tenants():
-            codes = confirm_enrolment(user, secret, form.code.data or "")
-            if codes is not None:
-                db.session.commit()
+        codes = enrol_second_factor(secret, form.code.data or "")
         if codes is not None:
             session.pop("enrol_secret", None)
             return render_template("auth/recovery_codes.html", codes=codes)
@@ -260,7 +253,6 @@ def reset_two_factor() -> Any:
             with all_tenants():
                 ok = check_password(user, form.current.data or "", purpose="second_factor_reset")
         except throttle.Locked as error:
-            db.session.commit()
             flash(
                 _(
                     "Too many failed attempts. Please try again in %(minutes)d minutes.",
@@ -272,12 +264,10 @@ def reset_two_factor() -> Any:
         if ok:
             with all_tenants():
                 reset_second_factor(user, keep_token=user.session_token)
-                db.session.commit()
             flash(_("The second factor was removed. Your other sessions were ended."), "success")
             if is_admin(user):
                 return redirect(url_for("account.enrol"))
             return redirect(url_for("account.index"))
-        db.session.commit()
     flash(_("The current password is not correct."), "error")
     return redirect(url_for("account.index"))
 
@@ -316,15 +306,11 @@ def reset_request() -> Any:
             return _locked("auth/reset_request.html", error, form=form)
         # Every request counts against the address: mails cannot be sent in bulk.
         throttle.failed(email, purpose="password_reset")
-        with all_tenants():
-            user = find_user(email)
-            if user is not None and user.is_active:
-                token = new_password_reset(user)
-                db.session.commit()
-                send_reset_mail(user.email, external_url("account.reset", token=token))
-            else:
-                verify_password(None, "")  # the same work for an unknown address
-                db.session.commit()
+        found = request_password_reset(email)
+        if found is not None:
+            # The token is committed by the commit point right after this view; it is only
+            # used when the mail arrives, so no commit of its own is needed before sending.
+            send_reset_mail(found[0], external_url("account.reset", token=found[1]))
         flash(
             _(
                 "If an account exists for this address, we have sent it a link to choose a new"
@@ -356,7 +342,6 @@ def reset(token: str) -> Any:
     if form.validate_on_submit():
         with all_tenants():
             done = use_password_reset(pending, form.password.data)
-            db.session.commit()
         if done is None:
             abort(404)
         flash(_("Your password was changed. Please sign in."), "success")
@@ -387,7 +372,6 @@ def set_account_active(user_id: int) -> Any:
             flash(_("You cannot deactivate your own account."), "error")
         else:
             set_active(user, active)
-            db.session.commit()
             if active:
                 flash(_("The account %(email)s is active again.", email=user.email), "success")
             else:

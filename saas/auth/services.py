@@ -16,7 +16,9 @@ from saas.auth import throttle
 from saas.auth.models import LoginSession, Membership, PasswordReset, RecoveryCode, User
 from saas.core.audit import record_event
 from saas.core.db import db, utcnow
+from saas.core.operations import operation
 from saas.core.passwords import hash_password, needs_rehash, verify_password
+from saas.core.permissions import AUTHENTICATED, PLATFORM_MANAGE, PUBLIC
 from saas.core.tenancy import all_tenants
 
 #: flask-session keys that survive the rotation at login
@@ -135,6 +137,15 @@ def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
     return None
 
 
+@operation(AUTHENTICATED)
+def enrol_second_factor(secret: str, code: str) -> list[str] | None:
+    """The signed-in user enrols ``secret``; the new recovery codes, or None for a wrong code."""
+    from flask_login import current_user
+
+    with all_tenants():
+        return confirm_enrolment(current_user._get_current_object(), secret, code)
+
+
 def confirm_enrolment(user: User, secret: str, code: str) -> list[str] | None:
     """Enrol ``secret`` if ``code`` is right; returns the new recovery codes (shown once)."""
     step = _matching_step(secret, code, None)
@@ -223,6 +234,17 @@ def reset_second_factor(user: User, *, keep_token: str | None = None) -> None:
 # --- login sessions --------------------------------------------------------------------------
 
 
+@operation(PUBLIC)
+def log_in(user_id: int, *, remember: bool) -> User:
+    """Sign in the account whose password (and second factor) the caller has just checked."""
+    with all_tenants():
+        user = user_by_id(user_id)
+    if user is None or not user.is_active:
+        raise LookupError(user_id)
+    start_session(user, remember=remember)
+    return user
+
+
 def start_session(user: User, *, remember: bool) -> LoginSession:
     """Log in with a fresh session: the old session cookie content is dropped (rotation)."""
     kept = {key: session[key] for key in KEPT_ON_LOGIN if key in session}
@@ -254,12 +276,10 @@ def load_session(token: str) -> User | None:
         return None
     now = utcnow()
     if session_expired(login, now):
-        login.revoked_at = now
-        db.session.commit()
+        login.revoked_at = now  # committed by the commit point; expiry is checked anew anyway
         return None
     if login.last_seen_at is None or aware(login.last_seen_at) + SEEN_RESOLUTION <= now:
         login.last_seen_at = now
-        db.session.commit()
     login.user.session_token = login.token
     return login.user
 
@@ -308,8 +328,14 @@ def end_session(user: User) -> None:
 # --- accounts and passwords ------------------------------------------------------------------
 
 
+@operation(PLATFORM_MANAGE)
 def create_user(email: str, password: str | None, *, name: str = "", **fields: object) -> User:
-    """A new account. Callers check the password policy (the demo loader may not)."""
+    """A new account (CLI, demo loader). Callers check the password policy."""
+    return add_user(email, password, name=name, **fields)
+
+
+def add_user(email: str, password: str | None, *, name: str = "", **fields: object) -> User:
+    """The step that adds an account (also of an accepted invitation)."""
     user = User(
         email=email.strip().lower(),
         name=name,
@@ -338,6 +364,17 @@ def set_active(user: User, active: bool) -> None:
 
 def _reset_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+@operation(PUBLIC)
+def request_password_reset(email: str) -> tuple[str, str] | None:
+    """(address, token) of a reset for an active account; None (after the same work) else."""
+    with all_tenants():
+        user = find_user(email)
+        if user is None or not user.is_active:
+            verify_password(None, "")  # the same work for an unknown address
+            return None
+        return user.email, new_password_reset(user)
 
 
 def new_password_reset(user: User) -> str:

@@ -16,10 +16,10 @@ from saas.auth.services import (
     authenticate,
     end_session,
     has_second_factor,
-    start_session,
+    log_in,
 )
-from saas.core.db import db
 from saas.core.extensions import limiter
+from saas.core.operations import keep_changes
 from saas.core.permissions import AUTHENTICATED, public, require
 from saas.core.urls import safe_next
 
@@ -31,7 +31,7 @@ SECOND_FACTOR_SECONDS = 300
 
 def locked_page(template: str, form: Any, error: throttle.Locked) -> tuple[str, int]:
     """The answer of a locked account or client: the same for known and unknown addresses."""
-    db.session.commit()  # keep the audit records
+    keep_changes()  # the 429 keeps the audit records of the failures and the lockout
     flash(
         _(
             "Too many failed attempts. For your protection signing in is blocked for"
@@ -47,9 +47,8 @@ def finish_login(user: User, *, remember: bool, target: str) -> Any:
     """Password (and second factor, if enrolled) passed: start the session and go on."""
     from saas.members.services import attach_pending_invitation
 
-    start_session(user, remember=remember)
-    attach_pending_invitation(user)
-    db.session.commit()
+    user = log_in(user.id, remember=remember)
+    attach_pending_invitation()
     # An admin without a second factor is sent to enrol by the gate (saas/auth/gate.py).
     return redirect(target)
 
@@ -63,13 +62,12 @@ def login_page(template: str, fallback: str) -> object:
         except throttle.Locked as error:
             return locked_page(template, form, error)
         if user is None:
-            db.session.commit()  # keep the audit record of the failure
+            keep_changes()  # the 401 keeps the audit record of the failure
             flash(_("E-mail or password is not correct."), "error")
             return render_template(template, form=form), 401
         target = safe_next(form.next.data, fallback)
         remember = bool(form.remember.data)
         if has_second_factor(user):
-            db.session.commit()
             session["second_factor"] = {
                 "user_id": user.id,
                 "remember": remember,
@@ -92,7 +90,6 @@ def login() -> object:
 def logout_page(target: str) -> object:
     """Shared logout handling: revoke the login on the server, then go to ``target``."""
     end_session(current_user._get_current_object())
-    db.session.commit()
     flash(_("You have been signed out."), "info")
     return redirect(target)
 

@@ -13,14 +13,22 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 
 from saas.auth.models import Membership, User
-from saas.auth.services import aware, create_user, find_user, revoke_sessions
+from saas.auth.services import add_user, aware, find_user, revoke_sessions, start_session
 from saas.core.audit import acting_user_id, record_event
 from saas.core.db import db, utcnow
+from saas.core.operations import operation
+from saas.core.permissions import AUTHENTICATED, PUBLIC
 from saas.core.tenancy import all_tenants, current_tenant, tenant_scope
 from saas.core.urls import external_url
 from saas.members.models import Invitation, hash_token
 
 INVITATION_DAYS = 14
+
+
+@operation("users.manage")
+def invite_member(email: str, role: str, scope: dict[str, list[int]]) -> tuple[Invitation, str]:
+    """A tenant admin invites somebody to the current municipality."""
+    return invite(email, role, scope)
 
 
 def invite(
@@ -112,8 +120,12 @@ def accept(invitation: Invitation, user: User) -> Membership | None:
     return membership
 
 
-def attach_pending_invitation(user: User) -> None:
+@operation(AUTHENTICATED)
+def attach_pending_invitation() -> None:
     """After a complete login: accept the invitation the user came from, if it is theirs."""
+    from flask_login import current_user
+
+    user = current_user._get_current_object()
     token = session.pop("pending_invitation", None)
     if not token:
         return
@@ -138,6 +150,43 @@ def attach_pending_invitation(user: User) -> None:
         flash(_("Welcome! Your access is active."), "success")
 
 
+def _of_tenant(model: Any, object_id: int) -> Any:
+    """One row through the tenant-scoped query path (``Session.get`` may skip it)."""
+    return db.session.execute(select(model).where(model.id == object_id)).scalar_one_or_none()
+
+
+@operation("users.manage")
+def change_membership(membership_id: int, role: str, scope: dict[str, list[int]]) -> Membership:
+    """Change the role and scope of a membership of the current municipality."""
+    membership = _of_tenant(Membership, membership_id)
+    if membership is None:
+        raise LookupError(membership_id)
+    membership.role, membership.scope = role, scope
+    return membership
+
+
+@operation("users.manage")
+def revoke_membership(membership_id: int) -> Membership | None:
+    """End a membership and the person's sessions; None when it had ended already."""
+    membership = _of_tenant(Membership, membership_id)
+    if membership is None or membership.revoked_at is not None:
+        return None
+    membership.revoked_at = utcnow()
+    end_membership_sessions(membership)
+    record_event("membership_revoked", entity="memberships", entity_id=membership.id)
+    return membership
+
+
+@operation("users.manage")
+def withdraw_invitation(invitation_id: int) -> bool:
+    """Withdraw an invitation nobody has accepted yet."""
+    invitation = _of_tenant(Invitation, invitation_id)
+    if invitation is None or invitation.revoked_at or invitation.accepted_at:
+        return False
+    invitation.revoked_at = utcnow()
+    return True
+
+
 def end_membership_sessions(membership: Membership) -> None:
     """Deactivating a membership ends the person's sessions at once (they sign in again)."""
     with all_tenants():
@@ -149,9 +198,27 @@ def existing_user(email: str) -> User | None:
         return find_user(email)
 
 
+@operation(PUBLIC)
+def accept_with_new_account(token: str, name: str, password: str) -> Invitation | None:
+    """A new person accepts an invitation with a new account and is signed in.
+
+    None when the invitation is not open any more (the caller answers 404, which rolls the
+    new account back). The caller has checked the password policy and that the address has
+    no account yet.
+    """
+    invitation = open_invitation(token)
+    if invitation is None:
+        return None
+    user = new_user(invitation.email, name, password)
+    if accept(invitation, user) is None:
+        return None
+    start_session(user, remember=False)
+    return invitation
+
+
 def new_user(email: str, name: str, password: str) -> User:
     with all_tenants():
-        user = create_user(email, password, name=name)
+        user = add_user(email, password, name=name)
         db.session.flush()
     return user
 

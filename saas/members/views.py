@@ -11,10 +11,9 @@ from sqlalchemy import select
 
 from saas.areas.models import Area
 from saas.auth.models import Membership
-from saas.auth.services import start_session
 from saas.core.audit import record_event
 from saas.core.crud import options
-from saas.core.db import db, utcnow
+from saas.core.db import db
 from saas.core.extensions import limiter
 from saas.core.fields import as_choices
 from saas.core.permissions import public, require
@@ -22,16 +21,15 @@ from saas.core.tenancy import get_or_404
 from saas.members.forms import AcceptNewForm, InviteForm, MembershipForm
 from saas.members.models import Invitation
 from saas.members.services import (
-    accept as accept_invitation,
-)
-from saas.members.services import (
-    end_membership_sessions,
+    accept_with_new_account,
+    change_membership,
     existing_user,
-    invite,
-    new_user,
+    invite_member,
     open_invitation,
+    revoke_membership,
     scope_from,
     send_invitation_mail,
+    withdraw_invitation,
 )
 from saas.offices.models import Office
 
@@ -80,8 +78,7 @@ def invite_view() -> Any:
     form = InviteForm()
     _scope_choices(form)
     if form.validate_on_submit():
-        invitation, link = invite(form.email.data, form.role.data, scope_from(form))
-        db.session.commit()
+        invitation, link = invite_member(form.email.data, form.role.data, scope_from(form))
         mailed = send_invitation_mail(invitation.email, link)
         return render_template(
             "members/invited.html", invitation=invitation, link=link, mailed=mailed
@@ -102,9 +99,7 @@ def edit(object_id: int) -> Any:
         if membership.user_id == current_user.id and form.data["role"] != "tenant_admin":
             form.role.errors.append(_("You cannot take away your own administrator role."))
         else:
-            membership.role = form.role.data
-            membership.scope = scope_from(form)
-            db.session.commit()
+            change_membership(membership.id, form.role.data, scope_from(form))
             flash(_("Your changes were saved."), "success")
             return redirect(url_for("members.index"))
     return render_template("members/edit.html", form=form, membership=membership), (
@@ -118,11 +113,7 @@ def revoke(object_id: int) -> Any:
     membership = get_or_404(Membership, object_id)
     if membership.user_id == current_user.id:
         flash(_("You cannot revoke your own access."), "error")
-    elif membership.revoked_at is None:
-        membership.revoked_at = utcnow()
-        end_membership_sessions(membership)
-        record_event("membership_revoked", entity="memberships", entity_id=membership.id)
-        db.session.commit()
+    elif revoke_membership(membership.id) is not None:
         flash(_("Access of %(email)s was revoked.", email=membership.user.email), "success")
     return redirect(url_for("members.index"))
 
@@ -131,9 +122,7 @@ def revoke(object_id: int) -> Any:
 @require("users.manage")
 def revoke_invitation(object_id: int) -> Any:
     invitation = get_or_404(Invitation, object_id)
-    if invitation.revoked_at is None and invitation.accepted_at is None:
-        invitation.revoked_at = utcnow()
-        db.session.commit()
+    if withdraw_invitation(invitation.id):
         flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("members.index"))
 
@@ -166,20 +155,16 @@ def accept(token: str) -> Any:
             record_event(
                 "invitation_existing_account", entity="invitations", entity_id=invitation.id
             )
-            db.session.commit()
             session["pending_invitation"] = token
             flash(_("Please sign in with your account to accept the invitation."), "info")
             return redirect(url_for("auth.login"))
-        user = new_user(invitation.email, form.name.data, form.password.data)
-        if accept_invitation(invitation, user) is None:
-            db.session.rollback()
+        if accept_with_new_account(token, form.name.data, form.password.data) is None:
+            # the 404 rolls the new account back
             return render_template(
                 "errors/error.html",
                 title=_("Invitation not valid"),
                 message=_("This invitation link is not valid any more. Please ask for a new one."),
             ), 404
-        start_session(user, remember=False)
-        db.session.commit()
         flash(_("Welcome! Your access is active."), "success")
         return redirect(
             url_for("account.enrol")
