@@ -15,8 +15,6 @@ from saas.tenants.models import Tenant
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(users)
-    from saas.demo import register_extra_cli
-
     register_extra_cli(app)
 
 
@@ -82,3 +80,16 @@ def users_create(
     else:
         db.session.commit()
     click.echo(f"Konto {email} angelegt.")
+
+
+def register_extra_cli(app: Flask) -> None:
+    """CLI groups of the domain areas."""
+    from saas.comparison.cli import register as register_comparison
+    from saas.figures.cli import register as register_figures
+    from saas.profiles.cli import register as register_profiles
+    from saas.reports.cli import register as register_reports
+
+    register_profiles(app)
+    register_figures(app)
+    register_reports(app)
+    register_comparison(app)

@@ -9,7 +9,7 @@ Disclosure control (SPEC §5) per tenant and fully approved year:
 
 * every count family (the numerator metrics of a case-counting indicator) published per area
   is protected as one table *area × year* with the tenant totals per year as its published
-  margin (:func:`~saas.comparison.disclosure.protect_table`): small cells are suppressed and
+  margin (:func:`~saas.core.disclosure.protect_table`): small cells are suppressed and
   further cells (rarely a total) until no suppressed cell can be recovered from the totals
   and the other areas;
 * families published only for the whole tenant (the help-type groups behind the shares, § 8a)
@@ -32,7 +32,9 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, cast, delete, distinct, func, insert, select
 
 from saas.areas.models import Area
-from saas.comparison.disclosure import (
+from saas.comparison.models import ComparisonRing, Publication, RingParticipation
+from saas.core.db import db, utcnow
+from saas.core.disclosure import (
     DEFAULT_THRESHOLD,
     ColumnTotal,
     Protected,
@@ -40,8 +42,6 @@ from saas.comparison.disclosure import (
     protect_table,
     suppress_rate,
 )
-from saas.comparison.models import ComparisonRing, Publication, RingParticipation
-from saas.core.db import db, utcnow
 from saas.core.tenancy import all_tenants, shared_or_own, tenant_scope
 from saas.figures.models import FigureValue, PeriodStatus
 from saas.indicators.definitions import INDICATORS, Indicator

@@ -6,14 +6,14 @@ the URL map and fails for any view that did not declare its permission.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import cache, wraps
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from ruamel.yaml import YAML
-from sqlalchemy import select
 
 from saas.config import ROOT
 
@@ -37,20 +37,56 @@ def all_permissions() -> frozenset[str]:
     return frozenset().union(*role_permissions().values()) | {PLATFORM_MANAGE}
 
 
-def current_membership() -> Any:
-    """The user's active membership in the current tenant, or None (cached per request)."""
-    from saas.auth.models import Membership
-    from saas.core.db import db
+class Membership(Protocol):
+    """What the checks read of a membership; the model is ``saas.auth.models.Membership``."""
 
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def office_ids(self) -> list[int]: ...
+
+    @property
+    def area_ids(self) -> list[int]: ...
+
+
+@dataclass
+class _Lookups:
+    """Queries on higher packages' tables, handed in by the app factory (:func:`init_app`)."""
+
+    find_membership: Callable[[int], Membership | None]
+    areas_served_by: Callable[[Iterable[int]], Iterable[int]]
+
+
+_lookups: _Lookups | None = None
+
+
+def init_app(
+    *,
+    find_membership: Callable[[int], Membership | None],
+    areas_served_by: Callable[[Iterable[int]], Iterable[int]],
+) -> None:
+    """Give the checks their two lookups: core sits below auth and offices, so it cannot
+    import their models. ``find_membership(user_id)`` answers the active membership in the
+    current tenant, ``areas_served_by(office_ids)`` the areas those offices serve."""
+    global _lookups
+    _lookups = _Lookups(find_membership=find_membership, areas_served_by=areas_served_by)
+
+
+def _get_lookups() -> _Lookups:
+    if _lookups is None:
+        raise RuntimeError("saas.core.permissions.init_app() was not called")
+    return _lookups
+
+
+def current_membership() -> Membership | None:
+    """The user's active membership in the current tenant, or None (cached per request)."""
     if "membership" in g:
-        return g.membership
+        found: Membership | None = g.membership
+        return found
     membership = None
     if current_user.is_authenticated and g.get("tenant") is not None:
-        membership = db.session.execute(
-            select(Membership).where(
-                Membership.user_id == current_user.id, Membership.revoked_at.is_(None)
-            )
-        ).scalar_one_or_none()
+        membership = _get_lookups().find_membership(current_user.id)
     g.membership = membership
     return membership
 
@@ -116,16 +152,9 @@ def scope_limits() -> tuple[frozenset[int], frozenset[int]] | None:
 
 def _areas_served_by(office_ids: tuple[int, ...]) -> set[int]:
     """Areas served by the offices a membership is limited to (cached per request)."""
-    from saas.core.db import db
-    from saas.offices.models import OfficeArea
-
-    cache = g.setdefault("served_areas", {})
+    cache: dict[tuple[int, ...], set[int]] = g.setdefault("served_areas", {})
     if office_ids not in cache:
-        cache[office_ids] = set(
-            db.session.execute(
-                select(OfficeArea.area_id).where(OfficeArea.office_id.in_(office_ids))
-            ).scalars()
-        )
+        cache[office_ids] = set(_get_lookups().areas_served_by(office_ids))
     return cache[office_ids]
 
 

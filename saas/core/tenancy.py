@@ -15,11 +15,11 @@ Nothing outside this module filters by tenant.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask, abort, g
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, UniqueConstraint, event, select, text
@@ -35,9 +35,6 @@ from sqlalchemy.sql.util import find_tables
 from werkzeug.local import LocalProxy
 
 from saas.core.db import IdMixin, db
-
-if TYPE_CHECKING:
-    from saas.tenants.models import Tenant
 
 T = TypeVar("T")
 
@@ -102,8 +99,30 @@ def current_tenant_id() -> int | None:
     return _tenant_id.get()
 
 
+class Tenant(Protocol):
+    """What core reads of a tenant; the model is ``saas.tenants.models.Tenant``.
+
+    Core sits below the packages, so it names the shape it needs instead of importing the model.
+    """
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def settings(self) -> dict[str, Any]: ...
+
+    def word(self, key: str) -> str: ...
+
+
 def _get_current_tenant() -> Tenant | None:
-    return g.get("tenant")
+    tenant: Tenant | None = g.get("tenant")
+    return tenant
 
 
 current_tenant: Tenant = LocalProxy(_get_current_tenant)  # type: ignore[assignment]
@@ -313,10 +332,11 @@ def install_session_events() -> None:
 # -- layer 1: resolution -------------------------------------------------------------------
 
 
-def init_app(app: Flask) -> None:
-    """Resolve ``/<tenant_slug>/…`` to the current tenant; unknown or suspended → 404."""
-    from saas.tenants.models import Tenant
+def init_app(app: Flask, find_active_tenant: Callable[[str], Tenant | None]) -> None:
+    """Resolve ``/<tenant_slug>/…`` to the current tenant; unknown or suspended → 404.
 
+    ``find_active_tenant(slug)`` comes from the tenants package (the app factory passes it).
+    """
     install_session_events()
 
     @app.url_value_preprocessor
@@ -325,9 +345,7 @@ def init_app(app: Flask) -> None:
             return
         slug = values.pop("tenant_slug")
         with all_tenants():
-            tenant = db.session.execute(
-                select(Tenant).where(Tenant.slug == slug, Tenant.status == "active")
-            ).scalar_one_or_none()
+            tenant = find_active_tenant(slug)
         if tenant is None:
             abort(404)
         g.tenant = tenant

@@ -74,7 +74,7 @@ MAX_COST = 1_000_000.0
 #: 12 × 5,000 = 60,000 for § 34 lie in that range); the national spending of €13.39 bn for
 #: 1,032,929 cases (2023, [S20], §2.3) gives ≈ €13,000 per counted case over all types
 #: incl. counselling. The values equal the monthly 🧪 costs of the demo data
-#: (``saas.demo_data.HZE_TYPES``) × 12. Every tenant should replace them with its own.
+#: (``saas.demo.generator.HZE_TYPES``) × 12. Every tenant should replace them with its own.
 DEFAULT_COSTS: dict[str, float] = {
     "27_2": 13_200.0,  # ambulant
     "29": 12_000.0,  # ambulant

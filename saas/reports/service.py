@@ -25,8 +25,8 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from saas.areas.models import AreaLevel
-from saas.comparison.disclosure import ColumnTotal, is_small, protect_table
 from saas.core.db import db
+from saas.core.disclosure import ColumnTotal, is_small, protect_table
 from saas.core.tenancy import tenant_scope
 from saas.figures.models import FigureValue
 from saas.indicators.definitions import ACTIVITY_METRICS, INDICATORS, Indicator
@@ -675,7 +675,7 @@ def _protect_areas(
     """Primary and secondary suppression of the values by area.
 
     Per case count, the table area × year with the tenant's yearly totals (which the report
-    shows) goes through :func:`saas.comparison.disclosure.protect_table`: small counts are
+    shows) goes through :func:`saas.core.disclosure.protect_table`: small counts are
     withheld, and further cells (or totals, added to ``hidden_totals``) until no withheld
     count can be recovered by subtracting what is shown. Every value resting on a withheld
     count — the count, its rates, a share of it — is withheld too.

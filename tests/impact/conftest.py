@@ -147,7 +147,7 @@ def town(create_tenant: Any) -> Town:
 @pytest.fixture
 def marl(app: Any) -> Any:
     """Marl with its synthetic demo figures (≈ 2 s)."""
-    from saas.demo_data import generate_demo_data
+    from saas.demo.generator import generate_demo_data
 
     marl = tenant("marl")
     generate_demo_data(marl)

@@ -24,7 +24,7 @@ from tests.conftest import app_on_copy, base_config, tenant
 @pytest.fixture(scope="session")
 def reports_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template database plus Marl's synthetic demo data (2015–2024)."""
-    from saas.demo_data import generate_demo_data
+    from saas.demo.generator import generate_demo_data
 
     path = tmp_path_factory.mktemp("reports-db") / "reports.sqlite"
     shutil.copyfile(template_db, path)

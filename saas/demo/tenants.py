@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 
 from saas.auth.models import Membership
@@ -86,7 +86,7 @@ def load_demo(echo: Callable[[str], None] = print, *, figures: bool = True) -> N
             db.session.flush()
     db.session.commit()
     if figures:
-        from saas.demo_data import generate_demo_data
+        from saas.demo.generator import generate_demo_data
 
         for tenant in tenants:
             started = time.perf_counter()
@@ -138,16 +138,3 @@ def _demo_rings(tenants: list[Tenant], echo: Callable[[str], None], *, publish: 
             count = refresh_publication(tenant)
             db.session.commit()
             echo(f"Vergleichsring-Veröffentlichung {tenant.slug}: {count} Werte")
-
-
-def register_extra_cli(app: Flask) -> None:
-    """CLI groups of the domain areas."""
-    from saas.comparison.cli import register as register_comparison
-    from saas.figures.cli import register as register_figures
-    from saas.profiles.cli import register as register_profiles
-    from saas.reports.cli import register as register_reports
-
-    register_profiles(app)
-    register_figures(app)
-    register_reports(app)
-    register_comparison(app)
