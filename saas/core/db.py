@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Integer, MetaData
@@ -28,6 +29,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass ``Model``. At run time it is Flask-SQLAlchemy's ``db.Model`` (built from Base,
+# sharing its metadata and registry); mypy cannot take an instance attribute as a base class
+# (python/mypy#8603), so it sees Base itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def analyze() -> None:

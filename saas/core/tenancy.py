@@ -34,7 +34,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.sql.util import find_tables
 from werkzeug.local import LocalProxy
 
-from saas.core.db import IdMixin, db
+from saas.core.db import Base, IdMixin, db
 
 T = TypeVar("T")
 
@@ -86,8 +86,8 @@ def tenant_fk(column: str, target: str, ondelete: str | None = None) -> ForeignK
 def tenant_tables() -> list[str]:
     """Names of all tables owned by tenants (the RLS catalogue is checked against this)."""
     return sorted(
-        mapper.local_table.name
-        for mapper in db.Model.registry.mappers
+        mapper.tables[0].name
+        for mapper in Base.registry.mappers
         if issubclass(mapper.class_, TenantModel)
     )
 
@@ -216,7 +216,7 @@ def _tenant_table_names(_mapper_count: int) -> frozenset[str]:
 
 def _touched_tenant_tables(statement: Any) -> bool:
     # keyed by the number of mappers, so models imported later are still seen
-    names = _tenant_table_names(len(db.Model.registry.mappers))
+    names = _tenant_table_names(len(Base.registry.mappers))
     return any(
         getattr(table, "name", None) in names
         for table in find_tables(statement, include_joins=True, include_aliases=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
 
-from saas.auth.models import Membership
+from saas.auth.models import Membership, User
 from saas.auth.services import create_user, find_user
 from saas.config import ROOT
 from saas.core.db import analyze, db
@@ -25,7 +26,7 @@ DEMO_ROLES = (
 )
 
 
-def _ensure_user(email: str, password: str, **fields: object) -> object:
+def _ensure_user(email: str, password: str, **fields: Any) -> User:
     user = find_user(email)
     if user is None:
         user = create_user(email, password, **fields)

@@ -419,8 +419,8 @@ def _fill_years(
 ) -> None:
     """The yearly rows behind the chart, indexed to the opening year, and the data status."""
     year = result.opening_year
-    base_t = treated_series.get(year)
-    base_c = control_series.get(year)
+    base_t = treated_series.get(year) if year is not None else None
+    base_c = control_series.get(year) if year is not None else None
     for y in years:
         t, c = treated_series.get(y), control_series.get(y)
         phase = (
@@ -459,9 +459,9 @@ def _fill_costs(
     """Cost lines per help type (mix before the opening), cost per case and cost avoided."""
     assert result.treated_before is not None and result.cases_avoided is not None
     own = effective_costs(context.tenant)
-    for suffix, value in (costs or {}).items():
+    for suffix, amount in (costs or {}).items():
         if suffix in own:
-            own[suffix] = (float(value), False)
+            own[suffix] = (float(amount), False)
     mix = _compute(TYPE_CODES, result.before_years, treated, approved_only)
     by_type: dict[str, float] = defaultdict(float)
     for value in mix:

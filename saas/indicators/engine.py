@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, case, cast, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import Cast, ColumnElement
 
 from saas.areas.models import Area, AreaLevel
 from saas.core.db import db
@@ -47,7 +49,7 @@ class IndicatorValue:
     approved: bool = True
 
 
-def _year_of(period_column: object) -> object:
+def _year_of(period_column: ColumnElement[str] | InstrumentedAttribute[str]) -> Cast[int]:
     return cast(func.substr(period_column, 1, 4), Integer)
 
 
@@ -138,8 +140,9 @@ def annual_values(
         .where(*conditions)
         .group_by(FigureValue.metric_id, FigureValue.area_id, year)
     ).all()
-    approved: dict[tuple[int, int], int] = defaultdict(int)  # (area, year) → approved mask
-    last_approved: set[tuple[int, str]] = set()
+    # (area, year) → approved mask (area rows only; the model allows office rows without area)
+    approved: dict[tuple[int | None, int], int] = defaultdict(int)
+    last_approved: set[tuple[int | None, str]] = set()
     for area_id, period in db.session.execute(
         select(PeriodStatus.area_id, PeriodStatus.period).where(*approved_where)
     ):
@@ -306,6 +309,7 @@ def compute(
     sums: dict[tuple[str, int | str | None, int], float] = defaultdict(float)
     present: set[tuple[str, int | str | None, int]] = set()
     open_groups: set[tuple[int | str | None, int]] = set()
+    group: int | str | None
     for key, value in annual.values.items():
         metric, area_id, yr = key
         if metric not in needed or yr not in wanted_years:
@@ -338,7 +342,7 @@ def compute(
             denominator = (
                 sum(sums[k] for k in den_parts) if any(k in present for k in den_parts) else None
             )
-            value = _ratio(indicator, numerator, denominator)
+            ratio = _ratio(indicator, numerator, denominator)
             suppressed = bool(
                 threshold
                 and indicator.counts_cases
@@ -352,7 +356,7 @@ def compute(
                     group,
                     None if suppressed else numerator,
                     None if suppressed else denominator,
-                    None if suppressed else value,
+                    None if suppressed else ratio,
                     suppressed,
                     (group, yr) not in open_groups,
                 )

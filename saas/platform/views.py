@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -27,13 +28,13 @@ def index() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 @public
-def login() -> object:
+def login() -> ResponseReturnValue:
     return login_page("auth/login.html", url_for("platform.index"))
 
 
 @bp.route("/logout", methods=["POST"])
 @require(AUTHENTICATED)
-def logout() -> object:
+def logout() -> ResponseReturnValue:
     return logout_page(url_for("site.index"))
 
 
@@ -49,7 +50,7 @@ def _tenant_or_404(tenant_id: int) -> Tenant:
 
 @bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
 @require(PLATFORM_MANAGE)
-def suspend(tenant_id: int) -> object:
+def suspend(tenant_id: int) -> ResponseReturnValue:
     tenant = _tenant_or_404(tenant_id)
     if tenant.status == "active":
         tenant.status = "suspended"
@@ -66,7 +67,7 @@ def suspend(tenant_id: int) -> object:
 
 @bp.route("/tenants/<int:tenant_id>/activate", methods=["POST"])
 @require(PLATFORM_MANAGE)
-def activate(tenant_id: int) -> object:
+def activate(tenant_id: int) -> ResponseReturnValue:
     tenant = _tenant_or_404(tenant_id)
     if tenant.status == "suspended":
         tenant.status = "active"

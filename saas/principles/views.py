@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, redirect
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -41,7 +42,7 @@ crud = Crud(
 
 @bp.route("/<int:object_id>/move/<direction>", methods=["POST"])
 @require("config.manage")
-def move(object_id: int, direction: str) -> object:
+def move(object_id: int, direction: str) -> ResponseReturnValue:
     """Swap a principle with its neighbour and renumber the list 1…n."""
     principle = get_or_404(Principle, object_id)
     ordered = list(
