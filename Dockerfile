@@ -15,7 +15,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PORT=5000 \
     WEB_CONCURRENCY=2
 
-# The locked dependencies first, in their own layer: code changes do not reinstall them.
+# The locked production dependencies first (requirements.lock: no test tools, those are in
+# requirements-dev.lock), in their own layer: code changes do not reinstall them.
 COPY requirements.lock /tmp/requirements.lock
 RUN python -m venv /opt/venv \
     && pip install --require-hashes -r /tmp/requirements.lock \

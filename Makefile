@@ -2,13 +2,17 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat requirements.lock | cksum | cut -d' ' -f1)
+# Development installs requirements-dev.lock (the app's requirements.lock plus the test tools);
+# the image installs requirements.lock only.
+STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PO := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run test setup db translations extract lint bench clean
+UV ?= uv
+
+.PHONY: run test setup db translations extract lint bench lock clean
 
 run: setup db
 	@$(FLASK) demo --if-empty
@@ -20,9 +24,9 @@ test: setup
 
 setup: $(STAMP) $(MO)
 
-$(STAMP): requirements.lock
+$(STAMP): requirements-dev.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
 	rm -f $(VENV)/.installed-*
 	touch $@
 
@@ -38,6 +42,12 @@ db: setup
 extract: setup
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+# Re-resolve both lock files from pyproject.toml (developers only; needs uv: pip install uv).
+# uv keeps the versions already in each -o file; tests/test_deploy.py checks that the two agree.
+lock:
+	$(UV) pip compile pyproject.toml --python-version 3.11 --generate-hashes -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.lock
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,11 +1,20 @@
-"""Shared fixtures: a fresh migrated database per test, demo tenants, clients and factories."""
+"""Shared fixtures: a fresh migrated database per test, demo tenants, clients and factories.
+
+The database backend of the ``app`` fixture (and of every fixture built on it) is chosen by
+``SAAS_TEST_BACKEND``:
+
+* ``sqlite`` (default): a copy of a migrated SQLite template file per test;
+* ``postgresql``: the PostgreSQL database of ``TEST_DATABASE_URL``, the app connected as the
+  runtime role under row-level security, every table reset to a snapshot before each test
+  (``tests/pg.py``). Tests marked ``sqlite_only`` are deselected there.
+"""
 
 from __future__ import annotations
 
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +30,49 @@ from saas.core.tenancy import all_tenants
 pytest_plugins = ["tests.pg"]
 
 DEMO_PASSWORD = "demo-test-pw"
+BACKENDS = ("sqlite", "postgresql")
+
+
+def backend() -> str:
+    """The database backend of the ``app`` fixture: ``SAAS_TEST_BACKEND``, default sqlite."""
+    return os.environ.get("SAAS_TEST_BACKEND", "").strip().lower() or "sqlite"
+
+
+def on_postgres() -> bool:
+    return backend() == "postgresql"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if backend() not in BACKENDS:
+        raise pytest.UsageError(
+            f"SAAS_TEST_BACKEND must be one of {', '.join(BACKENDS)}, not {backend()!r}"
+        )
+    if on_postgres() and not os.environ.get("TEST_DATABASE_URL", "").strip():
+        raise pytest.UsageError(
+            "SAAS_TEST_BACKEND=postgresql needs TEST_DATABASE_URL (the owner connection, e.g. "
+            "postgresql+psycopg://root@127.0.0.1:5432/test)"
+        )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if on_postgres():
+        from tests.pg import APP_ROLE, _safe
+
+        url = _safe(os.environ["TEST_DATABASE_URL"])
+        return f"database backend: postgresql at {url} (app as {APP_ROLE}, row-level security)"
+    return "database backend: sqlite (SAAS_TEST_BACKEND=postgresql for PostgreSQL)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, deselect the few tests that are about SQLite itself."""
+    if not on_postgres():
+        return
+    keep, dropped = [], []
+    for item in items:
+        (dropped if item.get_closest_marker("sqlite_only") else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 def base_config(url: str) -> dict[str, Any]:
@@ -78,9 +130,37 @@ def app_on_copy(source: Path, tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def app(template_db: Path, tmp_path: Path) -> Iterator[Flask]:
-    """The app under test on a copy of the template database (see :func:`app_on_copy`)."""
-    yield from app_on_copy(template_db, tmp_path)
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """The app under test with the demo tenants, on a fresh database of the test backend:
+    a copy of the SQLite template (see :func:`app_on_copy`) or, on PostgreSQL, the test
+    database reset to its demo snapshot (``tests/pg.py::app_on_snapshot``)."""
+    if on_postgres():
+        from tests.pg import app_on_snapshot
+
+        yield from app_on_snapshot(request.getfixturevalue("pg_database"))
+    else:
+        yield from app_on_copy(request.getfixturevalue("template_db"), tmp_path)
+
+
+@pytest.fixture
+def fresh_config(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], dict[str, Any]]:
+    """``fresh_config()``: the config of a database in the state ``app`` starts from.
+
+    On SQLite another copy of the template; on PostgreSQL the one test database reset to the
+    demo snapshot, so what the test wrote before is gone there (read it first).
+    """
+    copies = iter(range(1, 1000))
+
+    def _fresh() -> dict[str, Any]:
+        if on_postgres():
+            from tests.pg import fresh_pg_config
+
+            return fresh_pg_config(request.getfixturevalue("pg_database"))
+        path = tmp_path / f"fresh-{next(copies)}.sqlite"
+        shutil.copyfile(request.getfixturevalue("template_db"), path)
+        return base_config(f"sqlite:///{path}")
+
+    return _fresh
 
 
 @pytest.fixture

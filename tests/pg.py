@@ -15,7 +15,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import shutil
 import time
 import uuid
 import warnings
@@ -23,7 +22,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as time_of_day
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -40,18 +38,27 @@ APP_ROLE_PASSWORD = "sozialraum-app-test"  # unused with trust auth, needed with
 #: serialises test runs that share one PostgreSQL database (drop schema vs. running tests)
 ADVISORY_LOCK_KEY = 0x50_7A_1A_12
 LOCK_WAIT_SECONDS = 600
-#: copy of every table right after migration and demo load, restored before each test
+#: copy of every table right after migration and demo load, restored before each test;
+#: further snapshots built on it (see :meth:`PgDatabase.ensure_snapshot`) get a suffix
 SEED_SCHEMA = "saas_test_seed"
+#: the snapshot of the migrated schema with the demo tenants
+DEMO = "demo"
 
 
 def services_required() -> bool:
     return os.environ.get("SAAS_REQUIRE_SERVICES") == "1"
 
 
-def unavailable(reason: str) -> None:
-    """Skip (visible reason) or, with ``SAAS_REQUIRE_SERVICES=1``, fail."""
+def unavailable(reason: str, *, backend: bool = False) -> None:
+    """Skip (visible reason) or, with ``SAAS_REQUIRE_SERVICES=1``, fail.
+
+    ``backend``: the service is the database backend the whole run was asked for
+    (``SAAS_TEST_BACKEND=postgresql``); then it always fails.
+    """
     if services_required():
         pytest.fail(f"{reason}; SAAS_REQUIRE_SERVICES=1 requires these tests to run", pytrace=False)
+    if backend:
+        pytest.fail(f"{reason}; SAAS_TEST_BACKEND=postgresql needs it", pytrace=False)
     pytest.skip(reason)
 
 
@@ -125,10 +132,20 @@ class PgDatabase:
             .render_as_string(hide_password=False)
         )
         self.owner: Engine = sa.create_engine(owner_url, poolclass=NullPool)
-        self.migrated = False
-        self.snapshot_tables: list[str] = []
+        #: snapshot name → the tables it holds (empty: nothing built yet)
+        self.snapshots: dict[str, list[str]] = {}
         self.sequences: list[Any] = []
         self._apps: tuple[Flask, Flask] | None = None
+
+    @property
+    def migrated(self) -> bool:
+        """Whether the schema is migrated with the demo snapshot taken (False: rebuild)."""
+        return DEMO in self.snapshots
+
+    @migrated.setter
+    def migrated(self, value: bool) -> None:
+        if not value:  # a test changed the schema: every snapshot is stale
+            self.snapshots.clear()
 
     # the runtime role -----------------------------------------------------------------
     def ensure_app_role(self) -> None:
@@ -154,7 +171,11 @@ class PgDatabase:
         self.migrated = False
         with self.owner.begin() as conn:
             conn.execute(sa.text("SET LOCAL lock_timeout = '30s'"))
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SEED_SCHEMA} CASCADE"))
+            for schema in conn.execute(
+                sa.text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :p"),
+                {"p": f"{SEED_SCHEMA}%"},
+            ).scalars():
+                conn.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))
 
@@ -181,8 +202,32 @@ class PgDatabase:
         with app.app_context():
             load_demo_data()
         self.dispose_apps()
-        self.snapshot()
-        self.migrated = True
+        self.snapshot(DEMO)
+
+    def ensure_snapshot(self, name: str, populate: Callable[[], Any] | None = None) -> None:
+        """Make sure snapshot ``name`` exists: the demo snapshot plus ``populate``'s rows.
+
+        ``populate`` runs once (per schema build) in an app context as the runtime role.
+        """
+        if not self.migrated:
+            self.build()
+        if name in self.snapshots:
+            return
+        if populate is None:
+            raise KeyError(f"no PostgreSQL test snapshot {name!r} and nothing to build it")
+        self.restore(DEMO)
+        app, _twin = self.apps()
+        try:
+            with app.app_context():
+                populate()
+                db.session.commit()
+        finally:
+            self.dispose_apps()
+        self.snapshot(name)
+
+    @staticmethod
+    def schema_of(name: str) -> str:
+        return SEED_SCHEMA if name == DEMO else f"{SEED_SCHEMA}_{name}"
 
     def tables(self, conn: Connection) -> list[str]:
         return list(
@@ -194,13 +239,16 @@ class PgDatabase:
             ).scalars()
         )
 
-    def snapshot(self) -> None:
-        """Copy every table (migration seeds and demo data) to :data:`SEED_SCHEMA`."""
+    def snapshot(self, name: str = DEMO) -> None:
+        """Copy every table (migration seeds and demo data) to the snapshot's schema."""
+        schema = self.schema_of(name)
         with self.owner.begin() as conn:
-            conn.execute(sa.text(f"CREATE SCHEMA {SEED_SCHEMA}"))
-            self.snapshot_tables = self.tables(conn)
-            for table in self.snapshot_tables:
-                conn.execute(sa.text(f"CREATE TABLE {SEED_SCHEMA}.{table} AS TABLE public.{table}"))
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
+            tables = self.tables(conn)
+            for table in tables:
+                conn.execute(sa.text(f"CREATE TABLE {schema}.{table} AS TABLE public.{table}"))
+            self.snapshots[name] = tables
             self.sequences = conn.execute(
                 sa.text(
                     "SELECT c.relname, a.attname, "
@@ -213,40 +261,41 @@ class PgDatabase:
                 )
             ).all()
 
-    def restore(self) -> None:
-        """Every table back to the snapshot, sequences just after the highest id."""
+    def restore(self, name: str = DEMO) -> None:
+        """Every table back to snapshot ``name``, sequences just after the highest id."""
+        schema = self.schema_of(name)
+        snapshot_tables = self.snapshots[name]
         with self.owner.begin() as conn:
+            # a test database: a crash may lose the last resets, so no wait for the WAL flush
+            conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
             conn.execute(sa.text("SET LOCAL lock_timeout = '30s'"))
             tables = self.tables(conn)
             superuser = conn.execute(
                 sa.text("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
             ).scalar()
+            statements = []
             if superuser:  # no foreign key (or other) triggers while resetting: any order
-                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-                for table in tables:
-                    conn.execute(sa.text(f"DELETE FROM public.{table}"))  # noqa: S608
+                statements.append("SET LOCAL session_replication_role = replica")
+                statements += [f"DELETE FROM public.{table}" for table in tables]  # noqa: S608
             else:
-                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+                statements.append(f"TRUNCATE {', '.join(tables)} CASCADE")
             with warnings.catch_warnings():  # a cycle only makes the order a guess
                 warnings.simplefilter("ignore", sa.exc.SAWarning)
                 order = [t.name for t in db.metadata.sorted_tables]
-            for table in sorted(
-                self.snapshot_tables, key=lambda t: order.index(t) if t in order else len(order)
-            ):
-                conn.execute(
-                    sa.text(
-                        f"INSERT INTO public.{table} OVERRIDING SYSTEM VALUE "  # noqa: S608
-                        f"SELECT * FROM {SEED_SCHEMA}.{table}"
-                    )
+            statements += [
+                f"INSERT INTO public.{table} OVERRIDING SYSTEM VALUE "  # noqa: S608
+                f"SELECT * FROM {schema}.{table}"
+                for table in sorted(
+                    snapshot_tables, key=lambda t: order.index(t) if t in order else len(order)
                 )
-            for table, column, sequence in self.sequences:
-                conn.execute(
-                    sa.text(
-                        f"SELECT setval(:seq, COALESCE((SELECT max({column}) "  # noqa: S608
-                        f"FROM public.{table}), 0) + 1, false)"
-                    ),
-                    {"seq": sequence},
-                )
+            ]
+            statements += [
+                f"SELECT setval('{sequence}', COALESCE((SELECT max({column}) "  # noqa: S608
+                f"FROM public.{table}), 0) + 1, false)"
+                for table, column, sequence in self.sequences
+            ]
+            # one round trip (the simple query protocol takes several statements at once)
+            conn.exec_driver_sql(";\n".join(statements))
 
     # apps -----------------------------------------------------------------------------
     def apps(self) -> tuple[Flask, Flask]:
@@ -294,15 +343,22 @@ def _advisory_lock(engine: Engine) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[PgDatabase]:
     """The reachable PostgreSQL test database with the runtime role (schema built lazily)."""
+    from tests.conftest import on_postgres
+
+    backend = on_postgres()
     url = os.environ.get("TEST_DATABASE_URL", "").strip()
     if not url:
-        unavailable("TEST_DATABASE_URL is not set (needed by the PostgreSQL tests)")
+        unavailable(
+            "TEST_DATABASE_URL is not set (needed by the PostgreSQL tests)", backend=backend
+        )
     try:
         parsed = make_url(url)
     except Exception as exc:  # noqa: BLE001
-        unavailable(f"TEST_DATABASE_URL is not a database URL: {exc}")
+        unavailable(f"TEST_DATABASE_URL is not a database URL: {exc}", backend=backend)
     if parsed.get_backend_name() != "postgresql":
-        unavailable(f"TEST_DATABASE_URL must be a postgresql URL, not {_safe(url)}")
+        unavailable(
+            f"TEST_DATABASE_URL must be a postgresql URL, not {_safe(url)}", backend=backend
+        )
     database = PgDatabase(url)
     try:
         with database.owner.connect() as conn:
@@ -316,7 +372,8 @@ def pg_database() -> Iterator[PgDatabase]:
         database.owner.dispose()
         unavailable(
             f"PostgreSQL at {_safe(url)} is unreachable: {exc.__class__.__name__}: "
-            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            f"{str(exc).strip().splitlines()[0] if str(exc).strip() else ''}",
+            backend=backend,
         )
     if not can_create_roles:
         database.owner.dispose()
@@ -359,6 +416,30 @@ def load_demo_data() -> None:
     db.session.remove()
 
 
+def app_on_snapshot(
+    database: PgDatabase, name: str = DEMO, populate: Callable[[], Any] | None = None
+) -> Iterator[Flask]:
+    """The app on PostgreSQL as :data:`APP_ROLE`, every table reset to snapshot ``name``.
+
+    The PostgreSQL counterpart of ``tests/conftest.py::app_on_copy``: the app under test is
+    made for this test (a test may add routes to it); the test body runs in the context of
+    the session's twin app, which never serves a request.
+    """
+    database.ensure_snapshot(name, populate)
+    database.restore(name)
+    _session_app, twin = database.apps()
+    app = create_app(pg_base_config(database.owner_url, database.app_url))
+    try:
+        with twin.app_context():
+            yield app
+            db.session.remove()
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        database.dispose_apps()
+
+
 @pytest.fixture
 def pg_app(pg_database: PgDatabase) -> Iterator[Flask]:
     """The app on PostgreSQL, connected as :data:`APP_ROLE`, with the demo tenants.
@@ -367,17 +448,22 @@ def pg_app(pg_database: PgDatabase) -> Iterator[Flask]:
     the schema); before every other test the owner resets all tables to that snapshot. Like
     ``app``, the test body runs in a twin app context.
     """
-    if pg_database.migrated:
-        pg_database.restore()
-    else:
-        pg_database.build()
-    app, twin = pg_database.apps()
-    try:
-        with twin.app_context():
-            yield app
-            db.session.remove()
-    finally:
-        pg_database.dispose_apps()
+    yield from app_on_snapshot(pg_database)
+
+
+def fresh_pg_config(database: PgDatabase, name: str = DEMO) -> dict[str, Any]:
+    """The config of the PostgreSQL test database, just reset to snapshot ``name``.
+
+    There is one test database: whatever the test wrote before is gone. The session of the
+    current app context (if any) is closed first, so its transaction cannot block the reset.
+    """
+    from flask import has_app_context
+
+    if has_app_context():
+        db.session.remove()
+    database.ensure_snapshot(name)
+    database.restore(name)
+    return pg_base_config(database.owner_url, database.app_url)
 
 
 @pytest.fixture
@@ -405,14 +491,6 @@ def redis_url() -> str:
     except Exception as exc:  # noqa: BLE001
         unavailable(f"Redis at {url} is unreachable: {exc.__class__.__name__}: {exc}")
     return url
-
-
-# -- SQLite copies of the template database -------------------------------------------------
-
-
-def sqlite_copy(template_db: Path, target: Path) -> str:
-    shutil.copyfile(template_db, target)
-    return f"sqlite:///{target}"
 
 
 # -- layer 3: building rows generically ----------------------------------------------------

@@ -217,6 +217,7 @@ def test_app_waits_for_healthy_db_and_redis(compose):
         assert services[name]["healthcheck"]["test"]
 
 
+@pytest.mark.sqlite_only  # boots the compose command on a SQLite file of its own
 def test_compose_command_boots_and_passes_its_healthcheck(compose, tmp_path):
     """The app command of compose, run here on SQLite: migrate, serve, answer the healthcheck."""
     app = compose["services"]["app"]
@@ -377,6 +378,50 @@ def test_dockerfile_builds_from_python_311_slim_and_the_lock_file():
     runs = [args for keyword, args in steps if keyword == "RUN"]
     assert any("pip install --require-hashes -r /tmp/requirements.lock" in run for run in runs)
     assert ("COPY", "requirements.lock /tmp/requirements.lock") in steps
+
+
+# --- lock files: production (the image) and development ------------------------------------
+
+#: development and CI tools: in requirements-dev.lock, never in the image
+DEV_TOOLS = ("pytest", "hypothesis", "ruff", "selenium", "mypy")
+
+
+def lock_pins(name: str) -> dict[str, tuple[str, frozenset[str]]]:
+    """``package → (version, hashes)`` of a uv lock file."""
+    pins: dict[str, tuple[str, frozenset[str]]] = {}
+    for block in re.split(r"\n(?=[a-z0-9])", (ROOT / name).read_text(encoding="utf-8")):
+        match = re.match(r"([a-z0-9][a-z0-9._-]*)==(\S+)", block)
+        if match:
+            hashes = frozenset(re.findall(r"--hash=(sha256:[0-9a-f]{64})", block))
+            pins[match.group(1)] = (match.group(2), hashes)
+    return pins
+
+
+def test_production_lock_leaves_out_the_development_tools():
+    prod = lock_pins("requirements.lock")
+    assert {"flask", "gunicorn", "psycopg", "sqlalchemy"} <= set(prod)
+    assert not set(DEV_TOOLS) & set(prod), set(DEV_TOOLS) & set(prod)
+    assert "--extra" not in (ROOT / "requirements.lock").read_text(encoding="utf-8")
+
+
+def test_development_lock_is_the_production_lock_plus_the_tools():
+    prod, dev = lock_pins("requirements.lock"), lock_pins("requirements-dev.lock")
+    differ = {name: (pin[0], dev.get(name, ("missing",))[0]) for name, pin in prod.items()}
+    assert {n: v for n, v in differ.items() if prod[n] != dev.get(n)} == {}
+    assert set(DEV_TOOLS) <= set(dev)
+
+
+@pytest.mark.parametrize("name", ["requirements.lock", "requirements-dev.lock"])
+def test_every_locked_package_is_pinned_with_hashes(name):
+    pins = lock_pins(name)
+    assert len(pins) > 20
+    assert [package for package, (_version, hashes) in pins.items() if not hashes] == []
+
+
+def test_make_setup_installs_the_development_lock():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "--require-hashes -r requirements-dev.lock" in makefile
+    assert "-r requirements.lock" not in makefile
 
 
 def test_dockerfile_compiles_translations_after_copying_the_app():
@@ -543,8 +588,19 @@ def test_ci_run_is_a_strict_executable_bash_script():
     assert text.startswith("#!/usr/bin/env bash\n")
     assert "\nset -euo pipefail\n" in text
     assert subprocess.run(["bash", "-n", str(script)]).returncode == 0
-    assert 'export TEST_DATABASE_URL="postgresql+psycopg://root@127.0.0.1:5432/test"' in text
-    assert 'export REDIS_URL="redis://127.0.0.1:6379/15"' in text
+    assert (
+        'export TEST_DATABASE_URL="${CI_TEST_DATABASE_URL:-'
+        'postgresql+psycopg://root@127.0.0.1:5432/test}"' in text
+    )
+    assert 'export REDIS_URL="${CI_REDIS_URL:-redis://127.0.0.1:6379/15}"' in text
     assert "export SAAS_REQUIRE_SERVICES=1" in text
     assert "rm -rf .venv" in text
     assert "make test" in text
+
+
+def test_ci_run_runs_the_suite_on_both_backends():
+    text = (ROOT / ".ci" / "run").read_text()
+    assert "SAAS_TEST_BACKEND=$backend make test" in text
+    assert 'phase "tests on SQLite" run_tests sqlite' in text
+    assert 'phase "tests on PostgreSQL" run_tests postgresql' in text
+    assert 'phase "no service skips" no_service_skips' in text

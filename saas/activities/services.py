@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, select, true
+from sqlalchemy import case, func, literal_column, select, true
 
 from saas.activities.models import AGE_BANDS, Activity, ActivityCarrier, ActivityPrinciple
 from saas.core.crud import linked_ids, options, sync_links
@@ -125,9 +125,14 @@ def save_activity(form: Any, activity: Activity) -> None:
 
 
 def month_expr(column: Any) -> Any:
-    """'YYYY-MM' of a date column on SQLite and PostgreSQL."""
+    """'YYYY-MM' of a date column on SQLite and PostgreSQL.
+
+    The format is a literal, not a bound parameter: two calls give the same SQL, so
+    PostgreSQL sees ``GROUP BY month_expr(…)`` as the expression selected (with a parameter
+    each, ``to_char(date, $1)`` and ``to_char(date, $2)`` differ: GroupingError).
+    """
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
+        return func.to_char(column, literal_column("'YYYY-MM'"))
     return func.strftime("%Y-%m", column)
 
 

@@ -238,16 +238,15 @@ def months() -> str:
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     offices = office_choices()
     known = office_month_states([i for i, _n in offices], month_list)
+    # one labelled expression in SELECT, WHERE and GROUP BY: PostgreSQL only accepts the
+    # grouping when both are the same expression (the same bound parameter)
+    month_of = month_expr(Activity.date).label("month")
     counts = dict(
         ((row.office_id, row.month), row.n)
         for row in db.session.execute(
-            select(
-                Activity.office_id,
-                month_expr(Activity.date).label("month"),
-                func.count().label("n"),
-            )
-            .where(month_expr(Activity.date).in_(month_list))
-            .group_by(Activity.office_id, month_expr(Activity.date))
+            select(Activity.office_id, month_of, func.count().label("n"))
+            .where(month_of.in_(month_list))
+            .group_by(Activity.office_id, month_of)
         )
     )
     flow = workflow()

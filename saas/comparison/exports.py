@@ -3,24 +3,20 @@ the CSV/XLSX export of exactly the table on the page."""
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from typing import Any
 
-from babel.numbers import format_decimal
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from saas.comparison.forms import indicator_label
 from saas.comparison.services import Comparison, IndicatorTable, Value
-from saas.reports.charts import Series, line_chart
+from saas.core.charts import Series, line_chart
+from saas.core.formatting import format_fixed, language
+from saas.core.spreadsheet import MIMETYPES as MIMETYPES
+from saas.core.spreadsheet import Cell, Number, number_format, write_csv, write_xlsx
 
 FORMATS = ("csv", "xlsx")
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 SUPPRESSED = "–"
 MISSING = "…"
 
@@ -48,20 +44,11 @@ def unit_label(table: IndicatorTable) -> str:
     return str(UNITS.get(indicator.unit, indicator.unit))
 
 
-#: Python's "," / "." separators → the locale's; other locales go through Babel
-SEPARATORS = {"de": str.maketrans(",.", ".,"), "en": str.maketrans("", "")}
-
-
 def format_value(value: float | None, decimals: int, locale: str) -> str:
     """A number as on the page: rounded to ``decimals``, the locale's separators."""
     if value is None:
         return ""
-    table = SEPARATORS.get(locale)
-    if table is None:
-        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-        return format_decimal(round(value, decimals), pattern, locale=locale)
-    # + 0.0 turns a rounded -0.0 into 0.0 (no "-0")
-    return format(round(value, decimals) + 0.0, f",.{decimals}f").translate(table)
+    return format_fixed(round(value, decimals), decimals, locale)
 
 
 def cell_text(cell: Value, decimals: int, locale: str) -> str:
@@ -263,49 +250,22 @@ def _matrix(comparison: Comparison, locale: str) -> list[tuple[list[Any], int]]:
     return rows
 
 
-def _safe_text(value: str) -> str:
-    """Never let a name become a spreadsheet formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def export_comparison(comparison: Comparison, fmt: str, locale: str) -> bytes:
     """The displayed table as CSV (German: ';' and decimal comma) or XLSX."""
-    matrix = _matrix(comparison, locale)
-    if fmt == "csv":
-        out = io.StringIO(newline="")
-        writer = csv.writer(out, delimiter=";" if locale == "de" else ",", lineterminator="\n")
-        for row, places in matrix:
-            writer.writerow(
-                [
-                    _safe_text(v) if isinstance(v, str) else format_value(v, places, locale)
-                    for v in row
-                ]
-            )
-        writer.writerow([])
-        for note in [*reference_notes(comparison, locale), *footnotes(comparison)]:
-            writer.writerow([note])
-        return out.getvalue().encode("utf-8-sig")
-    if fmt != "xlsx":
+    if fmt not in FORMATS:
         raise ValueError(f"unknown export format: {fmt!r}")
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(_l("Comparison"))[:31])
-
-    def cell(value: Any, places: int) -> WriteOnlyCell:
-        item = WriteOnlyCell(sheet, value=value)
-        if isinstance(value, str):
-            item.data_type = "s"  # never a formula, whatever the text looks like
-        else:
-            item.number_format = "#,##0" + ("." + "0" * places if places else "")
-        return item
-
-    for row, places in matrix:
-        sheet.append([cell(v, places) for v in row])
-    sheet.append([])
-    for note in [*reference_notes(comparison, locale), *footnotes(comparison)]:
-        sheet.append([cell(note, 0)])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    rows: list[list[Cell]] = []
+    for row, places in _matrix(comparison, locale):
+        rows.append(
+            [
+                v
+                if isinstance(v, str)
+                else Number(v, format_value(v, places, locale), number_format(places))
+                for v in row
+            ]
+        )
+    rows.append([])
+    rows += [[note] for note in [*reference_notes(comparison, locale), *footnotes(comparison)]]
+    if fmt == "csv":
+        return write_csv(rows, delimiter=";" if language(locale) == "de" else ",")
+    return write_xlsx(rows, sheet_title=str(_l("Comparison")))

@@ -29,7 +29,7 @@ from datetime import datetime
 from itertools import combinations
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, cast, delete, distinct, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 
 from saas.areas.models import Area
 from saas.comparison.models import ComparisonRing, Publication, RingParticipation
@@ -42,10 +42,10 @@ from saas.core.disclosure import (
     protect_table,
     suppress_rate,
 )
-from saas.core.tenancy import all_tenants, shared_or_own, tenant_scope
-from saas.figures.models import FigureValue, PeriodStatus
+from saas.core.tenancy import all_tenants, tenant_scope
+from saas.figures.models import PeriodStatus
 from saas.indicators.definitions import INDICATORS, Indicator
-from saas.metrics.models import Metric
+from saas.indicators.engine import AnnualValues
 from saas.tenants.models import Tenant
 
 #: what a tenant publishes for the whole municipality, in the order of the ring page
@@ -118,47 +118,54 @@ def dependencies(indicator: Indicator) -> list[Family]:
 
 # -- which years may leave the tenant -----------------------------------------------------
 
+#: the month bits of a year's period mask (bit m month m; bit 0 is the year itself)
+ALL_MONTHS = sum(1 << month for month in range(1, 13))
 
-def _metric_ids(codes: Iterable[str]) -> list[int]:
-    metric_codes = set().union(*(INDICATORS[code].metric_codes() for code in codes))
-    return list(
-        db.session.execute(
-            select(Metric.id).where(Metric.code.in_(metric_codes), shared_or_own(Metric))
-        ).scalars()
-    )
+
+def _approved_span() -> list[int]:
+    """First and last year with an approved area period of the current tenant (or none):
+    no other year can be published. One small statement on ``period_statuses``."""
+    first, last = db.session.execute(
+        select(func.min(PeriodStatus.period), func.max(PeriodStatus.period)).where(
+            PeriodStatus.scope == "area", PeriodStatus.state == "approved"
+        )
+    ).one()
+    return [] if first is None else [int(first[:4]), int(last[:4])]
+
+
+def complete_years(annual: AnnualValues) -> list[int]:
+    """Years whose figures (those ``annual`` was read for) are complete and all approved.
+
+    A year counts when every period with figures in it is approved, in every area, and all
+    twelve months have figures; a year still running, or one with a month submitted but not
+    yet approved, is not published at all.
+    """
+    open_years: set[int] = set()
+    months: dict[int, int] = defaultdict(int)
+    for (area_id, yr), present in annual.periods.items():
+        approved = annual.approved.get((area_id, yr), 0)
+        if present & ~approved:
+            open_years.add(yr)
+        months[yr] |= present & approved & ALL_MONTHS
+    return sorted(yr for yr, mask in months.items() if mask == ALL_MONTHS and yr not in open_years)
+
+
+def _annual(codes: Iterable[str]) -> AnnualValues | None:
+    """The yearly values of the indicators' metrics over the approved span (one aggregate
+    without a join, see :func:`~saas.indicators.engine.annual_values`), or None."""
+    from saas.indicators.engine import annual_values, metric_codes
+
+    span = _approved_span()
+    if not span:
+        return None
+    return annual_values(metric_codes(INDICATORS[code] for code in codes), span)
 
 
 def approved_years(codes: Iterable[str] = COMPARISON_INDICATORS) -> list[int]:
-    """Years of the current tenant whose figures are complete and all approved.
-
-    A year counts when every figure of the published metrics in it belongs to an approved
-    period and all twelve months have been approved (a year still running, or one with a
-    month submitted but not yet approved, is not published at all). One query.
-    """
-    metric_ids = _metric_ids(codes)
-    if not metric_ids:
-        return []
-    year = cast(func.substr(FigureValue.period, 1, 4), Integer)
-    approved = PeriodStatus.state == "approved"
-    months = func.count(
-        distinct(case((and_(approved, func.length(FigureValue.period) == 7), FigureValue.period)))
-    )
-    rows = db.session.execute(
-        select(year, func.sum(case((approved, 0), else_=1)), months)
-        .outerjoin(
-            PeriodStatus,
-            and_(
-                PeriodStatus.scope == "area",
-                PeriodStatus.area_id == FigureValue.area_id,
-                PeriodStatus.period == FigureValue.period,
-            ),
-        )
-        .where(FigureValue.metric_id.in_(metric_ids))
-        .group_by(year)
-    )
-    return sorted(
-        yr for yr, open_rows, approved_months in rows if not open_rows and approved_months == 12
-    )
+    """Years of the current tenant whose figures of ``codes`` are complete and all approved
+    (:func:`complete_years`)."""
+    annual = _annual(codes)
+    return [] if annual is None else complete_years(annual)
 
 
 # -- disclosure control --------------------------------------------------------------------
@@ -243,22 +250,26 @@ def refresh_publication(tenant: Tenant) -> int:
             rows = _publication_rows(tenant.id, threshold)
     db.session.execute(delete(Publication).where(Publication.tenant_id == tenant.id))
     if rows:
-        db.session.execute(insert(Publication), rows)
+        # Core executemany: one batched INSERT (the ORM bulk path splits the rows by which
+        # of their values are None)
+        db.session.execute(insert(Publication.__table__), rows)
     db.session.flush()
     return len(rows)
 
 
 def _publication_rows(tenant_id: int, threshold: int) -> list[dict[str, Any]]:
-    from saas.indicators.engine import annual_values, compute, metric_codes
+    from saas.indicators.engine import compute
 
-    years = approved_years()
-    if not years:
+    # the figures of both computations and of the choice of years, read once
+    annual = _annual({*COMPARISON_INDICATORS, *AREA_INDICATORS})
+    years = [] if annual is None else complete_years(annual)
+    if annual is None or not years:
         return []
     wanted = set(years)
-    # the figures of both computations, read once
-    used = {*COMPARISON_INDICATORS, *AREA_INDICATORS}
-    annual = annual_values(
-        metric_codes(INDICATORS[code] for code in used), years, approved_only=True
+    # approved only (as ``annual_values(approved_only=True)``): a complete year has no
+    # pending value, a value of an incomplete year is not published
+    annual = AnnualValues(
+        {key: value for key, value in annual.values.items() if key not in annual.pending}, set()
     )
     totals = [
         v

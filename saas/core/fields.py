@@ -4,7 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import SelectChoice, SelectField, SelectMultipleField
+from flask_babel import gettext as _
+from wtforms import (
+    Field,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import ValidationError
+
+from saas.core.text import control_character
 
 
 def as_choices(pairs: Any) -> list[SelectChoice]:
@@ -41,3 +54,50 @@ class IdsSelectField(SelectMultipleField):
 
     def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
         super().__init__(label, validators, coerce=int, **kwargs)
+
+
+class NoControlCharacters:
+    """Refuses control characters; ``multiline`` allows line breaks (LF or CR LF), ``tabs``
+    TAB as well (code such as JSON, where it is white space).
+
+    :class:`saas.core.forms.Form` applies it to every text field, so no form has to ask; a
+    field that lists it among its validators gets that one instead.
+    """
+
+    def __init__(self, *, multiline: bool = False, tabs: bool = False) -> None:
+        self.multiline = multiline
+        self.tabs = tabs and multiline
+
+    def __call__(self, form: Any, field: Field) -> None:
+        # what was typed: fields such as the schedule keep parsed data, not the text
+        typed = field.raw_data[0] if field.raw_data else field.data
+        if not isinstance(typed, str):
+            return
+        found = control_character(
+            typed.replace("\t", " ") if self.tabs else typed, multiline=self.multiline
+        )
+        if found is None:
+            return
+        if self.multiline:
+            raise ValidationError(
+                _(
+                    "Control characters (%(char)s) are not allowed here; only line breaks are.",
+                    char=found,
+                )
+            )
+        raise ValidationError(
+            _(
+                "Control characters such as line breaks or tabs (%(char)s) are not allowed here.",
+                char=found,
+            )
+        )
+
+
+def text_check(field: Field) -> NoControlCharacters | None:
+    """The control-character check a field gets by default: single-line for text inputs,
+    multi-line for text areas, none for passwords, hidden and non-text fields."""
+    if isinstance(field, PasswordField | HiddenField) or not isinstance(field, StringField):
+        return None
+    if any(isinstance(v, NoControlCharacters) for v in field.validators):
+        return None  # the field chose its own
+    return NoControlCharacters(multiline=isinstance(field, TextAreaField))

@@ -7,24 +7,21 @@ the activities are left out, because the import refuses them.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from sqlalchemy import select
 
 from saas.areas.models import Area
 from saas.core.db import db
+from saas.core.formatting import plain_number
+from saas.core.spreadsheet import MIMETYPES as MIMETYPES
+from saas.core.spreadsheet import Number, write_csv, write_xlsx
 from saas.core.tenancy import shared_or_own
-from saas.figures.importer import COLUMNS, format_number
+from saas.figures.importer import COLUMNS
 from saas.figures.models import FigureValue
 from saas.metrics.models import Metric
 
 FORMATS = ("csv", "xlsx")
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 Row = tuple[str, str, str, float]
 
@@ -77,31 +74,16 @@ def export_figures(
 
 
 def _csv(rows: list[Row]) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=",", lineterminator="\n")
-    writer.writerow(COLUMNS)
-    writer.writerows(
-        (area, metric, period, format_number(value)) for area, metric, period, value in rows
+    return write_csv(
+        [COLUMNS, *((a, m, p, Number(v, plain_number(v))) for a, m, p, v in rows)], bom=False
     )
-    return out.getvalue().encode("utf-8")
 
 
 def _xlsx(rows: list[Row]) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Kennzahlen")
-
-    def text(value: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # never a formula, whatever the code looks like
-        return cell
-
-    sheet.append([text(c) for c in COLUMNS])
-    for area, metric, period, value in rows:
-        number: float | int = int(value) if float(value).is_integer() else value
-        sheet.append([text(area), text(metric), text(period), number])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return write_xlsx(
+        [
+            COLUMNS,
+            *((a, m, p, Number(int(v) if float(v).is_integer() else v, "")) for a, m, p, v in rows),
+        ],
+        sheet_title="Kennzahlen",
+    )

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import select
 
 from saas.core.db import db
+from saas.core.formatting import plain_number
 from saas.core.tenancy import shared_or_own
 from saas.figures.models import FigureValue
 from saas.metrics.models import Metric
@@ -79,9 +80,8 @@ def fingerprint(rows: list[GridRow]) -> str:
 
 
 def format_value(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(int(value)) if float(value).is_integer() else str(value)
+    """A stored value as the grid shows it for editing: the import files' plain notation."""
+    return "" if value is None else plain_number(value)
 
 
 def as_csv(area_code: str, period: str, entered: dict[str, str]) -> bytes:

@@ -8,15 +8,18 @@ the XLSX as numbers rounded to the same digits.
 
 from __future__ import annotations
 
-import csv
-import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
-from babel.numbers import format_decimal
 from flask_babel import gettext as _
 
+from saas.core.formatting import format_fixed
+from saas.core.formatting import rounded as round_half_even
+from saas.core.spreadsheet import MIMETYPES as MIMETYPES
+from saas.core.spreadsheet import Cell as SheetCell
+from saas.core.spreadsheet import Number, write_csv, write_xlsx
 from saas.impact.services import ImpactResult
 
 #: digits after the decimal point per kind of number
@@ -32,10 +35,6 @@ DIGITS = {
     "year": 0,
 }
 FORMATS = ("csv", "xlsx")
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @dataclass(frozen=True)
@@ -58,10 +57,7 @@ class Table:
 
 def rounded(value: float | None, kind: str) -> Decimal | None:
     """The value as shown everywhere: half-even rounded to the kind's digits."""
-    if value is None:
-        return None
-    exponent = Decimal(1).scaleb(-DIGITS[kind])
-    return Decimal(repr(float(value))).quantize(exponent, rounding=ROUND_HALF_EVEN)
+    return round_half_even(value, DIGITS[kind])
 
 
 def format_number(value: float | None, kind: str, locale: str = "de") -> str:
@@ -70,9 +66,7 @@ def format_number(value: float | None, kind: str, locale: str = "de") -> str:
         return "–"
     if kind == "year":
         return str(int(number))
-    digits = DIGITS[kind]
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(number, format=pattern, locale="en" if locale.startswith("en") else "de")
+    return format_fixed(number, DIGITS[kind], locale)
 
 
 def _n(value: float | None, kind: str) -> Cell:
@@ -272,82 +266,45 @@ def header_rows(result: ImpactResult, vocabulary: dict[str, str]) -> list[list[C
     return rows
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+def _rows(
+    result: ImpactResult,
+    vocabulary: dict[str, str],
+    locale: str,
+    number: Callable[[Cell], SheetCell],
+) -> list[list[SheetCell]]:
+    """The export as spreadsheet rows; ``number`` turns a numeric cell into a sheet cell."""
+
+    def cells(row: list[Cell]) -> list[SheetCell]:
+        return [number(c) if c.is_number else str(c.value) for c in row]
+
+    rows = [cells(row) for row in header_rows(result, vocabulary)]
+    for table in analysis_tables(result, locale, vocabulary):
+        rows += [[], [table.title], list(table.columns)]
+        rows += [cells(row) for row in table.rows]
+    for note in result.notes:
+        rows += [[], [_("Note"), note]]
+    rows += [[], [_("Caveat"), caveat(vocabulary)]]
+    return rows
 
 
-def _safe_text(text: str) -> str:
-    """Text that a spreadsheet will not run as a formula."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+def _csv_number(cell: Cell) -> SheetCell:
+    number = rounded(cell.value, cell.kind)
+    text = format_number(cell.value, cell.kind, "de")
+    return text if number is None else Number(number, text)
+
+
+def _xlsx_number(cell: Cell) -> SheetCell:
+    number = rounded(cell.value, cell.kind)
+    if number is None:
+        return None
+    return Number(int(number) if DIGITS[cell.kind] == 0 else float(number), "")
 
 
 def to_csv(result: ImpactResult, vocabulary: dict[str, str], locale: str = "de") -> bytes:
     """The analysis as CSV: ';' separated, German number format, UTF-8 with BOM for Excel."""
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=";", lineterminator="\n")
-
-    def cells(row: list[Cell]) -> list[str]:
-        return [
-            format_number(c.value, c.kind, "de") if c.is_number else _safe_text(str(c.value))
-            for c in row
-        ]
-
-    for row in header_rows(result, vocabulary):
-        writer.writerow(cells(row))
-    for table in analysis_tables(result, locale, vocabulary):
-        writer.writerow([])
-        writer.writerow([_safe_text(table.title)])
-        writer.writerow([_safe_text(c) for c in table.columns])
-        for row in table.rows:
-            writer.writerow(cells(row))
-    for note in result.notes:
-        writer.writerow([])
-        writer.writerow([_("Note"), _safe_text(note)])
-    writer.writerow([])
-    writer.writerow([_("Caveat"), caveat(vocabulary)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return write_csv(_rows(result, vocabulary, locale, _csv_number), delimiter=";")
 
 
 def to_xlsx(result: ImpactResult, vocabulary: dict[str, str], locale: str = "de") -> bytes:
     """The analysis as XLSX: one sheet, numbers rounded as on the page, text never a formula."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Impact")[:31])
-
-    def text(value: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-
-    def cells(row: list[Cell]) -> list[Any]:
-        result_cells: list[Any] = []
-        for c in row:
-            if not c.is_number:
-                result_cells.append(text(str(c.value)))
-                continue
-            number = rounded(c.value, c.kind)
-            if number is None:
-                result_cells.append(None)
-            elif DIGITS[c.kind] == 0:
-                result_cells.append(int(number))
-            else:
-                result_cells.append(float(number))
-        return result_cells
-
-    for row in header_rows(result, vocabulary):
-        sheet.append(cells(row))
-    for table in analysis_tables(result, locale, vocabulary):
-        sheet.append([])
-        sheet.append([text(table.title)])
-        sheet.append([text(c) for c in table.columns])
-        for row in table.rows:
-            sheet.append(cells(row))
-    for note in result.notes:
-        sheet.append([])
-        sheet.append([text(_("Note")), text(note)])
-    sheet.append([])
-    sheet.append([text(_("Caveat")), text(caveat(vocabulary))])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return write_xlsx(_rows(result, vocabulary, locale, _xlsx_number), sheet_title=_("Impact"))

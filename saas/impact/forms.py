@@ -1,52 +1,41 @@
 """The form for the tenant's average annual costs per help type.
 
 Amounts are typed the German way ("60.000", "1.234,50") or plainly ("60000", "1234.5");
-an empty field means the default assumption. The validation messages are German and
-English side by side (as in the figures import), so they are German without a catalog.
+an empty field means the default assumption. Validation messages come from the message
+catalogue, in the language of the request.
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import StringField
 
 from saas.core.forms import Form
 from saas.impact.services import DEFAULT_COSTS, MAX_COST, TYPE_LABELS
 
-MESSAGES = {
-    "not_a_number": (
-        "„{value}“ ist keine Zahl. Bitte einen Betrag in Euro angeben, z. B. 60.000.",
-        "“{value}” is not a number. Please enter an amount in euros, e.g. 60,000.",
-    ),
-    "negative": (
-        "Der Betrag darf nicht negativ sein.",
-        "The amount must not be negative.",
-    ),
-    "too_big": (
-        "Der Betrag ist unplausibel hoch (höchstens 1.000.000 € im Jahr).",
-        "The amount is implausibly high (at most €1,000,000 a year).",
-    ),
-}
 _GERMAN_THOUSANDS = re.compile(r"^-?\d{1,3}(\.\d{3})+$")
 _PLAIN = re.compile(r"^-?\d+(\.\d+)?$")
-
-
-def _message(key: str, **params: Any) -> str:
-    english = str(get_locale() or "de").startswith("en")
-    return MESSAGES[key][1 if english else 0].format(**params)
 
 
 def parse_amount(text: str, locale: str | None = None) -> tuple[float | None, str | None]:
     """(amount, None), (None, None) for an empty field, or (None, error message).
 
     German ("60.000", "1.234,50") or, on English pages, English ("60,000", "1,234.50")
-    notation; plain digits ("60000", "1234.5") always.
+    notation; plain digits ("60000", "1234.5") always. Notation and message follow
+    ``locale``, else the request's locale.
     """
-    english = str(locale or get_locale() or "de").startswith("en")
+    with force_locale(locale) if locale else nullcontext():
+        return _parse_amount(text)
+
+
+def _parse_amount(text: str) -> tuple[float | None, str | None]:
+    english = str(get_locale() or "de").startswith("en")
     raw = (text or "").strip()
     cleaned = raw.replace("€", "").replace("EUR", "").replace(" ", "").replace("\u00a0", "")
     if not cleaned:
@@ -60,12 +49,15 @@ def parse_amount(text: str, locale: str | None = None) -> tuple[float | None, st
     else:
         candidate = cleaned
     if not _PLAIN.match(candidate):
-        return None, _message("not_a_number", value=raw)
+        return None, _(
+            "“%(value)s” is not a number. Please enter an amount in euros, e.g. 60,000.",
+            value=raw,
+        )
     value = float(candidate)
     if value < 0:
-        return None, _message("negative")
+        return None, _("The amount must not be negative.")
     if value > MAX_COST:
-        return None, _message("too_big")
+        return None, _("The amount is implausibly high (at most €1,000,000 a year).")
     return value, None
 
 

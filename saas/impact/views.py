@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from saas.core.charts import Series, line_chart
 from saas.core.db import db
 from saas.core.permissions import has_permission, require
 from saas.core.tenancy import get_or_404
@@ -27,7 +28,6 @@ from saas.impact.services import (
     save_costs,
 )
 from saas.offices.models import Office
-from saas.reports.charts import Series, line_chart
 
 bp = Blueprint("impact", __name__, url_prefix="/<tenant_slug>/impact", template_folder="templates")
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Integer, case, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -29,10 +29,17 @@ Key = tuple[str, int, int]  # (metric code, area id, year)
 
 @dataclass
 class AnnualValues:
-    """Yearly values per (metric, area, year) and which of them rest on unapproved months."""
+    """Yearly values per (metric, area, year) and which of them rest on unapproved months.
+
+    ``periods`` and ``approved``: per (area id, year) the bit mask (bit 0 the year itself, bit
+    m month m) of the periods with figures of the metrics read, and of the approved periods —
+    what tells whether a year is complete and approved (the comparison's published years).
+    """
 
     values: dict[Key, float]
     pending: set[Key]
+    periods: dict[tuple[int, int], int] = field(default_factory=dict)
+    approved: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -149,9 +156,11 @@ def annual_values(
         approved[(area_id, int(period[:4]))] |= _period_bit(period)
         last_approved.add((area_id, period))
     early: dict[tuple[int, int, str], Key] = {}  # stocks whose year ends before December
+    periods: dict[tuple[int, int], int] = defaultdict(int)
     for metric_id, area_id, yr, total, count, present, last, closed in rows:
         code, rule = metrics[metric_id]
         key = (code, area_id, yr)
+        periods[(area_id, yr)] |= int(present)
         if rule == "last":
             # stocks: the value of the last month of the year that has one (31 December)
             if closed is None:
@@ -187,7 +196,7 @@ def annual_values(
         # approved months would look like a complete, much smaller year.
         values = {key: value for key, value in values.items() if key not in pending}
         pending = set()
-    return AnnualValues(values, pending)
+    return AnnualValues(values, pending, dict(periods), dict(approved))
 
 
 def _activity_values(

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from saas.areas.models import Area, AreaLevel, AreaPopulation
 from saas.core.db import db
 from saas.core.imports import RowError
+from saas.core.text import control_character
 
 REQUIRED = ("code", "name", "level")
 OPTIONAL = ("parent_code", "population", "population_date", "under_18", "under_21")
@@ -65,6 +66,20 @@ def import_areas_csv(data: bytes, *, reference_date: date | None = None) -> Area
     seen: set[str] = set()
     for number, raw in enumerate(reader, start=2):
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k}
+        for column in ("code", "name", "level", "parent_code"):
+            found = control_character(row.get(column, ""))
+            if found is not None:
+                result.errors.append(
+                    RowError(
+                        number,
+                        column,
+                        _(
+                            "control characters such as line breaks or tabs (%(char)s) "
+                            "are not allowed",
+                            char=found,
+                        ),
+                    )
+                )
         code, name, level = row.get("code", ""), row.get("name", ""), row.get("level", "")
         if not code:
             result.errors.append(RowError(number, "code", _("must not be empty")))

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from saas.areas.models import Area, AreaLevel, AreaPopulation
@@ -35,25 +37,38 @@ from saas.tenants.models import Tenant
 
 M = TypeVar("M")
 
-#: German names of the tables that may refer to a record, for refusal messages.
+#: names of the tables that may refer to a record, for refusal messages
 TABLE_WORDS = {
-    "area_levels": "Gebietsebenen",
-    "areas": "Gebiete",
-    "area_populations": "Bevölkerungsstände",
-    "carriers": "Träger",
-    "offices": "Büros",
-    "office_areas": "Gebietszuordnungen von Büros",
-    "office_carriers": "Trägerzuordnungen von Büros",
-    "teams": "Teams",
-    "staff_members": "Teammitglieder",
-    "principles": "Grundsätze",
-    "offerings": "Angebote",
-    "offering_principles": "Grundsatzzuordnungen von Angeboten",
-    "activities": "Aktivitäten",
-    "activity_principles": "Grundsatzzuordnungen von Aktivitäten",
-    "activity_carriers": "Trägerzuordnungen von Aktivitäten",
-    "figure_values": "Kennzahlwerte",
-    "period_statuses": "Periodenstatus",
+    "area_levels": _l("area levels"),
+    "areas": _l("areas"),
+    "area_populations": _l("population figures"),
+    "carriers": _l("carriers"),
+    "offices": _l("offices"),
+    "office_areas": _l("area links of offices"),
+    "office_carriers": _l("carrier links of offices"),
+    "teams": _l("teams"),
+    "staff_members": _l("team members"),
+    "principles": _l("principles"),
+    "offerings": _l("offerings"),
+    "offering_principles": _l("principle links of offerings"),
+    "activities": _l("activities"),
+    "activity_principles": _l("principle links of activities"),
+    "activity_carriers": _l("carrier links of activities"),
+    "figure_values": _l("key figure values"),
+    "period_statuses": _l("period statuses"),
+}
+#: names of the records in the report of an import
+ENTITY_WORDS = {
+    "tenant": _l("tenant"),
+    "area_level": _l("area level"),
+    "area": _l("area"),
+    "population": _l("population figure"),
+    "carrier": _l("carrier"),
+    "office": _l("office"),
+    "principle": _l("principle"),
+    "team": _l("team"),
+    "staff_member": _l("team member"),
+    "offering": _l("offering"),
 }
 
 
@@ -92,12 +107,13 @@ class Change:
     new: Any = None
 
     def __str__(self) -> str:
-        name = f"{self.entity} {self.code}" + (f' ("{self.label}")' if self.label else "")
+        entity = str(ENTITY_WORDS.get(self.entity, self.entity))
+        name = f"{entity} {self.code}" + (f' ("{self.label}")' if self.label else "")
         if self.action == "create":
-            return f"+ {name} angelegt"
+            return "+ " + _("%(name)s created", name=name)
         if self.action == "delete":
-            return f"- {name} entfernt"
-        return f"~ {self.entity} {self.code}: {self.field}: {show(self.old)} → {show(self.new)}"
+            return "- " + _("%(name)s removed", name=name)
+        return f"~ {entity} {self.code}: {self.field}: {show(self.old)} → {show(self.new)}"
 
 
 @dataclass
@@ -118,18 +134,28 @@ class ImportReport:
         return sum(1 for c in self.changes if c.action == action)
 
     def lines(self) -> list[str]:
-        version = f", Profilversion {self.profile_version}" if self.profile_version else ""
-        head = f"Mandant {self.slug}{version}"
+        if self.profile_version:
+            head = _(
+                "Tenant %(slug)s, profile version %(version)s",
+                slug=self.slug,
+                version=self.profile_version,
+            )
+        else:
+            head = _("Tenant %(slug)s", slug=self.slug)
         if self.dry_run:
-            head += " – Probelauf, nichts gespeichert"
+            head += " – " + _("dry run, nothing saved")
         out = [head + ":"]
         if not self.changes:
-            out.append("Keine Änderungen")
+            out.append(_("No changes"))
             return out
         out += [str(change) for change in self.changes]
         out.append(
-            f"{self.count('create')} angelegt, {self.count('update')} geändert, "
-            f"{self.count('delete')} entfernt"
+            _(
+                "%(created)s created, %(updated)s changed, %(removed)s removed",
+                created=self.count("create"),
+                updated=self.count("update"),
+                removed=self.count("delete"),
+            )
         )
         return out
 
@@ -185,7 +211,7 @@ def _apply_tenant(profile: Profile, report: ImportReport) -> Tenant:
             tenant = Tenant(slug=spec.slug, **values)
             db.session.add(tenant)
             report.created_tenant = True
-            report.changes.append(Change("create", "Mandant", spec.slug, spec.name))
+            report.changes.append(Change("create", "tenant", spec.slug, spec.name))
         else:
             for key, new in values.items():
                 old = getattr(tenant, key)
@@ -196,7 +222,7 @@ def _apply_tenant(profile: Profile, report: ImportReport) -> Tenant:
                             report.changes.append(
                                 Change(
                                     "update",
-                                    "Mandant",
+                                    "tenant",
                                     spec.slug,
                                     field=f"{key}.{sub}",
                                     old=old.get(sub),
@@ -207,7 +233,7 @@ def _apply_tenant(profile: Profile, report: ImportReport) -> Tenant:
                         setattr(tenant, key, new)
                 elif old != new:
                     report.changes.append(
-                        Change("update", "Mandant", spec.slug, field=key, old=old, new=new)
+                        Change("update", "tenant", spec.slug, field=key, old=old, new=new)
                     )
                     setattr(tenant, key, new)
         db.session.flush()
@@ -303,16 +329,15 @@ class _Importer:
         if found:
             used = ", ".join(f"{TABLE_WORDS.get(table, table)} ({count})" for table, count in found)
             name = getattr(obj, "name", None) or getattr(obj, "title", "")
-            self.refusals.append(
-                Issue(
-                    file,
-                    None,
-                    section,
-                    f'{entity} "{code}" ("{name}") fehlt im Profil, wird aber noch verwendet von: '
-                    f"{used} – es kann nicht entfernt werden; Import abgebrochen, nichts "
-                    "gespeichert",
-                )
+            message = _(
+                '%(entity)s "%(code)s" ("%(name)s") is missing from the profile but still used '
+                "by: %(used)s – it cannot be removed; import cancelled, nothing saved",
+                entity=ENTITY_WORDS.get(entity, entity),
+                code=code,
+                name=name,
+                used=used,
             )
+            self.refusals.append(Issue(file, None, section, message))
             return False
         db.session.delete(obj)
         db.session.flush()
@@ -339,7 +364,7 @@ class _Importer:
                 AreaLevel,
                 existing,
                 spec.code,
-                "Gebietsebene",
+                "area_level",
                 [
                     ("name", "name", spec.name, None),
                     ("plural", "plural", spec.plural, None),
@@ -361,7 +386,7 @@ class _Importer:
                 Area,
                 existing,
                 spec.code,
-                "Gebiet",
+                "area",
                 [
                     ("name", "name", spec.name, None),
                     ("level", "level_id", levels[spec.level].id, level_codes.get),
@@ -379,7 +404,7 @@ class _Importer:
                 if spec.code in known:
                     self.note(
                         "update",
-                        "Gebiet",
+                        "area",
                         spec.code,
                         field="parent",
                         old=area_codes.get(obj.parent_id),
@@ -401,13 +426,13 @@ class _Importer:
             for when, row in sorted(current.items()):
                 if when not in wanted:
                     db.session.delete(row)
-                    self.note("delete", "Bevölkerungsstand", f"{spec.code} {when.isoformat()}")
+                    self.note("delete", "population", f"{spec.code} {when.isoformat()}")
             for population in spec.population:
                 self.upsert(
                     AreaPopulation,
                     current,
                     population.date,
-                    "Bevölkerungsstand",
+                    "population",
                     [
                         ("total", "total", population.total, None),
                         ("under_18", "under_18", population.under_18, None),
@@ -425,7 +450,7 @@ class _Importer:
                 Carrier,
                 existing,
                 spec.code,
-                "Träger",
+                "carrier",
                 [
                     ("name", "name", spec.name, None),
                     ("type", "type", spec.type, None),
@@ -444,7 +469,7 @@ class _Importer:
                 Office,
                 existing,
                 spec.code,
-                "Büro",
+                "office",
                 [
                     ("name", "name", spec.name, None),
                     ("address", "address", spec.address, None),
@@ -470,7 +495,7 @@ class _Importer:
                 office,
                 "area_id",
                 [areas[code].id for code in spec.areas],
-                "Büro",
+                "office",
                 spec.code,
                 "areas",
                 area_names,
@@ -481,7 +506,7 @@ class _Importer:
                 office,
                 "carrier_id",
                 [carriers[code].id for code in spec.carriers],
-                "Büro",
+                "office",
                 spec.code,
                 "carriers",
                 carrier_names,
@@ -496,7 +521,7 @@ class _Importer:
                 Principle,
                 existing,
                 spec.code,
-                "Grundsatz",
+                "principle",
                 [
                     ("title", "title", spec.title, None),
                     ("description", "description", spec.description, None),
@@ -517,7 +542,7 @@ class _Importer:
                 Team,
                 existing,
                 spec.code,
-                "Team",
+                "team",
                 [
                     ("name", "name", spec.name, None),
                     (
@@ -541,7 +566,7 @@ class _Importer:
             for member in staff.get(team.id, []):
                 if member.name in current or member.name not in {m.name for m in spec.members}:
                     db.session.delete(member)
-                    self.note("delete", "Teammitglied", f"{spec.code}/{member.name}")
+                    self.note("delete", "staff_member", f"{spec.code}/{member.name}")
                 else:
                     current[member.name] = member
             for m in spec.members:
@@ -549,7 +574,7 @@ class _Importer:
                     StaffMember,
                     current,
                     m.name,
-                    "Teammitglied",
+                    "staff_member",
                     [
                         ("role", "role", m.role, None),
                         (
@@ -580,7 +605,7 @@ class _Importer:
                 Offering,
                 existing,
                 spec.code,
-                "Angebot",
+                "offering",
                 [
                     ("name", "name", spec.name, None),
                     ("description", "description", spec.description, None),
@@ -613,7 +638,7 @@ class _Importer:
                 existing[spec.code],
                 "principle_id",
                 [principles[code].id for code in spec.principles],
-                "Angebot",
+                "offering",
                 spec.code,
                 "principles",
                 principle_codes,
@@ -642,7 +667,7 @@ class _Importer:
 
         for code, offering in gone(offerings, (o.code for o in p.offerings)):
             self.delete_links(OfferingPrinciple, "offering_id", offering.id)
-            self.remove(offering, "Angebot", code, "offerings.yaml", "offerings")
+            self.remove(offering, "offering", code, "offerings.yaml", "offerings")
         for code, team in gone(teams, (t.code for t in p.teams)):
             for member in (
                 db.session.execute(select(StaffMember).where(StaffMember.team_id == team.id))
@@ -650,17 +675,17 @@ class _Importer:
                 .all()
             ):
                 db.session.delete(member)
-                self.note("delete", "Teammitglied", f"{code}/{member.name}")
-            self.remove(team, "Team", code, "teams.yaml", "teams")
+                self.note("delete", "staff_member", f"{code}/{member.name}")
+            self.remove(team, "team", code, "teams.yaml", "teams")
         principles_file = "_base/principles.yaml" if p.principles_inherited else "principles.yaml"
         for code, principle in gone(principles, (x.code for x in p.principles)):
-            self.remove(principle, "Grundsatz", code, principles_file, "principles")
+            self.remove(principle, "principle", code, principles_file, "principles")
         for code, office in gone(offices, (o.code for o in p.offices)):
             self.delete_links(OfficeArea, "office_id", office.id)
             self.delete_links(OfficeCarrier, "office_id", office.id)
-            self.remove(office, "Büro", code, "offices.yaml", "offices")
+            self.remove(office, "office", code, "offices.yaml", "offices")
         for code, carrier in gone(carriers, (c.code for c in p.carriers)):
-            self.remove(carrier, "Träger", code, "carriers.yaml", "carriers")
+            self.remove(carrier, "carrier", code, "carriers.yaml", "carriers")
         doomed = dict(gone(areas, (a.code for a in p.areas)))
         while doomed:
             parents = {obj.parent_id for obj in doomed.values()}
@@ -677,9 +702,9 @@ class _Importer:
                     .all()
                 ):
                     db.session.delete(population)
-                self.remove(area, "Gebiet", code, "areas.yaml", "areas")
+                self.remove(area, "area", code, "areas.yaml", "areas")
         for code, level in gone(levels, (x.code for x in p.levels)):
-            self.remove(level, "Gebietsebene", code, "areas.yaml", "levels")
+            self.remove(level, "area_level", code, "areas.yaml", "levels")
 
     def delete_links(self, link_model: type[Any], owner_column: str, owner_id: int) -> None:
         for row in (

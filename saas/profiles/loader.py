@@ -19,6 +19,8 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any, get_args, get_origin
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from pydantic import BaseModel, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -67,7 +69,7 @@ def template_dir() -> Path:
 
 @dataclass(frozen=True)
 class Issue:
-    """One problem of a profile: where it is and what is wrong (in German)."""
+    """One problem of a profile: where it is and what is wrong (in the user's language)."""
 
     file: str
     line: int | None
@@ -171,8 +173,10 @@ def parse_yaml(name: str, raw: bytes | str) -> tuple[Source | None, list[Issue]]
                     name,
                     line,
                     "",
-                    f"Datei ist nicht UTF-8-kodiert (Byte 0x{raw[exc.start]:02x}); "
-                    "bitte als UTF-8 speichern",
+                    _(
+                        "file is not UTF-8 encoded (byte 0x%(byte)s); please save it as UTF-8",
+                        byte=f"{raw[exc.start]:02x}",
+                    ),
                 )
             ]
     else:
@@ -189,16 +193,16 @@ def parse_yaml(name: str, raw: bytes | str) -> tuple[Source | None, list[Issue]]
                 name,
                 mark.line + 1 if mark is not None else None,
                 "",
-                f'YAML-Fehler: Schlüssel "{key}" doppelt im selben Abschnitt',
+                _('YAML error: key "%(key)s" twice in the same section', key=key),
             )
         ]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "ungültiges YAML"
-        return None, [Issue(name, line, "", f"YAML-Syntaxfehler: {problem}")]
+        problem = exc.problem or exc.context or _("invalid YAML")
+        return None, [Issue(name, line, "", _("YAML syntax error: %(problem)s", problem=problem))]
     except YAMLError as exc:
-        return None, [Issue(name, None, "", f"YAML-Syntaxfehler: {exc}")]
+        return None, [Issue(name, None, "", _("YAML syntax error: %(problem)s", problem=exc))]
     source = Source(name, lines={(): 1})
     source.data = _plain(document, (), source.lines)
     if source.data is None:
@@ -206,21 +210,22 @@ def parse_yaml(name: str, raw: bytes | str) -> tuple[Source | None, list[Issue]]
     return source, []
 
 
-# -- pydantic errors in German -----------------------------------------------------------
+# -- pydantic errors in the user's language ----------------------------------------------
 
+_MAPPING_EXPECTED = _l("section (key: value) expected")
 _MESSAGES = {
-    "missing": "Pflichtangabe fehlt",
-    "string_type": "Text erwartet",
-    "int_type": "ganze Zahl erwartet",
-    "int_from_float": "ganze Zahl erwartet",
-    "float_type": "Zahl erwartet",
-    "bool_type": "true oder false erwartet",
-    "list_type": "Liste erwartet",
-    "dict_type": "Abschnitt (Schlüssel: Wert) erwartet",
-    "model_type": "Abschnitt (Schlüssel: Wert) erwartet",
-    "model_attributes_type": "Abschnitt (Schlüssel: Wert) erwartet",
-    "invalid_key": "Schlüssel muss Text sein",
-    "date_type": "Datum erwartet (JJJJ-MM-TT oder JJJJ-MM)",
+    "missing": _l("required entry is missing"),
+    "string_type": _l("text expected"),
+    "int_type": _l("whole number expected"),
+    "int_from_float": _l("whole number expected"),
+    "float_type": _l("number expected"),
+    "bool_type": _l("true or false expected"),
+    "list_type": _l("list expected"),
+    "dict_type": _MAPPING_EXPECTED,
+    "model_type": _MAPPING_EXPECTED,
+    "model_attributes_type": _MAPPING_EXPECTED,
+    "invalid_key": _l("key must be text"),
+    "date_type": _l("date expected (YYYY-MM-DD or YYYY-MM)"),
 }
 
 
@@ -254,8 +259,8 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
-def _german(error: Any, model: type[BaseModel]) -> str:
-    """The German message of one pydantic error (our own validators already speak German)."""
+def _message(error: Any, model: type[BaseModel]) -> str:
+    """The message of one pydantic error (our own validators already speak the language)."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
     loc = tuple(error["loc"])
@@ -263,22 +268,21 @@ def _german(error: Any, model: type[BaseModel]) -> str:
         return str(error["msg"])
     if kind == "extra_forbidden":
         owner = _model_at(model, loc[:-1])
-        message = f'unbekannter Schlüssel "{loc[-1]}"'
-        if owner is not None:
-            known = list(owner.model_fields)
-            close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-            if close:
-                message += f' (gemeint: "{close[0]}"?)'
-            else:
-                message += f"; erlaubt: {', '.join(known)}"
-        return message
+        key = str(loc[-1])
+        if owner is None:
+            return _('unknown key "%(key)s"', key=key)
+        known = list(owner.model_fields)
+        close = difflib.get_close_matches(key, known, n=1)
+        if close:
+            return _('unknown key "%(key)s" (did you mean "%(close)s"?)', key=key, close=close[0])
+        return _('unknown key "%(key)s"; allowed: %(known)s', key=key, known=", ".join(known))
     if kind == "string_too_short":
-        return "darf nicht leer sein"
+        return _("must not be empty")
     if kind == "string_too_long":
-        return f"zu lang (höchstens {ctx.get('max_length')} Zeichen)"
+        return _("too long (at most %(max)s characters)", max=ctx.get("max_length"))
     if kind in ("greater_than_equal", "greater_than"):
-        return f"Wert muss mindestens {ctx.get('ge', ctx.get('gt'))} sein"
-    return _MESSAGES.get(kind, str(error["msg"]))
+        return _("value must be at least %(min)s", min=ctx.get("ge", ctx.get("gt")))
+    return str(_MESSAGES.get(kind, error["msg"]))
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
@@ -288,7 +292,7 @@ def _clean_loc(loc: tuple[Any, ...]) -> tuple[str | int, ...]:
 
 def validate_source(source: Source, model: type[BaseModel]) -> tuple[Any, list[Issue]]:
     if not isinstance(source.data, dict):
-        return None, [Issue(source.name, 1, "", "Abschnitt (Schlüssel: Wert) erwartet")]
+        return None, [Issue(source.name, 1, "", str(_MAPPING_EXPECTED))]
     try:
         return model.model_validate(source.data), []
     except ValidationError as exc:
@@ -296,7 +300,7 @@ def validate_source(source: Source, model: type[BaseModel]) -> tuple[Any, list[I
         for error in exc.errors():
             loc = _clean_loc(tuple(error["loc"]))
             issues.append(
-                Issue(source.name, source.line(loc), format_key(loc), _german(error, model))
+                Issue(source.name, source.line(loc), format_key(loc), _message(error, model))
             )
         return None, issues
 
@@ -382,7 +386,7 @@ def load_profile(path: Path, *, base: Path | None = None) -> Profile:
     """
     path = Path(path)
     if not path.is_dir():
-        raise ProfileError([Issue(str(path), None, "", "Profilordner nicht gefunden")])
+        raise ProfileError([Issue(str(path), None, "", _("profile folder not found"))])
     return _load(_read_folder(path), str(path), base if base is not None else _default_base(path))
 
 
@@ -395,7 +399,7 @@ def load_profile_files(
     for name, content in files.items():
         short = PurePosixPath(name.replace("\\", "/")).name
         if short in by_name:
-            issues.append(Issue(short, None, "", "Datei doppelt hochgeladen"))
+            issues.append(Issue(short, None, "", _("file uploaded twice")))
         by_name[short] = content
     if issues:
         raise ProfileError(issues)
@@ -410,16 +414,19 @@ def _duplicates(source: Source, prefix: Path_, codes: list[str], key: str = "cod
         loc = (*prefix, index, key)
         if code in seen:
             first = source.line((*prefix, seen[code], key))
-            where = f" (zuerst in Zeile {first})" if first else ""
-            what = "Name" if key == "name" else "Code"
-            issues.append(
-                Issue(
-                    source.name,
-                    source.line(loc),
-                    format_key(loc),
-                    f'{what} "{code}" doppelt vergeben{where}',
+            if key == "name" and first:
+                message = _(
+                    'name "%(code)s" used twice (first in line %(first)s)', code=code, first=first
                 )
-            )
+            elif key == "name":
+                message = _('name "%(code)s" used twice', code=code)
+            elif first:
+                message = _(
+                    'code "%(code)s" used twice (first in line %(first)s)', code=code, first=first
+                )
+            else:
+                message = _('code "%(code)s" used twice', code=code)
+            issues.append(Issue(source.name, source.line(loc), format_key(loc), message))
         else:
             seen[code] = index
     return issues
@@ -430,10 +437,15 @@ def _load(files: Mapping[str, str | bytes], origin: str, base_path: Path) -> Pro
     for name in files:
         if name not in PROFILE_FILES:
             issues.append(
-                Issue(name, None, "", f"unbekannte Datei; erlaubt: {', '.join(PROFILE_FILES)}")
+                Issue(
+                    name,
+                    None,
+                    "",
+                    _("unknown file; allowed: %(files)s", files=", ".join(PROFILE_FILES)),
+                )
             )
     if "tenant.yaml" not in files:
-        issues.append(Issue("tenant.yaml", None, "", "Datei fehlt (tenant.yaml ist Pflicht)"))
+        issues.append(Issue("tenant.yaml", None, "", _("file missing (tenant.yaml is required)")))
 
     base, base_issues = _load_base(base_path)
     issues += base_issues
@@ -529,18 +541,19 @@ class _CrossChecker:
             self.issues += _duplicates(source, prefix, codes, key)
 
     def known(
-        self, file: str, loc: Path_, code: str | None, codes: set[str] | None, message: str
+        self, file: str, loc: Path_, code: str | None, codes: set[str] | None, message: Any
     ) -> None:
+        """``message`` is a catalogue message with a ``%(code)s`` placeholder."""
         if code is not None and codes is not None and code not in codes:
-            self.add(file, loc, f'{message} "{code}"')
+            self.add(file, loc, str(message) % {"code": code})
 
     def code_list(
-        self, file: str, loc: Path_, codes: list[str], known: set[str] | None, message: str
+        self, file: str, loc: Path_, codes: list[str], known: set[str] | None, message: Any
     ) -> None:
         seen = set()
         for index, code in enumerate(codes):
             if code in seen:
-                self.add(file, (*loc, index), f'"{code}" doppelt aufgeführt')
+                self.add(file, (*loc, index), _('"%(code)s" listed twice', code=code))
             seen.add(code)
             self.known(file, (*loc, index), code, known, message)
 
@@ -552,8 +565,8 @@ class _CrossChecker:
             loc = ("settings", key)
             definition = definitions.get(key)
             if definition is None:
-                known = ", ".join(definitions) or "keine"
-                self.add("tenant.yaml", loc, f"unbekannte Einstellung; bekannt: {known}")
+                known = ", ".join(definitions) or _("none")
+                self.add("tenant.yaml", loc, _("unknown setting; known: %(known)s", known=known))
                 continue
             checked, message = check_setting(definition, value)
             if message:
@@ -571,14 +584,16 @@ class _CrossChecker:
             loc = ("areas", index)
             level = levels.get(area.level)
             if level is None:
-                self.add(file, (*loc, "level"), f'unbekannte Gebietsebene "{area.level}"')
+                self.add(
+                    file, (*loc, "level"), _('unknown area level "%(level)s"', level=area.level)
+                )
             dates = [p.date for p in area.population]
             for p_index, when in enumerate(dates):
                 if dates.index(when) != p_index:
                     self.add(
                         file,
                         (*loc, "population", p_index, "date"),
-                        f"Stichtag {when.isoformat()} doppelt",
+                        _("reference date %(date)s twice", date=when.isoformat()),
                     )
             if area.parent is None:
                 continue
@@ -587,13 +602,11 @@ class _CrossChecker:
                 self.add(
                     file,
                     (*loc, "parent"),
-                    f'unbekannter übergeordneter Gebietscode "{area.parent}"',
+                    _('unknown parent area code "%(code)s"', code=area.parent),
                 )
                 continue
             if parent.code == area.code:
-                self.add(
-                    file, (*loc, "parent"), "ein Gebiet kann nicht sich selbst übergeordnet sein"
-                )
+                self.add(file, (*loc, "parent"), _("an area cannot be its own parent"))
                 continue
             parent_level = levels.get(parent.level)
             if level is None or parent_level is None:
@@ -602,16 +615,28 @@ class _CrossChecker:
                 self.add(
                     file,
                     (*loc, "parent"),
-                    f'übergeordnetes Gebiet "{parent.code}" gehört zur Hierarchie '
-                    f'"{parent_level.hierarchy}", dieses Gebiet zur Hierarchie "{level.hierarchy}"',
+                    _(
+                        'parent area "%(parent)s" belongs to hierarchy "%(theirs)s", this '
+                        'area to hierarchy "%(ours)s"',
+                        parent=parent.code,
+                        theirs=parent_level.hierarchy,
+                        ours=level.hierarchy,
+                    ),
                 )
             elif parent_level.position >= level.position:
                 self.add(
                     file,
                     (*loc, "parent"),
-                    f'übergeordnetes Gebiet "{parent.code}" liegt nicht auf einer höheren Ebene '
-                    f'(Ebene "{parent_level.code}", Position {parent_level.position}; dieses '
-                    f'Gebiet: Ebene "{level.code}", Position {level.position})',
+                    _(
+                        'parent area "%(parent)s" is not on a higher level (level '
+                        '"%(their_level)s", position %(their_position)s; this area: level '
+                        '"%(our_level)s", position %(our_position)s)',
+                        parent=parent.code,
+                        their_level=parent_level.code,
+                        their_position=parent_level.position,
+                        our_level=level.code,
+                        our_position=level.position,
+                    ),
                 )
 
     def carriers(self, carriers: CarriersFile) -> None:
@@ -630,13 +655,17 @@ class _CrossChecker:
         for index, office in enumerate(offices.offices):
             loc = ("offices", index)
             self.code_list(
-                file, (*loc, "areas"), office.areas, area_codes, "unbekannter Gebietscode"
+                file, (*loc, "areas"), office.areas, area_codes, _l('unknown area code "%(code)s"')
             )
             self.code_list(
-                file, (*loc, "carriers"), office.carriers, carrier_codes, "unbekannter Trägercode"
+                file,
+                (*loc, "carriers"),
+                office.carriers,
+                carrier_codes,
+                _l('unknown carrier code "%(code)s"'),
             )
             if office.opened and office.closed and office.closed < office.opened:
-                self.add(file, (*loc, "closed"), "Schließung liegt vor der Eröffnung")
+                self.add(file, (*loc, "closed"), _("closing date is before the opening date"))
 
     def teams(
         self, teams: TeamsFile, offices: OfficesFile | None, carriers: CarriersFile | None
@@ -647,7 +676,13 @@ class _CrossChecker:
         carrier_codes = {c.code for c in carriers.carriers} if carriers is not None else None
         for index, team in enumerate(teams.teams):
             loc = ("teams", index)
-            self.known(file, (*loc, "office"), team.office, office_codes, "unbekannter Bürocode")
+            self.known(
+                file,
+                (*loc, "office"),
+                team.office,
+                office_codes,
+                _l('unknown office code "%(code)s"'),
+            )
             self.dupes(file, (*loc, "members"), [m.name for m in team.members], "name")
             for m_index, member in enumerate(team.members):
                 self.known(
@@ -655,7 +690,7 @@ class _CrossChecker:
                     (*loc, "members", m_index, "carrier"),
                     member.carrier,
                     carrier_codes,
-                    "unbekannter Trägercode",
+                    _l('unknown carrier code "%(code)s"'),
                 )
 
     def offerings(
@@ -675,24 +710,32 @@ class _CrossChecker:
         for index, offering in enumerate(offerings.offerings):
             loc = ("offerings", index)
             self.known(
-                file, (*loc, "office"), offering.office, office_codes, "unbekannter Bürocode"
+                file,
+                (*loc, "office"),
+                offering.office,
+                office_codes,
+                _l('unknown office code "%(code)s"'),
             )
             self.known(
-                file, (*loc, "carrier"), offering.carrier, carrier_codes, "unbekannter Trägercode"
+                file,
+                (*loc, "carrier"),
+                offering.carrier,
+                carrier_codes,
+                _l('unknown carrier code "%(code)s"'),
             )
             self.code_list(
                 file,
                 (*loc, "principles"),
                 offering.principles,
                 principle_codes,
-                "unbekannter Grundsatzcode",
+                _l('unknown principle code "%(code)s"'),
             )
             if (
                 offering.age_min is not None
                 and offering.age_max is not None
                 and offering.age_min > offering.age_max
             ):
-                self.add(file, (*loc, "age_max"), "Höchstalter liegt unter dem Mindestalter")
+                self.add(file, (*loc, "age_max"), _("maximum age is below the minimum age"))
             for part in filter(None, (p.strip() for p in offering.schedule.split(";"))):
                 try:
                     parse_schedule(part)
@@ -700,6 +743,9 @@ class _CrossChecker:
                     self.add(
                         file,
                         (*loc, "schedule"),
-                        f'"{part}" ist keine Wochenzeit wie "Di 15:00-17:00" '
-                        "(Tag Mo–So, Ende nach Beginn, mehrere Zeiten mit ; trennen)",
+                        _(
+                            '"%(part)s" is not a weekly time like "Di 15:00-17:00" (day Mo–So, '
+                            "end after start, several times separated by ;)",
+                            part=part,
+                        ),
                     )

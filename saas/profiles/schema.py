@@ -2,7 +2,8 @@
 
 The models check one file each: shapes, types and plain-value rules. Checks across files
 (does this parent area exist, is this code used twice …) live in :mod:`saas.profiles.loader`,
-which also turns validation errors into German messages with file, line and key.
+which also turns validation errors into messages with file, line and key. Messages come from
+the message catalogue, in the language of the request (German on the command line).
 
 Types are strict: a number where text belongs fails, and so does text where a number belongs.
 Codes must be written as text (``code: "14"``), because YAML reads ``14`` as a number and
@@ -16,10 +17,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 from pydantic_core import PydanticCustomError
 
 from saas.carriers.models import CARRIER_TYPES
+from saas.core.text import control_character
 from saas.teams.models import STAFF_ROLES
 from saas.tenants.models import DEFAULT_VOCABULARY
 
@@ -52,24 +63,26 @@ _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 def _as_code(value: Any) -> str:
     if isinstance(value, bool) or value is None or not isinstance(value, str | int | float):
-        raise PydanticCustomError("code_type", "Code als Text erwartet")
+        raise PydanticCustomError("code_type", _("code expected as text"))
     if not isinstance(value, str):
         raise PydanticCustomError(
             "code_type",
-            'Code als Text erwartet – Zahlen in Anführungszeichen setzen, z. B. "{example}"',
+            _('code expected as text – put numbers in quotes, e.g. "{example}"'),
             {"example": str(value)},
         )
     if not value:
-        raise PydanticCustomError("code_empty", "Code darf nicht leer sein")
+        raise PydanticCustomError("code_empty", _("code must not be empty"))
     if len(value) > CODE_MAX:
         raise PydanticCustomError(
-            "code_length", "Code zu lang (höchstens {max} Zeichen)", {"max": CODE_MAX}
+            "code_length", _("code too long (at most {max} characters)"), {"max": CODE_MAX}
         )
-    if not _CODE.match(value):
+    if not _CODE.fullmatch(value):
         raise PydanticCustomError(
             "code_pattern",
-            'ungültiger Code "{code}": erlaubt sind Buchstaben, Ziffern, ".", "_" und "-", '
-            "am Anfang ein Buchstabe oder eine Ziffer",
+            _(
+                'invalid code "{code}": letters, digits, ".", "_" and "-" are allowed, '
+                "starting with a letter or a digit"
+            ),
             {"code": value},
         )
     return value
@@ -77,23 +90,24 @@ def _as_code(value: Any) -> str:
 
 def _as_slug(value: Any) -> str:
     if not isinstance(value, str):
-        raise PydanticCustomError("string_type", "Text erwartet")
-    if not _SLUG.match(value) or len(value) > 63:
+        raise PydanticCustomError("string_type", _("text expected"))
+    if not _SLUG.fullmatch(value) or len(value) > 63:
         raise PydanticCustomError(
             "slug_pattern",
-            'ungültiger Kurzname "{slug}": nur Kleinbuchstaben, Ziffern und Bindestriche '
-            "(höchstens 63 Zeichen)",
+            _(
+                'invalid short name "{slug}": only lower-case letters, digits and hyphens '
+                "(at most 63 characters)"
+            ),
             {"slug": value},
         )
     return value
 
 
 def _as_key(value: Any) -> str:
-    if not isinstance(value, str) or not _KEY.match(value):
+    if not isinstance(value, str) or not _KEY.fullmatch(value):
         raise PydanticCustomError(
             "key_pattern",
-            'ungültiger Name "{key}": Kleinbuchstaben, Ziffern und "_", beginnend mit einem '
-            "Buchstaben",
+            _('invalid name "{key}": lower-case letters, digits and "_", starting with a letter'),
             {"key": str(value)},
         )
     return value
@@ -102,28 +116,28 @@ def _as_key(value: Any) -> str:
 def parse_date(value: Any) -> date:
     """A YAML date, or a string ``YYYY-MM-DD`` / ``YYYY-MM`` (a month means its first day)."""
     if isinstance(value, datetime):
-        raise PydanticCustomError("date_type", "Datum ohne Uhrzeit erwartet (JJJJ-MM-TT)")
+        raise PydanticCustomError("date_type", _("date without time expected (YYYY-MM-DD)"))
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        match = _DAY.match(value) or _MONTH.match(value)
+        match = _DAY.fullmatch(value) or _MONTH.fullmatch(value)
         if match:
             parts = [int(p) for p in match.groups()]
             try:
                 return date(parts[0], parts[1], parts[2] if len(parts) == 3 else 1)
             except ValueError:
                 pass
-            raise PydanticCustomError("date_value", 'kein gültiges Datum: "{v}"', {"v": value})
-    raise PydanticCustomError("date_type", "Datum erwartet (JJJJ-MM-TT oder JJJJ-MM)")
+            raise PydanticCustomError("date_value", _('not a valid date: "{v}"'), {"v": value})
+    raise PydanticCustomError("date_type", _("date expected (YYYY-MM-DD or YYYY-MM)"))
 
 
-def _choice(values: tuple[str, ...], what: str) -> BeforeValidator:
+def _choice(values: tuple[str, ...], what: Any) -> BeforeValidator:
     def check(value: Any) -> str:
         if not isinstance(value, str) or value not in values:
             raise PydanticCustomError(
                 "choice",
-                '{what} "{value}" ist nicht vorgesehen; erlaubt: {allowed}',
-                {"what": what, "value": str(value), "allowed": ", ".join(values)},
+                _('{what} "{value}" is not provided for; allowed: {allowed}'),
+                {"what": str(what), "value": str(value), "allowed": ", ".join(values)},
             )
         return value
 
@@ -136,17 +150,38 @@ Key = Annotated[str, BeforeValidator(_as_key)]
 Date = Annotated[date, BeforeValidator(parse_date)]
 NonNegInt = Annotated[int, Field(ge=0)]
 NonNegFloat = Annotated[float, Field(ge=0)]
-Locale = Annotated[str, _choice(LOCALES, "Sprache")]
-CarrierType = Annotated[str, _choice(tuple(CARRIER_TYPES), "Trägertyp")]
-StaffRole = Annotated[str, _choice(tuple(STAFF_ROLES), "Rolle")]
-VocabularyKey = Annotated[str, _choice(tuple(DEFAULT_VOCABULARY), "Begriff")]
-SettingType = Annotated[str, _choice(tuple(SETTING_TYPES), "Typ")]
+Locale = Annotated[str, _choice(LOCALES, _l("Language"))]
+CarrierType = Annotated[str, _choice(tuple(CARRIER_TYPES), _l("Carrier type"))]
+StaffRole = Annotated[str, _choice(tuple(STAFF_ROLES), _l("Role"))]
+VocabularyKey = Annotated[str, _choice(tuple(DEFAULT_VOCABULARY), _l("Term"))]
+SettingType = Annotated[str, _choice(tuple(SETTING_TYPES), _l("Type"))]
 
 
-def Text(max_length: int | None = None, *, required: bool = False) -> Any:  # noqa: N802
-    """A string with the column's maximum length; ``required`` means not empty."""
+def _no_controls(multiline: bool) -> AfterValidator:
+    def check(value: str) -> str:
+        found = control_character(value, multiline=multiline)
+        if found is not None:
+            raise PydanticCustomError(
+                "control_character",
+                _("line breaks are allowed, other control characters ({char}) are not")
+                if multiline
+                else _("control characters such as line breaks or tabs ({char}) are not allowed"),
+                {"char": found},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+def Text(  # noqa: N802
+    max_length: int | None = None, *, required: bool = False, multiline: bool = False
+) -> Any:
+    """A string with the column's maximum length; ``required`` means not empty. Control
+    characters are refused; ``multiline`` text (descriptions) may hold line breaks."""
     return Annotated[
-        str, StringConstraints(min_length=1 if required else None, max_length=max_length)
+        str,
+        StringConstraints(min_length=1 if required else None, max_length=max_length),
+        _no_controls(multiline),
     ]
 
 
@@ -225,7 +260,7 @@ class OfficeSpec(Strict):
     address: Text(300) = ""
     postal_code: Text(10) = ""
     city: Text(100) = ""
-    opening_hours: Text() = ""
+    opening_hours: Text(multiline=True) = ""
     phone: Text(60) = ""
     email: Text(254) = ""
     opened: Date | None = None
@@ -265,7 +300,7 @@ class TeamsFile(Strict):
 class PrincipleSpec(Strict):
     code: Code
     title: Text(200, required=True)
-    description: Text() = ""
+    description: Text(multiline=True) = ""
 
 
 class PrinciplesFile(Strict):
@@ -278,7 +313,7 @@ class PrinciplesFile(Strict):
 class OfferingSpec(Strict):
     code: Code
     name: Text(200, required=True)
-    description: Text() = ""
+    description: Text(multiline=True) = ""
     target_groups: Text(300) = ""
     age_min: NonNegInt | None = None
     age_max: NonNegInt | None = None
@@ -301,7 +336,7 @@ class SettingDef(Strict):
 
     type: SettingType
     default: Any = None
-    description: Text() = ""
+    description: Text(multiline=True) = ""
     choices: list[Any] | None = None
 
 
@@ -329,10 +364,10 @@ BASE_MODELS: dict[str, type[Strict]] = {
 }
 
 _TYPE_WORDS = {
-    "str": "Text erwartet",
-    "int": "ganze Zahl erwartet",
-    "float": "Zahl erwartet",
-    "bool": "true oder false erwartet",
+    "str": _l("text expected"),
+    "int": _l("whole number expected"),
+    "float": _l("number expected"),
+    "bool": _l("true or false expected"),
 }
 
 
@@ -351,10 +386,14 @@ def check_setting(definition: SettingDef, value: Any) -> tuple[Any, str | None]:
     else:
         ok = isinstance(value, str)
     if not ok:
-        return None, _TYPE_WORDS[kind]
+        return None, str(_TYPE_WORDS[kind])
     if definition.choices is not None and value not in definition.choices:
         allowed = ", ".join(str(c) for c in definition.choices)
-        return None, f'Wert "{value}" ist nicht vorgesehen; erlaubt: {allowed}'
+        return None, _(
+            'value "%(value)s" is not provided for; allowed: %(allowed)s',
+            value=value,
+            allowed=allowed,
+        )
     return value, None
 
 

@@ -29,15 +29,21 @@ Every data section names its indicators (codes of :data:`saas.indicators.definit
 ``level`` is an area-level code; a tenant without such a level gets the level chosen on the
 report page. ``years`` is ``range`` (from – to as chosen) or ``last`` (the last chosen year).
 Titles and texts may contain ``{office}``, ``{offices}``, ``{area}`` and ``{areas}``, replaced by
-the tenant's own words. Validation messages are German first (English with ``locale="en"``).
+the tenant's own words. Validation messages come from the message catalogue, in the language
+of the request (or of ``locale``).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import Any
+
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from saas.indicators.definitions import INDICATORS
 
@@ -66,109 +72,38 @@ KEYS = {
 DEFAULT_BY = {"kpis": "total", "timeseries": "total", "bars": "level", "table": "total"}
 DEFAULT_YEARS = {"kpis": "last", "timeseries": "range", "bars": "last", "table": "range"}
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "json": (
-        "Kein gültiges JSON (Zeile {line}, Spalte {col}): {msg}.",
-        "Not valid JSON (line {line}, column {col}): {msg}.",
-    ),
-    "object": (
-        "Die Definition muss ein JSON-Objekt mit dem Schlüssel „sections“ sein.",
-        "The definition must be a JSON object with the key “sections”.",
-    ),
-    "top_keys": (
-        "Unbekannte Schlüssel auf oberster Ebene: {keys} (erlaubt: sections).",
-        "Unknown top-level keys: {keys} (allowed: sections).",
-    ),
-    "sections": (
-        "„sections“ muss eine Liste mit 1 bis {max} Abschnitten sein.",
-        "“sections” must be a list of 1 to {max} sections.",
-    ),
-    "section": (
-        "Abschnitt {n}: muss ein JSON-Objekt sein.",
-        "Section {n}: must be a JSON object.",
-    ),
-    "type": (
-        "Abschnitt {n}: unbekannter Typ „{value}“ (erlaubt: {allowed}).",
-        "Section {n}: unknown type “{value}” (allowed: {allowed}).",
-    ),
-    "keys": (
-        "Abschnitt {n}: unbekannte Schlüssel {keys}.",
-        "Section {n}: unknown keys {keys}.",
-    ),
-    "title": (
-        "Abschnitt {n}: „title_de“ fehlt oder ist leer.",
-        "Section {n}: “title_de” is missing or empty.",
-    ),
-    "string": (
-        "Abschnitt {n}: „{key}“ muss ein Text sein.",
-        "Section {n}: “{key}” must be a string.",
-    ),
-    "text": (
-        "Abschnitt {n}: ein Textabschnitt braucht „text_de“.",
-        "Section {n}: a text section needs “text_de”.",
-    ),
-    "indicators": (
-        "Abschnitt {n}: „indicators“ muss eine Liste mit 1 bis {max} Kennzahlcodes sein.",
-        "Section {n}: “indicators” must be a list of 1 to {max} indicator codes.",
-    ),
-    "indicator": (
-        "Abschnitt {n}: unbekannter Kennzahlcode „{value}“.",
-        "Section {n}: unknown indicator code “{value}”.",
-    ),
-    "duplicate": (
-        "Abschnitt {n}: Kennzahl „{value}“ ist doppelt aufgeführt.",
-        "Section {n}: indicator “{value}” is listed twice.",
-    ),
-    "by": (
-        "Abschnitt {n}: „by“ muss einer von {allowed} sein, nicht „{value}“.",
-        "Section {n}: “by” must be one of {allowed}, not “{value}”.",
-    ),
-    "kpis_by": (
-        "Abschnitt {n}: Kennzahl-Kacheln gelten für die ganze Kommune („by“: „total“).",
-        "Section {n}: KPI tiles are for the whole municipality (“by”: “total”).",
-    ),
-    "bars_by": (
-        "Abschnitt {n}: Balkendiagramme zeigen Gebiete („by“: „level“).",
-        "Section {n}: bar charts show areas (“by”: “level”).",
-    ),
-    "years": (
-        "Abschnitt {n}: „years“ muss „range“ oder „last“ sein, nicht „{value}“.",
-        "Section {n}: “years” must be “range” or “last”, not “{value}”.",
-    ),
-    "timeseries_years": (
-        "Abschnitt {n}: eine Zeitreihe braucht „years“: „range“.",
-        "Section {n}: a time series needs “years”: “range”.",
-    ),
-    "bars_years": (
-        "Abschnitt {n}: Balkendiagramme zeigen das letzte Jahr („years“: „last“).",
-        "Section {n}: bar charts show the last year (“years”: “last”).",
-    ),
-    "level": (
-        "Abschnitt {n}: „level“ muss ein Ebenen-Code sein (Buchstaben, Ziffern, _ . -).",
-        "Section {n}: “level” must be a level code (letters, digits, _ . -).",
-    ),
-    "level_total": (
-        "Abschnitt {n}: „level“ ist nur mit „by“: „level“ sinnvoll.",
-        "Section {n}: “level” only makes sense with “by”: “level”.",
-    ),
-    "activity_by": (
-        "Abschnitt {n}: Aktivitäten werden nach {allowed} gezählt, nicht nach „{value}“.",
-        "Section {n}: activities are counted by {allowed}, not by “{value}”.",
-    ),
-    "measures": (
-        "Abschnitt {n}: „measures“ muss eine Liste aus {allowed} sein.",
-        "Section {n}: “measures” must be a list of {allowed}.",
-    ),
-    "not_here": (
-        "Abschnitt {n}: „{key}“ gehört nicht in einen Abschnitt vom Typ „{type}“.",
-        "Section {n}: “{key}” does not belong in a section of type “{type}”.",
-    ),
+#: every validation message; shown in the language of the request (or of ``locale``)
+MESSAGES: dict[str, LazyString] = {
+    "json": _l("Not valid JSON (line %(line)s, column %(col)s): %(msg)s."),
+    "object": _l("The definition must be a JSON object with the key “sections”."),
+    "top_keys": _l("Unknown top-level keys: %(keys)s (allowed: sections)."),
+    "sections": _l("“sections” must be a list of 1 to %(max)s sections."),
+    "section": _l("Section %(n)s: must be a JSON object."),
+    "type": _l("Section %(n)s: unknown type “%(value)s” (allowed: %(allowed)s)."),
+    "keys": _l("Section %(n)s: unknown keys %(keys)s."),
+    "title": _l("Section %(n)s: “title_de” is missing or empty."),
+    "string": _l("Section %(n)s: “%(key)s” must be a string."),
+    "text": _l("Section %(n)s: a text section needs “text_de”."),
+    "indicators": _l("Section %(n)s: “indicators” must be a list of 1 to %(max)s indicator codes."),
+    "indicator": _l("Section %(n)s: unknown indicator code “%(value)s”."),
+    "duplicate": _l("Section %(n)s: indicator “%(value)s” is listed twice."),
+    "by": _l("Section %(n)s: “by” must be one of %(allowed)s, not “%(value)s”."),
+    "kpis_by": _l("Section %(n)s: KPI tiles are for the whole municipality (“by”: “total”)."),
+    "bars_by": _l("Section %(n)s: bar charts show areas (“by”: “level”)."),
+    "years": _l("Section %(n)s: “years” must be “range” or “last”, not “%(value)s”."),
+    "timeseries_years": _l("Section %(n)s: a time series needs “years”: “range”."),
+    "bars_years": _l("Section %(n)s: bar charts show the last year (“years”: “last”)."),
+    "level": _l("Section %(n)s: “level” must be a level code (letters, digits, _ . -)."),
+    "level_total": _l("Section %(n)s: “level” only makes sense with “by”: “level”."),
+    "activity_by": _l("Section %(n)s: activities are counted by %(allowed)s, not by “%(value)s”."),
+    "measures": _l("Section %(n)s: “measures” must be a list of %(allowed)s."),
+    "not_here": _l("Section %(n)s: “%(key)s” does not belong in a section of type “%(type)s”."),
 }
 
 
-def message(key: str, locale: str = "de", /, **params: Any) -> str:
-    de, en = MESSAGES[key]
-    return (en if str(locale).startswith("en") else de).format(**params)
+def message(key: str, /, **params: Any) -> str:
+    """The text of one message in the current locale."""
+    return str(MESSAGES[key]) % params if params else str(MESSAGES[key])
 
 
 class DefinitionError(ValueError):
@@ -212,37 +147,48 @@ class Definition:
         return list(seen)
 
 
-def parse_json(text: str, locale: str = "de") -> tuple[Any, list[str]]:
+def parse_json(text: str, locale: str | None = None) -> tuple[Any, list[str]]:
     """The JSON of a textarea, or the error message naming line and column."""
     try:
         return json.loads(text), []
     except json.JSONDecodeError as error:
-        return None, [message("json", locale, line=error.lineno, col=error.colno, msg=error.msg)]
+        with _language(locale):
+            return None, [message("json", line=error.lineno, col=error.colno, msg=error.msg)]
+
+
+def _language(locale: str | None) -> AbstractContextManager[None]:
+    """Messages in ``locale`` if one is given, else in the current locale (the request's)."""
+    return force_locale(locale) if locale else nullcontext()
 
 
 def _quoted(values: Any) -> str:
     return ", ".join(f"„{v}“" for v in values)
 
 
-def validate_definition(data: Any, locale: str = "de") -> list[str]:
+def validate_definition(data: Any, locale: str | None = None) -> list[str]:
     """Every problem of a definition, as messages; an empty list means it is valid."""
+    with _language(locale):
+        return _validate(data)
+
+
+def _validate(data: Any) -> list[str]:
     errors: list[str] = []
     if not isinstance(data, dict) or "sections" not in data:
-        return [message("object", locale)]
+        return [message("object")]
     extra = sorted(set(data) - {"sections"})
     if extra:
-        errors.append(message("top_keys", locale, keys=_quoted(extra)))
+        errors.append(message("top_keys", keys=_quoted(extra)))
     sections = data["sections"]
     if not isinstance(sections, list) or not 1 <= len(sections) <= MAX_SECTIONS:
-        return [*errors, message("sections", locale, max=MAX_SECTIONS)]
+        return [*errors, message("sections", max=MAX_SECTIONS)]
     for n, section in enumerate(sections, start=1):
-        errors += _validate_section(n, section, locale)
+        errors += _validate_section(n, section)
     return errors
 
 
-def _validate_section(n: int, section: Any, locale: str) -> list[str]:
-    def err(key: str, **params: Any) -> None:
-        errors.append(message(key, locale, n=n, **params))
+def _validate_section(n: int, section: Any) -> list[str]:
+    def err(what: str, /, **params: Any) -> None:  # params may name a ``key`` of their own
+        errors.append(message(what, n=n, **params))
 
     errors: list[str] = []
     if not isinstance(section, dict):
@@ -319,7 +265,7 @@ def _validate_section(n: int, section: Any, locale: str) -> list[str]:
     return errors
 
 
-def parse_definition(data: Any, locale: str = "de") -> Definition:
+def parse_definition(data: Any, locale: str | None = None) -> Definition:
     """A validated definition with defaults; raises :class:`DefinitionError`."""
     errors = validate_definition(data, locale)
     if errors:

@@ -4,8 +4,8 @@ Every output walks the same result (:meth:`SectionResult.tables`) and formats ce
 :func:`saas.reports.service.format_cell` in the current locale:
 
 * CSV: German uses ``;`` and a decimal comma (English ``,`` and a point), no thousands
-  separator, UTF-8 with BOM so spreadsheet programs detect the encoding; text cells that a
-  spreadsheet would take for a formula are prefixed with ``'``;
+  separator, UTF-8 with BOM; written by :mod:`saas.core.spreadsheet`, whose guard keeps
+  text from being taken for a formula;
 * XLSX: numbers are numeric cells with the shown number of decimals as number format,
   suppressed values ``–``, missing values ``n/a``; text is always stored as text;
 * PDF (reportlab, A4 landscape): title, sections as tables, footnotes, page numbers. Content
@@ -15,23 +15,20 @@ Every output walks the same result (:meth:`SectionResult.tables`) and formats ce
 
 from __future__ import annotations
 
-import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from xml.sax.saxutils import escape
 
 from flask_babel import gettext as _
 
+from saas.core.spreadsheet import MIMETYPES as SPREADSHEET_MIMETYPES
+from saas.core.spreadsheet import Cell as Cell_
+from saas.core.spreadsheet import Number, Text, number_format, write_csv, write_xlsx
 from saas.reports.service import Cell, ReportResult, format_cell
 
 FORMATS = ("csv", "xlsx", "pdf")
-MIMETYPES = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "pdf": "application/pdf",
-}
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+MIMETYPES = {**SPREADSHEET_MIMETYPES, "pdf": "application/pdf"}
 
 
 def render(result: ReportResult, fmt: str) -> bytes:
@@ -59,11 +56,7 @@ def header_lines(result: ReportResult) -> list[tuple[str, str]]:
     ]
 
 
-# -- CSV -------------------------------------------------------------------------------------
-
-
-def _text(value: str) -> str:
-    return f"'{value}" if value.startswith(FORMULA_START) else value
+# -- CSV and XLSX (saas.core.spreadsheet) ----------------------------------------------------
 
 
 def csv_delimiter() -> str:
@@ -72,86 +65,48 @@ def csv_delimiter() -> str:
     return ";" if current_locale() == "de" else ","
 
 
-def csv_rows(result: ReportResult) -> Iterator[list[str]]:
-    yield [_text(result.title)]
+def _rows(result: ReportResult, number: Callable[[Cell], Cell_]) -> Iterator[list[Cell_]]:
+    """The report as spreadsheet rows; ``number`` turns a report cell into a spreadsheet cell."""
+    yield [Text(result.title, bold=True, size=14)]
     for label, value in header_lines(result):
-        yield [label, _text(value)]
+        yield [label, value]
     for section in result.sections:
         yield []
-        yield [_text(section.title)]
+        yield [Text(section.title, bold=True, size=14)]
         if section.text:
-            yield [_text(section.text)]
+            yield [section.text]
         for table in section.tables():
-            yield [_text(table.caption)]
-            yield [_text(table.corner), *(_text(c) for c in table.columns)]
+            yield [Text(table.caption, bold=True)]
+            yield [Text(table.corner, bold=True), *(Text(c, bold=True) for c in table.columns)]
             for row in table.rows:
-                yield [_text(row.label), *(format_cell(c, grouping=False) for c in row.cells)]
+                yield [row.label, *(number(c) for c in row.cells)]
     yield []
-    yield [_("Notes")]
+    yield [Text(_("Notes"), bold=True)]
     for note in result.footnotes:
-        yield [_text(note)]
+        yield [note]
+
+
+def _csv_number(cell: Cell) -> Cell_:
+    text = format_cell(cell, grouping=False)
+    return text if cell.value is None else Number(cell.value, text)
+
+
+def _xlsx_number(cell: Cell) -> Cell_:
+    if cell.value is None:
+        return format_cell(cell)
+    return Number(cell.value, "", number_format(cell.decimals, signed=cell.signed))
+
+
+def csv_rows(result: ReportResult) -> Iterator[list[Cell_]]:
+    return _rows(result, _csv_number)
 
 
 def to_csv(result: ReportResult) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, delimiter=csv_delimiter(), lineterminator="\r\n")
-    writer.writerows(csv_rows(result))
-    return out.getvalue().encode("utf-8-sig")
-
-
-# -- XLSX ------------------------------------------------------------------------------------
-
-
-def _number_format(cell: Cell) -> str:
-    pattern = "#,##0" + ("." + "0" * cell.decimals if cell.decimals else "")
-    return f"+{pattern};-{pattern};0" if cell.signed else pattern
+    return write_csv(csv_rows(result), delimiter=csv_delimiter())
 
 
 def to_xlsx(result: ReportResult) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("Report")[:31])
-    sheet.column_dimensions["A"].width = 60
-    bold = Font(bold=True)
-    title_font = Font(bold=True, size=14)
-
-    def text(value: str, font: Font | None = None) -> WriteOnlyCell:
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"  # never a formula, whatever a title looks like
-        if font is not None:
-            cell.font = font
-        return cell
-
-    def number(value: Cell) -> WriteOnlyCell:
-        if value.value is None:
-            return text(format_cell(value))
-        cell = WriteOnlyCell(sheet, value=value.value)
-        cell.number_format = _number_format(value)
-        return cell
-
-    sheet.append([text(result.title, title_font)])
-    for label, value in header_lines(result):
-        sheet.append([text(label), text(value)])
-    for section in result.sections:
-        sheet.append([])
-        sheet.append([text(section.title, title_font)])
-        if section.text:
-            sheet.append([text(section.text)])
-        for table in section.tables():
-            sheet.append([text(table.caption, bold)])
-            sheet.append([text(table.corner, bold), *(text(c, bold) for c in table.columns)])
-            for row in table.rows:
-                sheet.append([text(row.label), *(number(c) for c in row.cells)])
-    sheet.append([])
-    sheet.append([text(_("Notes"), bold)])
-    for note in result.footnotes:
-        sheet.append([text(note)])
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return write_xlsx(_rows(result, _xlsx_number), sheet_title=_("Report"), column_widths={"A": 60})
 
 
 # -- PDF -------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from saas.carriers.forms import CODE
+from saas.core.fields import NoControlCharacters
 from saas.core.forms import Form
 from saas.reports.definition import parse_json, validate_definition
 
@@ -20,7 +21,12 @@ class TemplateForm(Form):
     title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     definition = TextAreaField(
-        _l("Definition (JSON)"), validators=[DataRequired(), Length(max=200_000)]
+        _l("Definition (JSON)"),
+        validators=[
+            DataRequired(),
+            Length(max=200_000),
+            NoControlCharacters(multiline=True, tabs=True),  # JSON may be indented with tabs
+        ],
     )
     stamp = HiddenField()
 

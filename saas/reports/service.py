@@ -14,10 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import g
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
@@ -27,6 +25,7 @@ from sqlalchemy import select
 from saas.areas.models import AreaLevel
 from saas.core.db import db
 from saas.core.disclosure import ColumnTotal, is_small, protect_table
+from saas.core.formatting import format_fixed, language
 from saas.core.tenancy import tenant_scope
 from saas.figures.models import FigureValue
 from saas.indicators.definitions import ACTIVITY_METRICS, INDICATORS, Indicator
@@ -218,41 +217,28 @@ class ReportResult:
 # -- formatting (shared by every output) ----------------------------------------------------
 
 
-def _locale_code(locale: Any) -> str:
-    """A report's language: ``en`` for any English locale, else ``de``."""
-    return "en" if str(locale or "de").startswith("en") else "de"
-
-
 def current_locale() -> str:
-    return _locale_code(get_locale())
-
-
-@cache
-def _number_symbols(locale: str) -> dict[int, str]:
-    """Python's ``,`` and ``.`` → the locale's group and decimal symbols (CLDR, via Babel)."""
-    return str.maketrans({",": get_group_symbol(locale), ".": get_decimal_symbol(locale)})
+    """A report's language: ``en`` for any English locale, else ``de``."""
+    return language(get_locale())
 
 
 def format_cell(cell: Cell, *, grouping: bool = True) -> str:
     """The cell in the current locale: ``1.234,5`` (de) or ``1,234.5`` (en); ``–`` when
     suppressed, ``n/a`` when there is no value. Without ``grouping`` (CSV) no thousands
-    separator is written.
-
-    A report has thousands of cells, and their values are already rounded to ``decimals``
-    (:func:`_round`), so Python's fixed-point format with the locale's symbols gives what
-    ``babel.numbers.format_decimal`` would, at a fraction of its cost."""
+    separator is written. Values are already rounded to ``decimals`` (:func:`_round`), so
+    the fast :func:`saas.core.formatting.format_fixed` writes what Babel would."""
     if cell.suppressed:
         return DASH
     if cell.value is None:
         return _("n/a")
-    value = cell.value if cell.value != 0 else 0.0
-    text = f"{value:{'+' if cell.signed else '-'}{',' if grouping else ''}.{cell.decimals}f}"
-    return text.translate(_number_symbols(_locale_code(get_locale())))
+    return format_fixed(
+        cell.value, cell.decimals, get_locale(), grouping=grouping, signed=cell.signed
+    )
 
 
 def chart_markup(chart: Chart) -> Markup:
     """The accessible SVG of a chart (the page shows its data table next to it)."""
-    from saas.reports.charts import Series, bar_chart, line_chart
+    from saas.core.charts import Series, bar_chart, line_chart
 
     series = [Series(s.name, list(s.values)) for s in chart.series]
     description = _("The data table below the chart shows the same numbers.")

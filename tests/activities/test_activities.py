@@ -96,6 +96,24 @@ def test_list_filters(client, auth, marl):
     assert shown(html) == 0
 
 
+@pytest.mark.parametrize("role", ["staff", "coordinator", "admin"])
+def test_months_page_counts_activities_per_office_and_month(app, client, auth, marl, role):
+    """Regression (PostgreSQL): the month expression was bound once in SELECT and again in
+    GROUP BY, so PostgreSQL refused the query (GroupingError) and the page answered 500."""
+    from tests.conftest import login
+
+    auth("staff", "marl")
+    assert post_activity(client, marl).status_code == 302
+    assert post_activity(client, marl, p_0_5="1").status_code == 302
+    reader = app.test_client()
+    assert login(reader, f"{role}@marl.example", "marl").status_code == 302
+    response = reader.get("/marl/activities/months")
+    assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+    html = response.get_data(as_text=True)
+    row = re.search(rf"<th scope=\"row\">{LAST_MONTH:%Y-%m}</th>(.*?)</tr>", html, re.S).group(1)
+    assert re.search(r"</span> 2\s", row), row
+
+
 def test_month_workflow_permissions_and_locking(app, client, auth, marl):
     auth("staff", "marl")
     post_activity(client, marl)

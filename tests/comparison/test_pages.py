@@ -363,3 +363,25 @@ def test_large_ring_charts_the_own_municipality_against_the_median(published, au
     svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
     assert "Stadt Marl" in svg and "Stadt Nummer" not in svg and "Stadt Hamm" not in svg
     assert "Median" in svg
+
+
+@pytest.mark.parametrize("name", ["X\rY=1+1", "X\r=1+1", "=1+1\r\nZ", "\t-2+3"])
+def test_a_control_character_in_another_name_does_not_split_the_csv(published, auth, name):
+    """Regression: a bare CR in Hamm's name ended the record in Marl's comparison CSV (the
+    writer only quoted LF) and the rest of the name started a line of its own."""
+    with all_tenants():
+        published["hamm"].name = name
+        db.session.commit()
+    client = auth("viewer", "marl")
+    nrw = ring("nrw-staedte").id
+    data = client.get(f"/marl/comparison/{nrw}/export.csv?{ALL_INDICATORS}").data
+    text = data.decode("utf-8-sig")
+    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    header = records[0]
+    table = records[1 : records.index([])]
+    assert table and all(len(r) == len(header) for r in table), table
+    assert any(r[2] == "'" + name if name[0] in "=\t" else r[2] == name for r in table)
+    assert not any(field.startswith(("=", "+", "@", "\t", "\r")) for r in records for field in r)
+    # Excel ends a record at any unquoted CR or LF: there must be none inside the records
+    unquoted = re.sub(r'"(?:[^"]|"")*"', "", text)
+    assert unquoted.count("\r") == unquoted.count("\n") == len(records)

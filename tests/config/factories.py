@@ -93,7 +93,7 @@ def seed_config(tenant: Any, prefix: str = "") -> dict[str, Any]:
         figure = FigureValue(metric_id=shared.id, area_id=area.id, period="2024-05", value=12)
         db.session.add(figure)
         db.session.commit()
-        return {
+        objs = {
             "level": level,
             "area": area,
             "quarter": quarter,
@@ -108,6 +108,20 @@ def seed_config(tenant: Any, prefix: str = "") -> dict[str, Any]:
             "metric": metric,
             "figure": figure,
         }
+        return loaded(objs)
+
+
+def loaded(objs: dict[str, Any]) -> dict[str, Any]:
+    """The objects with their columns loaded, detached from the session.
+
+    A later commit or rollback would expire them, and reloading one outside its tenant's
+    scope finds nothing under PostgreSQL's row-level security: detached, they keep what
+    was loaded (inside the scope) and are read without a query.
+    """
+    for obj in objs.values():
+        db.session.refresh(obj)
+        db.session.expunge(obj)
+    return objs
 
 
 def seed_config_for_staff(tenant: Any) -> dict[str, Any]:

@@ -64,6 +64,7 @@ def test_single_head(sqlite_app):
     assert len(heads) == 1, f"several migration heads, merge them: {heads}"
 
 
+@pytest.mark.sqlite_only  # PostgreSQL: test_postgres_upgrade_downgrade_upgrade
 def test_sqlite_upgrade_downgrade_upgrade(sqlite_app):
     (head,) = script_heads(sqlite_app)
     expected = set(db.metadata.tables)
@@ -89,6 +90,7 @@ def test_sqlite_upgrade_downgrade_upgrade(sqlite_app):
         db.engine.dispose()
 
 
+@pytest.mark.sqlite_only  # PostgreSQL: tests/core/test_postgres.py (append-only audit log)
 def test_sqlite_audit_log_is_append_only_after_migration(sqlite_app):
     with sqlite_app.app_context():
         upgrade()

@@ -23,9 +23,9 @@ import redis as redis_lib
 from flask import Flask
 
 from saas import create_app
+from saas.core.db import db
 from saas.core.extensions import limiter
-from tests.conftest import base_config, csrf_token
-from tests.pg import sqlite_copy
+from tests.conftest import csrf_token
 
 pytestmark = pytest.mark.redis
 
@@ -60,8 +60,8 @@ def restore_limiter() -> Iterator[None]:
             setattr(limiter, name, value)
 
 
-def limited_config(db_url: str, redis_url: str, prefix: str) -> dict[str, Any]:
-    config = base_config(db_url)
+def limited_config(database: dict[str, Any], redis_url: str, prefix: str) -> dict[str, Any]:
+    config = dict(database)
     config.update(
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI=redis_url,
@@ -78,11 +78,11 @@ def post_login(client: Any, token: str, slug: str = "marl") -> int:
 
 
 def test_two_app_instances_share_the_login_limit(
-    template_db: Path, tmp_path: Path, redis_url: str, key_prefix: str, restore_limiter: None
+    fresh_config: Any, redis_url: str, key_prefix: str, restore_limiter: None
 ):
-    db_url = sqlite_copy(template_db, tmp_path / "workers.sqlite")
+    database = fresh_config()
     workers: list[Flask] = [
-        create_app(limited_config(db_url, redis_url, key_prefix)) for _ in range(2)
+        create_app(limited_config(database, redis_url, key_prefix)) for _ in range(2)
     ]
     clients = [worker.test_client() for worker in workers]
     tokens = [csrf_token(client, "/marl/login") for client in clients]
@@ -96,6 +96,9 @@ def test_two_app_instances_share_the_login_limit(
 
     keys = list(redis_lib.Redis.from_url(redis_url).scan_iter(match=f"*{key_prefix}*"))
     assert keys, "the rate limit counter is not stored in Redis"
+    for worker in workers:  # close their pooled connections (psycopg warns when collected)
+        with worker.app_context():
+            db.engine.dispose()
 
 
 WORKER = textwrap.dedent(
@@ -128,11 +131,9 @@ def run_worker(config: dict[str, Any], count: int) -> list[int]:
 
 
 def test_two_worker_processes_share_the_login_limit(
-    template_db: Path, tmp_path: Path, redis_url: str, key_prefix: str
+    fresh_config: Any, redis_url: str, key_prefix: str
 ):
-    config = limited_config(
-        sqlite_copy(template_db, tmp_path / "workers.sqlite"), redis_url, key_prefix
-    )
+    config = limited_config(fresh_config(), redis_url, key_prefix)
     first = LIMIT // 2
     assert run_worker(config, first) == [401] * first
     assert run_worker(config, LIMIT - first + 1) == [401] * (LIMIT - first) + [429]

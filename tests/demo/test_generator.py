@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,7 +23,7 @@ from saas.metrics.models import Metric
 from saas.offices.models import Office, OfficeArea
 from saas.tenants.models import Tenant
 from tests.config.factories import seed_config
-from tests.conftest import base_config, tenant
+from tests.conftest import tenant
 
 YEARS = range(2015, 2025)
 TYPES = [suffix for suffix, _de, _en in HELP_TYPES]
@@ -328,13 +327,11 @@ def test_generation_is_idempotent(app: Flask) -> None:
     assert snapshot(tenant) == before
 
 
-def test_generation_is_deterministic(app: Flask, template_db: Path, tmp_path: Path) -> None:
+def test_generation_is_deterministic(app: Flask, fresh_config: Callable[[], Any]) -> None:
     tenant, _objs, _counts = build("demo-c")
     first = snapshot(tenant)
 
-    path = tmp_path / "second.sqlite"
-    shutil.copyfile(template_db, path)
-    other = create_app(base_config(f"sqlite:///{path}"))
+    other = create_app(fresh_config())
     with other.app_context():
         tenant2, _objs2, _counts2 = build("demo-c")
         second = snapshot(tenant2)

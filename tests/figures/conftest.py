@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from saas.areas.models import Area, AreaLevel
 from saas.core.db import db
-from saas.core.tenancy import tenant_scope
+from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.importer import ImportCheck, check_import
 from saas.figures.models import FigureValue, PeriodStatus
 from saas.metrics.models import Metric
@@ -38,16 +38,17 @@ def xlsx_bytes(rows: list[list[Any]]) -> bytes:
 
 
 def snapshot() -> tuple[list[Any], list[Any], list[Any]]:
-    """Every row of the tables an import could touch, read outside any tenant scoping."""
+    """Every row of the tables an import could touch, of every tenant (raw SQL)."""
     db.session.rollback()
-    result = tuple(
-        [tuple(r) for r in db.session.execute(text(sql))]
-        for sql in (
-            "SELECT * FROM figure_values ORDER BY id",
-            "SELECT * FROM audit_log ORDER BY id",
-            "SELECT * FROM period_statuses ORDER BY id",
+    with all_tenants():  # PostgreSQL's row-level security shows no row outside a scope
+        result = tuple(
+            [tuple(r) for r in db.session.execute(text(sql))]
+            for sql in (
+                "SELECT * FROM figure_values ORDER BY id",
+                "SELECT * FROM audit_log ORDER BY id",
+                "SELECT * FROM period_statuses ORDER BY id",
+            )
         )
-    )
     db.session.rollback()  # release SQLite's read lock for other sessions (CLI)
     return result  # type: ignore[return-value]
 
@@ -57,7 +58,8 @@ def audit_count(action: str | None = None) -> int:
     sql = "SELECT count(*) FROM audit_log WHERE entity = 'figure_values'"
     if action:
         sql += f" AND action = '{action}'"
-    count = db.session.execute(text(sql)).scalar_one()
+    with all_tenants():
+        count = db.session.execute(text(sql)).scalar_one()
     db.session.rollback()
     return count
 

@@ -92,15 +92,16 @@ def test_changed_file_reports_old_and_new(marl: Any, check: Callable[..., Import
     assert values[("A1", "HZE_EXP_TOTAL", "2023-01")] == 1300
     assert audit_count("update") == audits + 2
     db.session.rollback()
-    rows = (
-        db.session.execute(
-            db.text(
-                "SELECT changes FROM audit_log WHERE entity='figure_values' AND action='update'"
+    with tenant_scope(marl):  # raw SQL: on PostgreSQL, row-level security needs the tenant
+        rows = (
+            db.session.execute(
+                db.text(
+                    "SELECT changes FROM audit_log WHERE entity='figure_values' AND action='update'"
+                )
             )
+            .scalars()
+            .all()
         )
-        .scalars()
-        .all()
-    )
     changes = [json.loads(r) if isinstance(r, str) else r for r in rows]
     assert sorted(c["value"] for c in changes) == [[12, 14], [1234.56, 1300]]
 

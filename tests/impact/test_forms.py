@@ -40,3 +40,19 @@ def test_invalid_amounts_have_german_messages(app, text, message):
     value, error = parse_amount(text, "de")
     assert value is None
     assert message in error
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("-5", "The amount must not be negative."),
+        ("viel", "“viel” is not a number."),
+        ("2,000,000", "implausibly high"),
+    ],
+)
+def test_invalid_amounts_have_english_messages_on_english_pages(app, text, message):
+    value, error = parse_amount(text, "en")
+    assert value is None
+    assert message in error
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        assert message in parse_amount(text)[1]

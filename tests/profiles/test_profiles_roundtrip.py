@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
@@ -23,7 +23,6 @@ from saas.profiles import (
 )
 from saas.profiles.schema import PROFILE_FILES
 from saas.tenants.models import Tenant
-from tests.conftest import base_config
 from tests.profiles.builder import PROFILE, row_counts, write_profile
 
 
@@ -32,16 +31,13 @@ def _tenant(slug: str) -> Tenant:
         return db.session.execute(select(Tenant).where(Tenant.slug == slug)).scalar_one()
 
 
-def _fresh_app(template_db: Path, path: Path) -> Flask:
-    shutil.copyfile(template_db, path)
-    return create_app(base_config(f"sqlite:///{path}"))
-
-
 def _read(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-def test_round_trip_is_byte_identical(app: Flask, template_db: Path, tmp_path: Path) -> None:
+def test_round_trip_is_byte_identical(
+    app: Flask, fresh_config: Callable[[], dict[str, Any]], tmp_path: Path
+) -> None:
     source = write_profile(tmp_path / "src")
     profile = load_profile(source)
     report = apply_profile(profile)
@@ -57,7 +53,7 @@ def test_round_trip_is_byte_identical(app: Flask, template_db: Path, tmp_path: P
         assert getattr(again, part) == getattr(profile, part), part
     assert again.tenant == profile.tenant
 
-    other = _fresh_app(template_db, tmp_path / "other.sqlite")
+    other = create_app(fresh_config())
     second = tmp_path / "export2"
     with other.app_context():
         apply_profile(load_profile(first, base=tmp_path / "src" / "_base"))

@@ -2,7 +2,8 @@
 
 Generating them takes a few seconds, so it happens once per session into a copy of the
 template database; every test then gets a fresh copy of that file (the ``app`` fixture here
-overrides the one of ``tests/conftest.py`` for this package only).
+overrides the one of ``tests/conftest.py`` for this package only). On PostgreSQL the data is
+generated once into a snapshot of its own, to which every test resets the tables.
 """
 
 from __future__ import annotations
@@ -18,29 +19,42 @@ from flask import Flask
 from saas import create_app
 from saas.core.db import db
 from saas.core.tenancy import all_tenants
-from tests.conftest import app_on_copy, base_config, tenant
+from tests.conftest import app_on_copy, base_config, on_postgres, tenant
+
+#: the PostgreSQL snapshot with Marl's generated figures and activities
+REPORTS_SNAPSHOT = "reports"
+
+
+def generate_marl() -> None:
+    from saas.demo.generator import generate_demo_data
+
+    generate_demo_data(tenant("marl"))
+    db.session.commit()
 
 
 @pytest.fixture(scope="session")
 def reports_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template database plus Marl's synthetic demo data (2015–2024)."""
-    from saas.demo.generator import generate_demo_data
-
     path = tmp_path_factory.mktemp("reports-db") / "reports.sqlite"
     shutil.copyfile(template_db, path)
     app = create_app(base_config(f"sqlite:///{path}"))
     with app.app_context():
-        generate_demo_data(tenant("marl"))
-        db.session.commit()
+        generate_marl()
         db.session.remove()
         db.engine.dispose()
     return path
 
 
 @pytest.fixture
-def app(reports_db: Path, tmp_path: Path) -> Iterator[Flask]:
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
     """Like ``tests/conftest.py``'s app (twin context), on a copy of :func:`reports_db`."""
-    yield from app_on_copy(reports_db, tmp_path)
+    if on_postgres():
+        from tests.pg import app_on_snapshot
+
+        database = request.getfixturevalue("pg_database")
+        yield from app_on_snapshot(database, REPORTS_SNAPSHOT, generate_marl)
+    else:
+        yield from app_on_copy(request.getfixturevalue("reports_db"), tmp_path)
 
 
 def shared(code: str) -> Any:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
+from flask_babel import force_locale
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
@@ -53,6 +55,7 @@ def test_migration_inserted_version_1_of_the_library(app: Flask) -> None:
         assert by_code[item["code"]].title_de == item["title_de"]
 
 
+@pytest.mark.sqlite_only  # migrates a SQLite file of its own
 def test_migration_downgrade_removes_the_templates(tmp_path: Any) -> None:
     app = create_app(base_config(f"sqlite:///{tmp_path / 'm.sqlite'}"))
     with app.app_context():
@@ -67,6 +70,18 @@ def test_migration_downgrade_removes_the_templates(tmp_path: Any) -> None:
         with db.engine.connect() as conn:
             assert conn.exec_driver_sql(count).scalar_one() == 4
         db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def messages_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """An app for the message catalogue only (no database needed)."""
+    return create_app(base_config(f"sqlite:///{tmp_path_factory.mktemp('msg') / 'x.sqlite'}"))
+
+
+@pytest.fixture
+def german(messages_app: Flask) -> Iterator[None]:
+    with messages_app.test_request_context(headers={"Accept-Language": "de"}):
+        yield
 
 
 def _with(section: dict[str, Any]) -> dict[str, Any]:
@@ -151,14 +166,14 @@ def _with(section: dict[str, Any]) -> dict[str, Any]:
         ),
     ],
 )
-def test_validation_messages(definition: Any, expected: str) -> None:
+def test_validation_messages(german: None, definition: Any, expected: str) -> None:
     errors = validate_definition(definition)
     assert any(expected in e for e in errors), errors
     with pytest.raises(DefinitionError):
         parse_definition(definition)
 
 
-def test_every_problem_is_reported_with_its_section_number() -> None:
+def test_every_problem_is_reported_with_its_section_number(german: None) -> None:
     definition = copy.deepcopy(LIBRARY[0]["definition"])
     definition["sections"][1]["indicators"].append("NOPE")
     definition["sections"][2]["type"] = "pie"
@@ -170,13 +185,36 @@ def test_every_problem_is_reported_with_its_section_number() -> None:
     ]
 
 
-def test_english_messages_and_json_errors() -> None:
-    assert validate_definition({"sections": [{"type": "pie", "title_de": "T"}]}, "en") == [
+def test_english_messages_and_json_errors(german: None) -> None:
+    pie = {"sections": [{"type": "pie", "title_de": "T"}]}
+    assert validate_definition(pie, "en") == [
         "Section 1: unknown type “pie” (allowed: kpis, timeseries, bars, table, activities, text)."
     ]
+    with force_locale("en"):
+        assert validate_definition(pie)[0].startswith("Section 1: unknown type")
     data, errors = parse_json('{"sections": [\n  {"type": "text",}\n]}')
     assert data is None
     assert errors[0].startswith("Kein gültiges JSON (Zeile 2, Spalte")
+    assert parse_json("{", "en")[1][0].startswith("Not valid JSON (line 1, column")
+
+
+@pytest.mark.parametrize(
+    "section",
+    [
+        {"type": "text", "title_de": "T", "text_de": "x", "level": "a"},
+        {"type": "activities", "title_de": "T", "by": "office", "indicators": ["HZE_CASES"]},
+        {"type": "table", "title_de": "T", "indicators": ["HZE_CASES"], "measures": ["x"]},
+        {"type": "text", "title_de": "T", "text_de": 5},
+    ],
+)
+def test_a_key_in_the_wrong_place_is_a_message_not_a_crash(
+    german: None, section: dict[str, Any]
+) -> None:
+    """Regression: messages naming a ``key`` passed ``key`` twice to ``err()`` (TypeError)."""
+    errors = validate_definition({"sections": [section]})
+    assert errors and all(e.startswith("Abschnitt 1: ") for e in errors), errors
+    with pytest.raises(DefinitionError):
+        parse_definition({"sections": [section]})
 
 
 def test_defaults_are_filled_in() -> None:

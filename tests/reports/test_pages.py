@@ -4,6 +4,7 @@ platform versions, isolation between tenants, permissions."""
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from saas.reports.definition import dump
 from saas.reports.library import ENTWICKLUNG_HZE
 from saas.reports.models import PublishedReport, ReportTemplate
 from tests.conftest import csrf_token, login, tenant
+from tests.core.test_i18n import switch
 from tests.reports.conftest import shared
 from tests.reports.test_exports import html_numbers
 
@@ -408,3 +410,32 @@ def test_a_broken_stored_definition_is_reported_not_crashed(client: FlaskClient,
     page = client.get(f"/marl/reports/run?template={template.id}")
     assert page.status_code == 400 and "unbekannter Typ „pie“" in page.get_data(as_text=True)
     assert client.get(f"/marl/reports/run/export.pdf?template={template.id}").status_code == 400
+
+
+def test_a_key_in_the_wrong_section_type_is_a_message_not_a_500(
+    client: FlaskClient, auth: Any
+) -> None:
+    """Regression: ``level`` in a text section made ``err()`` receive ``key`` twice (500)."""
+    auth("admin", "marl")
+    copy(client, shared(HZE).id)
+    (variant,) = local_variants()
+    edit_url = f"/marl/reports/templates/{variant.id}/edit"
+    form = client.get(edit_url).get_data(as_text=True)
+    stamp = re.search(r'name="stamp" type="hidden" value="([^"]*)"', form).group(1)
+    wrong = {"sections": [{"type": "text", "title_de": "T", "text_de": "x", "level": "a"}]}
+    data = {
+        "csrf_token": csrf_token(client, edit_url),
+        "stamp": stamp,
+        "title_de": "Falsch",
+        "title_en": "",
+        "description": "",
+        "definition": dump(wrong),
+    }
+    response = client.post(edit_url, data=data)
+    assert response.status_code == 400
+    german = response.get_data(as_text=True)
+    assert "„level“ gehört nicht in einen Abschnitt vom Typ „text“" in german
+    switch(client, "en", edit_url)
+    english = client.post(edit_url, data=data).get_data(as_text=True)
+    assert "Section 1: “level” does not belong in a section of type “text”" in unescape(english)
+    assert local_variants()[0].title_de != "Falsch"

@@ -3,6 +3,7 @@
 Colours are the Okabe–Ito palette, distinguishable with the common colour-vision
 deficiencies; series also differ in their markers and dash patterns, and every chart has a
 title and description for screen readers. Pages always show the data table next to it.
+Shared by reports, the comparison and the impact analysis.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from dataclasses import dataclass, field
 from html import escape
 
 from markupsafe import Markup
+
+from saas.core.formatting import format_fixed
 
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
@@ -43,10 +46,7 @@ def _nice_max(value: float) -> float:
 
 
 def _fmt(value: float, locale: str) -> str:
-    text = f"{value:,.1f}" if value % 1 else f"{value:,.0f}"
-    if locale == "de":
-        text = text.replace(",", "X").replace(".", ",").replace("X", ".")
-    return text
+    return format_fixed(value, 1 if value % 1 else 0, locale)
 
 
 def _marker(kind: str, x: float, y: float, colour: str) -> str:

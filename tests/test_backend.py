@@ -1,0 +1,67 @@
+"""The test suite's database backend switch (``SAAS_TEST_BACKEND``, see tests/conftest.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from saas.core.db import db
+from tests.conftest import on_postgres
+from tests.pg import APP_ROLE
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_app_fixture_runs_on_the_selected_backend(app: Flask) -> None:
+    for engine in (db.engine, *_engine_of(app)):
+        if on_postgres():
+            assert engine.dialect.name == "postgresql"
+            assert engine.url.username == APP_ROLE
+        else:
+            assert engine.dialect.name == "sqlite"
+    if on_postgres():
+        superuser, bypass = db.session.execute(
+            text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        ).one()
+        assert (superuser, bypass) == (False, False)
+
+
+def _engine_of(app: Flask) -> list:
+    with app.app_context():
+        return [db.engine]
+
+
+def _collect(**env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("SAAS_TEST_BACKEND",)}
+    environ.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+        + ["tests/test_backend.py"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SAAS_TEST_BACKEND": "mysql"}, "SAAS_TEST_BACKEND must be one of sqlite, postgresql"),
+        (
+            {"SAAS_TEST_BACKEND": "postgresql", "TEST_DATABASE_URL": ""},
+            "SAAS_TEST_BACKEND=postgresql needs TEST_DATABASE_URL",
+        ),
+    ],
+)
+def test_a_wrong_backend_stops_the_run_before_any_test(env: dict[str, str], message: str) -> None:
+    done = _collect(**env)
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
+    assert message in done.stderr
