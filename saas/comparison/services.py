@@ -27,9 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import Table, and_, delete, func, insert, select
 
 from saas.areas.models import Area
 from saas.comparison.models import ComparisonRing, Publication, RingParticipation
@@ -252,7 +252,7 @@ def refresh_publication(tenant: Tenant) -> int:
     if rows:
         # Core executemany: one batched INSERT (the ORM bulk path splits the rows by which
         # of their values are None)
-        db.session.execute(insert(Publication.__table__), rows)
+        db.session.execute(insert(cast(Table, Publication.__table__)), rows)
     db.session.flush()
     return len(rows)
 
@@ -294,14 +294,14 @@ def _publication_rows(tenant_id: int, threshold: int) -> list[dict[str, Any]]:
     for v in per_area:
         family = _family(INDICATORS[v.indicator])
         if family is not None and v.numerator is not None:
-            counts[family].cells[(area_codes[v.group], v.year)] = v.numerator
+            counts[family].cells[(area_codes[cast(int, v.group)], v.year)] = v.numerator
             area_families.add(family)
     hidden = _suppressed_cells(counts, area_families, threshold)
 
     now = utcnow()
     rows = []
     for v in [*totals, *per_area]:
-        area_code = TOTAL if v.group is None else area_codes[v.group]
+        area_code = TOTAL if v.group is None else area_codes[cast(int, v.group)]
         if v.numerator is None and v.value is None:
             continue  # nothing known, nothing to publish
         indicator = INDICATORS[v.indicator]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast as cast_type
 
 from sqlalchemy import Integer, case, cast, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -147,12 +148,16 @@ def annual_values(
         .where(*conditions)
         .group_by(FigureValue.metric_id, FigureValue.area_id, year)
     ).all()
-    # (area, year) → approved mask (area rows only; the model allows office rows without area)
-    approved: dict[tuple[int | None, int], int] = defaultdict(int)
-    last_approved: set[tuple[int | None, str]] = set()
-    for area_id, period in db.session.execute(
-        select(PeriodStatus.area_id, PeriodStatus.period).where(*approved_where)
-    ):
+    approved: dict[tuple[int, int], int] = defaultdict(int)  # (area, year) → approved mask
+    last_approved: set[tuple[int, str]] = set()
+    # area rows (approved_where): their area_id is set, though the column allows office rows
+    area_statuses = cast_type(
+        Iterable[tuple[int, str]],
+        db.session.execute(
+            select(PeriodStatus.area_id, PeriodStatus.period).where(*approved_where)
+        ),
+    )
+    for area_id, period in area_statuses:
         approved[(area_id, int(period[:4]))] |= _period_bit(period)
         last_approved.add((area_id, period))
     early: dict[tuple[int, int, str], Key] = {}  # stocks whose year ends before December

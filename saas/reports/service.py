@@ -556,8 +556,8 @@ class _Builder:
                 Row(label, [cell(ref, y, measure) for y in years]) for ref, label in counts.rows
             ]
             caption = f"{title}: {names[measure]} ({span})"
-            chart = Chart("line", caption, labels, _series(rows)) if rows else None
-            blocks.append(Block(Table(caption, corner, labels, rows), chart))
+            trend = Chart("line", caption, labels, _series(rows)) if rows else None
+            blocks.append(Block(Table(caption, corner, labels, rows), trend))
         return blocks
 
     # -- footnotes --------------------------------------------------------------------------
