@@ -4,10 +4,12 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.util import CommandError
 from flask import current_app
 from sqlalchemy import create_engine
 
 import saas.models  # noqa: F401 - every model must be known to autogenerate
+from saas.core import rls
 
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging"):
@@ -48,11 +50,22 @@ def run_migrations_online():
     engine = get_engine()
     try:
         with engine.connect() as connection:
+            # Fail closed: without the runtime role its grants would be skipped, and every
+            # page would fail later while the migration reported success.
+            try:
+                rls.require_app_role(connection)
+            except rls.RuntimeRoleMissing as exc:
+                raise CommandError(str(exc)) from None
+            finally:
+                connection.rollback()  # alembic only commits a transaction it began itself
             context.configure(
                 connection=connection, target_metadata=target_db.metadata, **conf_args
             )
             with context.begin_transaction():
                 context.run_migrations()
+                # Every run, even with nothing to apply: the RLS key and the runtime role's
+                # grants are repaired here (saas/core/rls.py).
+                rls.sync(connection, current_app.config["SECRET_KEY"])
     finally:
         if engine is not target_db.engine:
             engine.dispose()

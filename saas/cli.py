@@ -7,6 +7,7 @@ from flask import Flask, current_app, g
 
 from saas.auth.models import ROLES, Membership
 from saas.auth.services import create_user, find_user
+from saas.core.audit import verify
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.tenants.models import Tenant
@@ -15,6 +16,7 @@ from saas.tenants.models import Tenant
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(users)
+    app.cli.add_command(audit_cli)
     register_extra_cli(app)
 
 
@@ -43,6 +45,31 @@ def demo_command(if_empty: bool) -> None:
     for slug in ("marl", "hamm", "rv-saarbruecken"):
         for role in ("admin", "coordinator", "staff", "viewer"):
             click.echo(f"  {role}@{slug}.example  → /{slug}/login")
+
+
+@click.group("audit")
+def audit_cli() -> None:
+    """The audit log."""
+
+
+@audit_cli.command("verify")
+@click.argument("slug", required=False)
+def verify_command(slug: str | None) -> None:
+    """Recompute the hash chains (one tenant's, or all); exit 1 naming the first broken row."""
+    with all_tenants():
+        tenant_id = None
+        if slug is not None:
+            tenant_id = db.session.execute(
+                db.select(Tenant.id).where(Tenant.slug == slug)
+            ).scalar_one_or_none()
+            if tenant_id is None:
+                raise click.ClickException(f"no tenant {slug!r}")
+        problems = verify(tenant_id)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"audit log verified ({slug or 'all chains'})")
 
 
 @click.group("users")

@@ -8,7 +8,8 @@ Three independent layers keep tenants apart:
    tenant's criteria, and it fails closed when no tenant is set (:func:`_scope_statement`);
 3. the database: ``tenant_id`` is in a unique key of every tenant table, foreign keys between
    tenant tables are composite, and on PostgreSQL row-level security reads the per-transaction
-   setting ``app.tenant_id`` written here (:func:`_sync_rls`).
+   settings ``app.tenant_id`` / ``app.all_tenants`` written here with a signature the runtime
+   role cannot forge (:func:`_sync_rls`, :mod:`saas.core.rls`).
 
 Nothing outside this module filters by tenant.
 """
@@ -278,20 +279,46 @@ def _rls_state() -> tuple[str, str]:
     return ("" if tenant_id is None else str(tenant_id), "on" if _all_tenants.get() else "off")
 
 
-def _apply_rls(connection: Any, state: tuple[str, str]) -> None:
+@cache
+def _rls_key(secret_key: str) -> bytes:
+    from saas.core.rls import derive_key
+
+    return derive_key(secret_key)
+
+
+def _apply_rls(session: Session, connection: Any, state: tuple[str, str]) -> None:
+    """Write the scope with its signature (see :mod:`saas.core.rls`).
+
+    The signature binds the scope to this backend and this transaction (its start time), so
+    neither SQL run as the runtime role nor a signature replayed later can widen it.
+    """
+    from flask import current_app
+
+    from saas.core.rls import TRANSACTION_STAMP_SQL, scope_signature
+
+    stamp = session.info.get("rls_stamp")
+    if stamp is None:
+        stamp = tuple(connection.execute(text(TRANSACTION_STAMP_SQL)).one())
+        session.info["rls_stamp"] = stamp
+    pid, started = stamp
+    signature = scope_signature(
+        _rls_key(current_app.config["SECRET_KEY"]), state[0], state[1], pid, started
+    )
     connection.execute(
         text(
-            "SELECT set_config('app.tenant_id', :t, true), set_config('app.all_tenants', :a, true)"
+            "SELECT set_config('app.tenant_id', :t, true), set_config('app.all_tenants', :a, true),"
+            " set_config('app.scope_sig', :s, true)"
         ),
-        {"t": state[0], "a": state[1]},
+        {"t": state[0], "a": state[1], "s": signature},
     )
 
 
 def _after_begin(session: Session, _transaction: Any, connection: Any) -> None:
     if connection.dialect.name != "postgresql":
         return
+    session.info.pop("rls_stamp", None)
     state = _rls_state()
-    _apply_rls(connection, state)
+    _apply_rls(session, connection, state)
     session.info["rls_state"] = state
 
 
@@ -301,20 +328,21 @@ def _sync_rls(state: ORMExecuteState) -> None:
         return
     wanted = _rls_state()
     if session.info["rls_state"] != wanted:
-        _apply_rls(session.connection(), wanted)
+        _apply_rls(session, session.connection(), wanted)
         session.info["rls_state"] = wanted
 
 
 def _sync_rls_before_flush(session: Session, _ctx: Any, _instances: Any) -> None:
     """A flush writes under the tenant current now, not the one of the last query."""
     if "rls_state" in session.info and session.info["rls_state"] != _rls_state():
-        _apply_rls(session.connection(), _rls_state())
+        _apply_rls(session, session.connection(), _rls_state())
         session.info["rls_state"] = _rls_state()
 
 
 def _after_transaction_end(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop("rls_state", None)
+        session.info.pop("rls_stamp", None)
 
 
 def install_session_events() -> None:

@@ -11,6 +11,7 @@ from saas.core.extensions import talisman
 from saas.core.forms import safe_next
 from saas.core.i18n import LOCALES
 from saas.core.permissions import public
+from saas.core.rls import runtime_problem
 from saas.core.tenancy import all_tenants
 from saas.tenants.models import Tenant
 
@@ -26,6 +27,10 @@ def healthz() -> tuple[dict[str, str], int]:
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         db.session.rollback()
         return {"status": "error", "database": "unreachable"}, 503
+    problem = runtime_problem(db.session)  # grants and RLS key of the runtime role
+    db.session.rollback()
+    if problem:
+        return {"status": "error", "database": problem}, 503
     return {"status": "ok", "database": "ok"}, 200
 
 
