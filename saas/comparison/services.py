@@ -29,7 +29,7 @@ from datetime import datetime
 from itertools import combinations
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select
 
 from saas.areas.models import Area
 from saas.comparison.models import ComparisonRing, Publication, RingParticipation
@@ -252,7 +252,7 @@ def refresh_publication(tenant: Tenant) -> int:
     if rows:
         # Core executemany: one batched INSERT (the ORM bulk path splits the rows by which
         # of their values are None)
-        db.session.execute(insert(cast(Table, Publication.__table__)), rows)
+        db.session.execute(insert(Publication.__table__), rows)
     db.session.flush()
     return len(rows)
 

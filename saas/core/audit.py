@@ -42,14 +42,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from saas.core.db import IdMixin, db, utcnow
+from saas.core.db import IdMixin, Model, db, utcnow
 from saas.core.tenancy import TenantModel, current_tenant_id
 
 SECRET_COLUMNS = frozenset({"password_hash", "totp_secret", "token"})
 IGNORED_COLUMNS = frozenset({"updated_at", "version"})
 
 
-class AuditLog(IdMixin, db.Model):
+class AuditLog(IdMixin, Model):
     """One recorded event; rows are only ever inserted."""
 
     __tablename__ = "audit_log"
@@ -82,7 +82,7 @@ class AuditLog(IdMixin, db.Model):
     hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
-class AuditChainHead(db.Model):
+class AuditChainHead(Model):
     """The last row of each chain (0 = platform rows); its row lock serialises the chain.
 
     Not readable by the runtime role on PostgreSQL; it also reveals rows cut off the end.
@@ -227,12 +227,12 @@ def request_id() -> str | None:
 
 def acting_user_id() -> int | None:
     if g and g.get("audit_user_id"):
-        return g.get("audit_user_id")
+        return int(g.get("audit_user_id"))
     if has_request_context():
         from flask_login import current_user
 
         if current_user and current_user.is_authenticated:
-            return current_user.id
+            return int(current_user.id)
     return None
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Integer, MetaData
+from sqlalchemy import DateTime, Integer, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
@@ -26,6 +26,9 @@ class Base(DeclarativeBase):
     """Declarative base with stable constraint names so Alembic diffs stay clean."""
 
     metadata = MetaData(naming_convention=NAMING)
+
+    if TYPE_CHECKING:  # every model maps one table (SQLAlchemy types it as any FromClause)
+        __table__: ClassVar[Table]
 
 
 db = SQLAlchemy(model_class=Base)
