@@ -10,22 +10,30 @@ synthetic figures, the demo rings, their publications), then ``VACUUM ANALYZE`` 
 would. A logged-in tenant admin of Marl then performs, through the Flask test client, the
 requests that refresh the publication:
 
-* approve month — approving one month of one area (a complete year: publishes the year),
-* reopen month — reopening it again (withdraws the year),
-* publish — the "publish" button (the whole publication of the tenant),
-* join ring — joining a ring it had not joined (the whole publication again).
+* reopen month — reopening one approved month of one area (withdraws its year),
+* submit month — submitting it (no refresh: the baseline cost of a transition request),
+* approve month — approving it again (publishes the year again),
+* publish — the "publish" button,
+* join ring / leave ring — joining a ring it had not joined, and leaving it again;
 
-Each is set against the bare aggregate computing the same numbers, measured in the same run
-on the owner connection (no row-level security): the yearly value of every metric the
-publication is computed from per area and year over the tenant's approved figures — for
-approve and reopen of the one tenant-year the month belongs to (what they compute), for
-publish and join of all its years. Prints medians of ``RUNS`` cycles (after a warm-up), the
-ratio request / aggregate, the SQL statements per request, and one verdict line per request.
-Drops the database and the role at the end (unless ``BENCH_KEEP=1``).
+every one but "submit" refreshes the tenant's whole publication. Each runs twice: first with
+the planner statistics of the app's tables removed (the state after ``flask demo`` run by the
+runtime role, which may not ANALYZE tables it does not own, until autovacuum gets to them),
+then after ``VACUUM ANALYZE``. Each is set against the bare aggregate computing the same
+numbers, measured in the same run on the owner connection (no row-level security, planned
+with statistics): the yearly value of every metric the publication is computed from, per area
+and year, over the tenant's approved figures. Prints medians of ``BENCH_RUNS`` cycles (default
+9, after a warm-up pass that also counts the SQL statements and checks that reopening
+withdraws the year and approving publishes it again), the ratio request / aggregate, and one
+verdict line per request and phase. Drops the database and the role at the end (unless
+``BENCH_KEEP=1``; the phases set the statistics themselves, so a kept database can be
+measured again).
 
 ``BENCH_DB``: another database name (to measure two checkouts side by side);
-``BENCH_TIMEOUT``: seconds after which one request counts as timed out (default 120, the
-figure is then a lower bound and the run stops measuring that request).
+``BENCH_RUNS=0``: only the first pass, its times as the figures (the "before", where each
+request takes a minute); ``BENCH_TIMEOUT``: the app's statement timeout in seconds (default
+120): a request cancelled by it is reported as such and not measured further. Needs a
+superuser owner connection (to remove the statistics).
 """
 
 from __future__ import annotations

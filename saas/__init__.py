@@ -149,10 +149,15 @@ def _init_listeners() -> None:
 
 def _init_lookups(app: Flask) -> None:
     """Hand core the queries on higher packages' tables it needs (core imports none of them)."""
+    from saas.areas.services import area_parents
     from saas.auth.lookups import find_membership, user_label
     from saas.offices.services import areas_served_by
 
-    permissions.init_app(find_membership=find_membership, areas_served_by=areas_served_by)
+    permissions.init_app(
+        find_membership=find_membership,
+        areas_served_by=areas_served_by,
+        area_parents=area_parents,
+    )
     app.add_template_global(user_label)
 
 
@@ -209,6 +214,21 @@ def _my_tenants() -> list[Any]:
         )
 
 
+#: form fields never echoed back on the conflict page
+_HIDDEN_FIELDS = ("csrf_token", "version", "stamp", "idempotency_token")
+
+
+def _entered() -> list[tuple[str, list[str]]]:
+    """The fields of the posted form, as entered (no tokens, no passwords)."""
+    if request.method != "POST":
+        return []
+    return [
+        (name, [value for value in request.form.getlist(name) if value])
+        for name in request.form
+        if name not in _HIDDEN_FIELDS and "password" not in name
+    ]
+
+
 def _init_errors(app: Flask) -> None:
     def page(status: int, title: str, message: str) -> tuple[str, int]:
         return render_template("errors/error.html", title=title, message=message), status
@@ -227,14 +247,9 @@ def _init_errors(app: Flask) -> None:
 
     @app.errorhandler(operations.Conflict)
     def _conflict(_e: operations.Conflict) -> tuple[str, int]:
-        return page(
-            409,
-            _("Changed at the same time"),
-            _(
-                "Someone else saved a change to the same record at the same moment. Your change "
-                "was not saved: please go back, reload the page and enter it again."
-            ),
-        )
+        # a race the database noticed at commit: the page cannot compare versions any more,
+        # but it gives back what the user entered, so nothing typed is lost
+        return render_template("errors/conflict.html", entered=_entered()), 409
 
     @app.errorhandler(403)
     def _forbidden(_e: Exception) -> tuple[str, int]:

@@ -103,9 +103,7 @@ def users_create(
     if tenant is not None:
         with tenant_scope(tenant):
             db.session.add(Membership(user_id=user.id, role=role))
-            db.session.commit()
-    else:
-        db.session.commit()
+            db.session.flush()  # stamped with the tenant while its scope is set
     click.echo(f"Konto {email} angelegt.")
 
 

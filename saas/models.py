@@ -6,11 +6,13 @@ from saas.auth.models import LoginSession, Membership, User  # noqa: F401
 from saas.carriers.models import Carrier  # noqa: F401
 from saas.comparison.models import ComparisonRing, Publication, RingParticipation  # noqa: F401
 from saas.core.audit import AuditLog  # noqa: F401
-from saas.figures.models import FigureValue, ImportBatch, PeriodStatus  # noqa: F401
+from saas.core.idempotency import FormToken  # noqa: F401
+from saas.figures.models import FigureValue, ImportBatch  # noqa: F401
 from saas.members.models import Invitation  # noqa: F401
 from saas.metrics.models import Metric  # noqa: F401
 from saas.offerings.models import Offering, OfferingPrinciple  # noqa: F401
 from saas.offices.models import Office, OfficeArea, OfficeCarrier  # noqa: F401
+from saas.periods.models import PeriodStatus  # noqa: F401
 from saas.principles.models import Principle  # noqa: F401
 from saas.reports.models import PublishedReport, ReportTemplate  # noqa: F401
 from saas.teams.models import StaffMember, Team  # noqa: F401

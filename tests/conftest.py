@@ -142,6 +142,47 @@ def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
         yield from app_on_copy(request.getfixturevalue("template_db"), tmp_path)
 
 
+#: the PostgreSQL snapshot with Marl's generated figures and activities
+MARL_DATA_SNAPSHOT = "marl_data"
+
+
+def generate_marl_data() -> None:
+    """Marl's synthetic demo figures and activities, 2015–2024 (a few seconds)."""
+    from saas.demo.generator import generate_demo_data
+
+    generate_demo_data(tenant("marl"))
+    db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def marl_data_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The SQLite template database plus :func:`generate_marl_data`."""
+    path = tmp_path_factory.mktemp("marl-data-db") / "marl-data.sqlite"
+    shutil.copyfile(template_db, path)
+    app = create_app(base_config(f"sqlite:///{path}"))
+    with app.app_context():
+        generate_marl_data()
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+def app_with_marl_data(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """Like :func:`app`, on a database that also has Marl's generated demo data.
+
+    The data is generated once per session: into a SQLite file copied for every test, or on
+    PostgreSQL into a snapshot of its own to which every test resets the tables. Packages whose
+    tests need it override ``app`` with this (tests/reports, tests/impact).
+    """
+    if on_postgres():
+        from tests.pg import app_on_snapshot
+
+        database = request.getfixturevalue("pg_database")
+        yield from app_on_snapshot(database, MARL_DATA_SNAPSHOT, generate_marl_data)
+    else:
+        yield from app_on_copy(request.getfixturevalue("marl_data_db"), tmp_path)
+
+
 @pytest.fixture
 def fresh_config(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], dict[str, Any]]:
     """``fresh_config()``: the config of a database in the state ``app`` starts from.

@@ -1,22 +1,35 @@
-"""Activity rules: defaults from the last entry, scope of staff, editability, roll-ups."""
+"""Activity rules and operations: log, edit, delete; defaults from the last entry; roll-ups.
+
+An activity belongs to its office (object scope: ``Activity.__scope__``): a member limited to
+offices logs and sees that office's activities only. It books only an offering of the same
+office: the choices offer only the offerings in scope, labelled with their office, and the
+operation refuses any other. (A database key ``(tenant_id, office_id, offering_id)`` would
+say it too; but offerings without an office exist — a city-wide festival — and the generic
+cross-tenant key test in ``tests/pg.py`` cannot yet build rows for a composite key onto a
+nullable column.)
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import case, func, literal_column, select, true
+from sqlalchemy import case, func, literal_column, or_, select, true
 
-from saas.activities.models import AGE_BANDS, Activity, ActivityCarrier, ActivityPrinciple
-from saas.core.crud import linked_ids, options, sync_links
+from saas.activities.models import AGE_BANDS, KINDS, Activity, ActivityCarrier, ActivityPrinciple
+from saas.core.crud import linked_ids, sync_links
 from saas.core.db import db
-from saas.core.permissions import current_membership
-from saas.figures.services import is_editable, states
+from saas.core.operations import Conflict, Invalid, operation
+from saas.core.permissions import current_scope, ensure_in_scope, in_scope, scope_criteria
+from saas.core.tenancy import get_or_404
+from saas.offerings.models import Offering
 from saas.offices.models import Office, OfficeArea
+from saas.periods.services import is_editable, states
 
-#: roll-up metric code → (label, SQL expression over activities)
+#: roll-up metric codes computed from the activities
 ROLLUPS = (
     "SRO_ACTIVITIES",
     "SRO_PARTICIPANTS",
@@ -26,17 +39,68 @@ ROLLUPS = (
 )
 
 
-def allowed_office_ids() -> list[int] | None:
-    """Offices the user's membership is limited to; None means all offices."""
-    membership = current_membership()
-    if membership is None or not membership.office_ids:
-        return None
-    return membership.office_ids
+@dataclass(frozen=True)
+class ActivityValues:
+    """What a user enters for one activity (plain values, as the form or the API parse them)."""
+
+    date: date
+    office_id: int
+    kind: str
+    area_id: int | None = None
+    offering_id: int | None = None
+    counts: Mapping[str, int] = field(default_factory=dict)
+    note: str = ""
+    principle_ids: Sequence[int] = ()
+    carrier_ids: Sequence[int] = ()
+
+
+# -- what a user may choose ------------------------------------------------------------------
+
+
+def _office_criteria() -> Any:
+    """Offices a user may log for: its offices, or those serving the areas it is limited to."""
+    scope = current_scope()
+    if scope is None or not scope.own_areas:
+        return scope_criteria(Office)
+    serving = select(OfficeArea.office_id).where(OfficeArea.area_id.in_(sorted(scope.own_areas)))
+    return or_(scope_criteria(Office), Office.id.in_(serving))
 
 
 def office_choices() -> list[tuple[int, str]]:
-    allowed = allowed_office_ids()
-    return [(i, n) for i, n in options(Office) if allowed is None or i in allowed]
+    """(id, name) of the offices the user may log activities for."""
+    return [
+        (office.id, office.name)
+        for office in db.session.execute(
+            select(Office)
+            .where(_office_criteria(), Office.archived_at.is_(None))
+            .order_by(Office.name)
+        ).scalars()
+    ]
+
+
+def offering_choices(*, include_archived: bool = False) -> list[tuple[int, str]]:
+    """(id, "offering – office") of the offerings in scope: the same name recurs per office."""
+    query = (
+        select(Offering.id, Offering.name, Office.name)
+        .outerjoin(Office, Office.id == Offering.office_id)
+        .where(scope_criteria(Offering), Offering.office_id.is_not(None))
+        .order_by(Offering.name, Office.name)
+    )
+    if not include_archived:
+        query = query.where(Offering.archived_at.is_(None))
+    return [(id_, f"{name} – {office}") for id_, name, office in db.session.execute(query)]
+
+
+def visible_activities() -> Any:
+    """A select of the activities the user may see (add filters, order and paging)."""
+    return select(Activity).where(scope_criteria(Activity))
+
+
+def load_activity(activity_id: int) -> Activity:
+    """One activity of the tenant within the user's scope (404 otherwise)."""
+    activity = get_or_404(Activity, activity_id)
+    ensure_in_scope(activity)
+    return activity
 
 
 def last_activity() -> Activity | None:
@@ -44,7 +108,7 @@ def last_activity() -> Activity | None:
     from saas.core.audit import acting_user_id
 
     return db.session.execute(
-        select(Activity)
+        visible_activities()
         .where(Activity.created_by == acting_user_id())
         .order_by(Activity.id.desc())
         .limit(1)
@@ -77,51 +141,101 @@ def month_editable(office_id: int, when: date) -> bool:
     return is_editable("office", office_id, when.strftime("%Y-%m"))
 
 
-def validate_activity(form: Any, activity: Activity | None) -> bool:
-    ok = True
-    allowed = allowed_office_ids()
-    if allowed is not None and form.office_id.data not in allowed:
-        form.office_id.errors.append(_("You can only log activities for your own offices."))
-        ok = False
-    if activity is not None and not month_editable(activity.office_id, activity.date):
-        form.date.errors.append(_("This month has been submitted and can no longer be changed."))
-        ok = False
-    if (
-        form.date.data
-        and form.office_id.data
-        and not month_editable(form.office_id.data, form.date.data)
+# -- operations ------------------------------------------------------------------------------
+
+
+def _locked() -> str:
+    return _("This month has been submitted and can no longer be changed.")
+
+
+def _check(values: ActivityValues) -> None:
+    """Raise :class:`Invalid` (naming the field) unless ``values`` make a valid activity."""
+    if values.kind not in KINDS:
+        raise Invalid(_("Unknown kind of activity."), "kind")
+    offices = select(Office.id).where(Office.id == values.office_id, _office_criteria())
+    if db.session.execute(offices).first() is None or not in_scope(
+        office_id=values.office_id, area_id=values.area_id
     ):
-        form.date.errors.append(_("This month has been submitted and can no longer be changed."))
-        ok = False
-    if form.date.data and form.date.data > date.today():
-        form.date.errors.append(_("The date lies in the future."))
-        ok = False
-    if form.area_id.data is not None and form.office_id.data is not None:
-        served = office_areas().get(form.office_id.data, [])
-        if served and form.area_id.data not in served:
-            form.area_id.errors.append(_("The office does not serve this area."))
-            ok = False
-    return ok
+        raise Invalid(_("You can only log activities for your own offices."), "office_id")
+    if values.date > date.today():
+        raise Invalid(_("The date lies in the future."), "date")
+    if not month_editable(values.office_id, values.date):
+        raise Invalid(_locked(), "date")
+    if values.area_id is not None:
+        served = office_areas().get(values.office_id, [])
+        if served and values.area_id not in served:
+            raise Invalid(_("The office does not serve this area."), "area_id")
+    if values.offering_id is not None:
+        office_of = db.session.execute(
+            select(Offering.office_id).where(Offering.id == values.offering_id)
+        ).first()
+        if office_of is None or office_of[0] != values.office_id:
+            raise Invalid(_("The offering belongs to another office."), "offering_id")
+    for band in values.counts:
+        if band not in AGE_BANDS:
+            raise Invalid(f"unknown age band: {band!r}")
+        if not 0 <= int(values.counts[band] or 0) <= 10000:
+            raise Invalid(_("Enter a number from 0 to 10,000."), band)
 
 
-def save_activity(form: Any, activity: Activity) -> None:
+def _write(activity: Activity, values: ActivityValues) -> None:
+    activity.date = values.date
+    activity.office_id = values.office_id
+    activity.area_id = values.area_id
+    activity.kind = values.kind
+    activity.offering_id = values.offering_id
+    activity.note = values.note
+    for band in AGE_BANDS:
+        setattr(activity, band, int(values.counts.get(band) or 0))
+    if activity.id is None:
+        db.session.add(activity)
+    db.session.flush()
+    sync_links(
+        ActivityPrinciple, "activity_id", activity.id, "principle_id", list(values.principle_ids)
+    )
+    sync_links(ActivityCarrier, "activity_id", activity.id, "carrier_id", list(values.carrier_ids))
+    db.session.flush()
+
+
+@operation("activities.log", scoped=True)
+def log_activity(values: ActivityValues) -> Activity:
+    """Record a new activity; the area is the office's only area when none was chosen."""
     from saas.core.audit import acting_user_id
 
-    for band in AGE_BANDS:
-        setattr(activity, band, form[band].data or 0)
-    if activity.id is None:
-        activity.created_by = acting_user_id()
-        if activity.area_id is None:
-            served = office_areas().get(activity.office_id, [])
-            activity.area_id = served[0] if len(served) == 1 else None
-        db.session.add(activity)
-        db.session.flush()
-    sync_links(
-        ActivityPrinciple, "activity_id", activity.id, "principle_id", form.principle_ids.data or []
-    )
-    sync_links(
-        ActivityCarrier, "activity_id", activity.id, "carrier_id", form.carrier_ids.data or []
-    )
+    _check(values)
+    if values.area_id is None:
+        served = office_areas().get(values.office_id, [])
+        if len(served) == 1:
+            values = ActivityValues(**{**values.__dict__, "area_id": served[0]})
+    activity = Activity(created_by=acting_user_id())
+    _write(activity, values)
+    return activity
+
+
+@operation("activities.log", scoped=True)
+def edit_activity(activity_id: int, version: int | None, values: ActivityValues) -> Activity:
+    """Change an activity of an editable month; :class:`Conflict` if it changed meanwhile."""
+    activity = load_activity(activity_id)
+    if not month_editable(activity.office_id, activity.date):
+        raise Invalid(_locked(), "date")
+    _check(values)
+    if version is not None and activity.version != version:
+        raise Conflict("activity changed meanwhile", current=activity)
+    _write(activity, values)
+    return activity
+
+
+@operation("activities.log", scoped=True)
+def delete_activity(activity_id: int) -> None:
+    """Delete an activity of an editable month."""
+    activity = load_activity(activity_id)
+    if not month_editable(activity.office_id, activity.date):
+        raise Invalid(_locked())
+    db.session.delete(activity)
+    db.session.flush()
+
+
+# -- roll-ups --------------------------------------------------------------------------------
 
 
 def month_expr(column: Any) -> Any:

@@ -12,15 +12,19 @@ from sqlalchemy import func, select
 from saas.activities.forms import ActivityForm
 from saas.activities.models import AGE_BANDS, KINDS, Activity, ActivityCarrier, ActivityPrinciple
 from saas.activities.services import (
-    allowed_office_ids,
+    ActivityValues,
     defaults,
+    delete_activity,
+    edit_activity,
+    load_activity,
+    log_activity,
     month_editable,
     month_expr,
+    offering_choices,
     office_areas,
     office_choices,
     office_month_states,
-    save_activity,
-    validate_activity,
+    visible_activities,
 )
 from saas.areas.models import Area
 from saas.carriers.models import Carrier
@@ -28,12 +32,14 @@ from saas.core.audit import history
 from saas.core.crud import linked_ids, name_of, options
 from saas.core.db import db
 from saas.core.fields import as_choices
-from saas.core.permissions import require
+from saas.core.idempotency import TOKEN_FIELD, claim, first_result, issue_token, remember
+from saas.core.operations import Conflict, Invalid
+from saas.core.permissions import require, scope_criteria
 from saas.core.tenancy import get_or_404
 from saas.core.workflow import workflow
-from saas.figures.services import transition_period
 from saas.offerings.models import Offering
 from saas.offices.models import Office
+from saas.periods.services import transition_period
 from saas.principles.models import Principle
 
 bp = Blueprint(
@@ -44,27 +50,53 @@ PAGE_SIZE = 100
 
 def _prepare(form: ActivityForm) -> None:
     form.office_id.choices = as_choices(office_choices())
-    form.area_id.set_choices(options(Area, label=str, order_by="code"))
-    form.offering_id.set_choices(options(Offering))
+    form.area_id.set_choices(
+        [
+            (a.id, str(a))
+            for a in db.session.execute(
+                select(Area)
+                .where(scope_criteria(Area), Area.archived_at.is_(None))
+                .order_by(Area.code)
+            ).scalars()
+        ]
+    )
+    form.offering_id.set_choices(offering_choices())
     form.principle_ids.choices = as_choices(
         options(Principle, label=lambda p: p.title, order_by="position")
     )
     form.carrier_ids.choices = as_choices(options(Carrier))
 
 
-def _visible(activity: Activity) -> None:
-    allowed = allowed_office_ids()
-    if allowed is not None and activity.office_id not in allowed:
-        abort(404)
+def _values(form: ActivityForm) -> ActivityValues:
+    return ActivityValues(
+        date=form.date.data,
+        office_id=form.office_id.data,
+        kind=form.kind.data,
+        area_id=form.area_id.data,
+        offering_id=form.offering_id.data,
+        counts={band: form[band].data or 0 for band in AGE_BANDS},
+        note=form.note.data or "",
+        principle_ids=tuple(form.principle_ids.data or ()),
+        carrier_ids=tuple(form.carrier_ids.data or ()),
+    )
 
 
-def _form_page(form: ActivityForm, activity: Activity | None, status: int = 200) -> Any:
+def _refused(form: ActivityForm, error: Invalid) -> None:
+    target = form[error.field] if error.field and error.field in form else form.date
+    target.errors = [*target.errors, error.message]
+
+
+def _form_page(
+    form: ActivityForm, activity: Activity | None, status: int = 200, token: str = ""
+) -> Any:
     return render_template(
         "activities/form.html",
         form=form,
         activity=activity,
         bands=AGE_BANDS,
         office_areas=office_areas(),
+        token_field=TOKEN_FIELD,
+        token=token,
     ), status
 
 
@@ -72,10 +104,7 @@ def _form_page(form: ActivityForm, activity: Activity | None, status: int = 200)
 @require("activities.log")
 def index() -> str:
     args = request.args
-    query = select(Activity)
-    allowed = allowed_office_ids()
-    if allowed is not None:
-        query = query.where(Activity.office_id.in_(allowed))
+    query = visible_activities()
     filters = {
         "office": args.get("office", type=int),
         "month": args.get("month", ""),
@@ -119,7 +148,7 @@ def index() -> str:
         page_size=PAGE_SIZE,
         kinds=KINDS,
         offices=office_choices(),
-        offerings=options(Offering),
+        offerings=offering_choices(include_archived=True),
         principles=options(Principle, label=lambda p: p.title, order_by="position"),
         name_of=name_of,
         Office=Office,
@@ -132,24 +161,37 @@ def index() -> str:
 def new() -> Any:
     form = ActivityForm(data=None if request.method == "POST" else defaults())
     _prepare(form)
-    if form.validate_on_submit() and validate_activity(form, None):
-        activity = Activity()
-        for name in ("date", "office_id", "area_id", "kind", "offering_id", "note"):
-            setattr(activity, name, form[name].data)
-        save_activity(form, activity)
-        db.session.commit()
-        flash(_("The activity was saved. The next entry starts with the same values."), "success")
-        if request.form.get("then") == "list":
-            return redirect(url_for("activities.index"))
-        return redirect(url_for("activities.new"))
-    return _form_page(form, None, 400 if form.is_submitted() else 200)
+    token = request.form.get(TOKEN_FIELD, "") if request.method == "POST" else issue_token()
+    if form.validate_on_submit():
+        if not claim(token):
+            done = first_result(token)
+            if done:  # the same form sent again: it was stored once, show where it went
+                return redirect(done)
+            flash(
+                _("This form has expired. Please check the entries and send it again."),
+                "error",
+            )
+            return _form_page(form, None, 400, issue_token())
+        try:
+            log_activity(_values(form))
+        except Invalid as error:
+            _refused(form, error)
+        else:
+            flash(
+                _("The activity was saved. The next entry starts with the same values."),
+                "success",
+            )
+            then = "activities.index" if request.form.get("then") == "list" else "activities.new"
+            target = url_for(then)
+            remember(token, target)
+            return redirect(target)
+    return _form_page(form, None, 400 if form.is_submitted() else 200, token)
 
 
 @bp.route("/<int:object_id>")
 @require("activities.log")
 def detail(object_id: int) -> str:
-    activity = get_or_404(Activity, object_id)
-    _visible(activity)
+    activity = load_activity(object_id)
     return render_template(
         "activities/detail.html",
         activity=activity,
@@ -179,8 +221,7 @@ def detail(object_id: int) -> str:
 @bp.route("/<int:object_id>/edit", methods=["GET", "POST"])
 @require("activities.log")
 def edit(object_id: int) -> Any:
-    activity = get_or_404(Activity, object_id)
-    _visible(activity)
+    activity = load_activity(object_id)
     form = ActivityForm(obj=activity)
     _prepare(form)
     if request.method == "GET":
@@ -191,8 +232,13 @@ def edit(object_id: int) -> Any:
         form.carrier_ids.data = linked_ids(
             ActivityCarrier, "activity_id", activity.id, "carrier_id"
         )
-    elif form.validate_on_submit() and validate_activity(form, activity):
-        if str(activity.version) != (form.version.data or ""):
+    elif form.validate_on_submit():
+        version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+        try:
+            edit_activity(activity.id, version, _values(form))
+        except Invalid as error:
+            _refused(form, error)
+        except Conflict:
             flash(
                 _(
                     "Someone else saved this record while you were editing it. Your changes "
@@ -203,25 +249,20 @@ def edit(object_id: int) -> Any:
             )
             form.version.data = activity.version
             return _form_page(form, activity, 409)
-        for name in ("date", "office_id", "area_id", "kind", "offering_id", "note"):
-            setattr(activity, name, form[name].data)
-        save_activity(form, activity)
-        db.session.commit()
-        flash(_("Your changes were saved."), "success")
-        return redirect(url_for("activities.detail", object_id=activity.id))
+        else:
+            flash(_("Your changes were saved."), "success")
+            return redirect(url_for("activities.detail", object_id=activity.id))
     return _form_page(form, activity, 400 if form.is_submitted() else 200)
 
 
 @bp.route("/<int:object_id>/delete", methods=["POST"])
 @require("activities.log")
 def delete(object_id: int) -> Any:
-    activity = get_or_404(Activity, object_id)
-    _visible(activity)
-    if not month_editable(activity.office_id, activity.date):
-        flash(_("This month has been submitted and can no longer be changed."), "error")
-        return redirect(url_for("activities.detail", object_id=activity.id))
-    db.session.delete(activity)
-    db.session.commit()
+    try:
+        delete_activity(object_id)
+    except Invalid as error:
+        flash(error.message, "error")
+        return redirect(url_for("activities.detail", object_id=object_id))
     flash(_("The activity was deleted."), "success")
     return redirect(url_for("activities.index"))
 
@@ -229,14 +270,19 @@ def delete(object_id: int) -> Any:
 @bp.route("/months")
 @require("activities.log")
 def months() -> str:
-    """Submission state of the last twelve months per office."""
+    """Submission state of the last twelve months per office (the offices in scope)."""
     today = date.today()
     month_list = []
     year, month = today.year, today.month
     for _i in range(12):
         month_list.append(f"{year:04d}-{month:02d}")
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    offices = office_choices()
+    offices = [
+        (office.id, office.name)
+        for office in db.session.execute(
+            select(Office).where(scope_criteria(Office)).order_by(Office.name)
+        ).scalars()
+    ]
     known = office_month_states([i for i, _n in offices], month_list)
     # one labelled expression in SELECT, WHERE and GROUP BY: PostgreSQL only accepts the
     # grouping when both are the same expression (the same bound parameter)
@@ -245,18 +291,17 @@ def months() -> str:
         ((row.office_id, row.month), row.n)
         for row in db.session.execute(
             select(Activity.office_id, month_of, func.count().label("n"))
-            .where(month_of.in_(month_list))
+            .where(month_of.in_(month_list), scope_criteria(Activity))
             .group_by(Activity.office_id, month_of)
         )
     )
-    flow = workflow()
     return render_template(
         "activities/months.html",
         offices=offices,
         months=month_list,
         known=known,
         counts=counts,
-        flow=flow,
+        flow=workflow(),
     )
 
 
@@ -264,10 +309,22 @@ def months() -> str:
 @require("activities.log")
 def transition(office_id: int, period: str, transition: str) -> Any:
     office = get_or_404(Office, office_id)
-    allowed = allowed_office_ids()
-    if (allowed is not None and office.id not in allowed) or len(period) != 7:
+    if len(period) != 7:
         abort(404)
-    transition_period(
-        "office", office.id, office.name, period, transition, request.form.get("reason", "")
-    )
+    try:
+        state = transition_period(
+            "office", office.id, period, transition, request.form.get("reason", "")
+        )
+    except Invalid as error:
+        flash(error.message, "error")
+    else:
+        flash(
+            _(
+                "%(name)s, %(period)s: %(state)s",
+                name=office.name,
+                period=period,
+                state=workflow().state(state).title,
+            ),
+            "success",
+        )
     return redirect(url_for("activities.months"))

@@ -31,6 +31,7 @@ class Area(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A district, borough, social space or quarter; a node in its hierarchy's tree."""
 
     __tablename__ = "areas"
+    __scope__ = {"area": "id"}  # object scope of local roles (saas.core.permissions)
     __tenant_args__ = (
         UniqueConstraint("tenant_id", "code"),
         tenant_fk("level_id", "area_levels"),

@@ -10,13 +10,18 @@ from flask_babel import lazy_gettext as _l
 
 from saas.areas.forms import AreaForm, AreaLevelForm, PopulationForm
 from saas.areas.models import Area, AreaLevel
-from saas.areas.services import area_trees, populations, set_population, validate_parent
+from saas.areas.services import (
+    POPULATION_FIELDS,
+    area_trees,
+    populations,
+    set_population,
+    validate_parent,
+)
 from saas.core.crud import Column, Crud, name_of, options, tenant_word
-from saas.core.db import db
 from saas.core.fields import as_choices
 from saas.core.permissions import require
 from saas.core.tenancy import get_or_404
-from saas.core.unique import code_is_free
+from saas.core.unique import ensure_code_free, unique_code
 
 bp = Blueprint("areas", __name__, url_prefix="/<tenant_slug>/areas", template_folder="templates")
 levels_bp = Blueprint("area_levels", __name__, url_prefix="/<tenant_slug>/area-levels")
@@ -39,7 +44,7 @@ levels = Crud(
         Column("position", _l("Depth")),
     ],
     order_by=("hierarchy", "position"),
-    validate=lambda form, obj: code_is_free(form, obj, AreaLevel),
+    check=unique_code(AreaLevel),
 ).register(levels_bp)
 
 
@@ -50,6 +55,11 @@ def prepare_area(form: AreaForm, obj: Any) -> None:
     form.parent_id.set_choices(
         [(i, n) for i, n in options(Area, label=str, order_by="code") if obj is None or i != obj.id]
     )
+
+
+def check_area(values: dict[str, Any], area: Area | None) -> None:
+    ensure_code_free(Area, values, area)
+    validate_parent(values, area)
 
 
 def area_context(area: Area) -> dict[str, Any]:
@@ -78,7 +88,7 @@ areas = Crud(
     prepare_form=prepare_area,
     detail_context=area_context,
     detail_template="areas/detail.html",
-    validate=lambda form, obj: code_is_free(form, obj, Area) and validate_parent(form, obj),
+    check=check_area,
 ).register(bp)
 
 
@@ -94,8 +104,7 @@ def add_population(object_id: int) -> Any:
     area = get_or_404(Area, object_id)
     form = PopulationForm()
     if form.validate_on_submit():
-        set_population(area, form.data)
-        db.session.commit()
+        set_population(area.id, **{key: form[key].data for key in POPULATION_FIELDS})
         flash(_("The population figure was saved."), "success")
         return redirect(areas.url("detail", object_id=area.id))
     return render_template(

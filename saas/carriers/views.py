@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from saas.carriers.forms import CarrierForm
 from saas.carriers.models import CARRIER_TYPES, Carrier
 from saas.core.crud import Column, Crud
-from saas.core.unique import code_is_free
+from saas.core.unique import unique_code
 
 bp = Blueprint("carriers", __name__, url_prefix="/<tenant_slug>/carriers")
 
@@ -33,5 +33,5 @@ crud = Crud(
         Column("website", _l("Website")),
         Column("notes", _l("Notes")),
     ],
-    validate=lambda form, obj: code_is_free(form, obj, Carrier),
+    check=unique_code(Carrier),
 ).register(bp)

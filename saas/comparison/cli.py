@@ -6,8 +6,6 @@ import click
 from flask import Flask, g
 from flask.cli import AppGroup
 
-from saas.core.db import db
-
 comparison = AppGroup("comparison", help="Cross-city comparison: publish approved figures.")
 
 
@@ -23,12 +21,11 @@ def publish_command(slug: str | None) -> None:
 
     Tenants that take part in no ring publish nothing (their rows are removed).
     """
-    from saas.comparison.services import refresh_all
+    from saas.comparison.operations import publish_all
 
     g.audit_user_id = None
-    written = refresh_all([slug] if slug else None)
+    written = publish_all([slug] if slug else None)
     if slug and not written:
         raise click.ClickException(f"Unbekannte oder inaktive Kommune: {slug}")
-    db.session.commit()
     for tenant_slug, count in written.items():
         click.echo(f"{tenant_slug}: {count} Werte veröffentlicht")

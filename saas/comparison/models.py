@@ -16,11 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, IdMixin, Model, TimestampMixin, utcnow
+from saas.core.db import ArchivableMixin, IdMixin, Model, TimestampMixin, VersionedMixin, utcnow
 from saas.core.tenancy import TenantModel
 
 
-class ComparisonRing(IdMixin, ArchivableMixin, TimestampMixin, Model):
+class ComparisonRing(IdMixin, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A benchmarking ring defined by platform admins (e.g. "NRW Städte", "Alle")."""
 
     __tablename__ = "comparison_rings"

@@ -22,19 +22,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from saas.comparison import exports
+from saas.comparison import exports, operations
 from saas.comparison.forms import ComparisonQueryForm, RingForm, indicator_label
 from saas.comparison.models import ComparisonRing, RingParticipation
 from saas.comparison.services import (
     COMPARISON_INDICATORS,
     Comparison,
     active_rings,
-    join_ring,
     last_published,
-    leave_ring,
     member_counts,
     own_participations,
-    refresh_publication,
     ring_comparison,
     ring_members,
 )
@@ -42,6 +39,7 @@ from saas.core.crud import Column, Crud
 from saas.core.db import db
 from saas.core.fields import as_choices
 from saas.core.permissions import PLATFORM_MANAGE, has_permission, require
+from saas.core.unique import unique_code
 
 bp = Blueprint(
     "comparison", __name__, url_prefix="/<tenant_slug>/comparison", template_folder="templates"
@@ -54,62 +52,11 @@ DEFAULT_INDICATORS = ("HZE_ECKWERT",)
 # -- platform: the rings ---------------------------------------------------------------------
 
 
-def _edit_token(ring: ComparisonRing) -> str:
-    """Rings have no version column; the modification time guards against lost updates."""
-    return ring.updated_at.isoformat() if ring.updated_at else ""
-
-
-def _unique_code(form: RingForm, ring: ComparisonRing | None) -> bool:
-    query = select(ComparisonRing.id).where(ComparisonRing.code == form.code.data)
-    if ring is not None:
-        query = query.where(ComparisonRing.id != ring.id)
-    if db.session.execute(query).first() is not None:
-        form.code.errors.append(_("This code is already in use."))
-        return False
-    return True
-
-
 def _ring_detail(ring: ComparisonRing) -> dict[str, Any]:
     return {"members": ring_members(ring.id)}
 
 
-class RingCrud(Crud):
-    """The generic pages, with the modification time as the optimistic-lock token."""
-
-    def edit_view(self, object_id: int) -> Any:
-        obj = self.load(object_id)
-        form = self.make_form(obj)
-        if request.method == "GET":
-            form.version.data = _edit_token(obj)
-        elif form.validate_on_submit() and _unique_code(form, obj):
-            if _edit_token(obj) != (form.version.data or ""):
-                return self.conflict(form, obj)
-            self.copy_to_object(form, obj)
-            db.session.commit()
-            flash(_("Your changes were saved."), "success")
-            return redirect(self.url("detail", object_id=obj.id))
-        status = 400 if form.is_submitted() else 200
-        return render_template("crud/form.html", **self.context(form=form, obj=obj)), status
-
-    def conflict(self, form: Any, current: Any) -> tuple[str, int]:
-        db.session.refresh(current)
-        stored = self.make_form(current)
-        rows = [
-            {
-                "label": form[name].label.text,
-                "mine": form[name].data,
-                "theirs": stored[name].data,
-                "differs": form[name].data != stored[name].data,
-            }
-            for name in self.column_fields(form)
-        ]
-        form.version.data = _edit_token(current)
-        return render_template(
-            "crud/conflict.html", **self.context(form=form, obj=current, rows=rows)
-        ), 409
-
-
-rings = RingCrud(
+rings = Crud(
     model=ComparisonRing,  # type: ignore[arg-type]
     form_class=RingForm,
     singular=_l("Comparison ring"),
@@ -122,7 +69,7 @@ rings = RingCrud(
     ],
     read_permission=PLATFORM_MANAGE,
     write_permission=PLATFORM_MANAGE,
-    validate=_unique_code,
+    check=unique_code(ComparisonRing),
     detail_context=_ring_detail,
     detail_template="comparison/ring_detail.html",
     platform=True,
@@ -147,24 +94,11 @@ def index() -> str:
     )
 
 
-def _active_ring(ring_id: int) -> ComparisonRing:
-    ring = db.session.execute(
-        select(ComparisonRing).where(
-            ComparisonRing.id == ring_id, ComparisonRing.archived_at.is_(None)
-        )
-    ).scalar_one_or_none()
-    if ring is None:
-        abort(404)
-    return ring
-
-
 @bp.route("/<int:ring_id>/join", methods=["POST"])
 @require("config.manage")
 def join(ring_id: int) -> Any:
-    ring = _active_ring(ring_id)
-    if join_ring(ring):
-        refresh_publication(g.tenant)
-        db.session.commit()
+    ring = operations.join(ring_id)
+    if ring is not None:
         flash(_("Your municipality now takes part in %(ring)s.", ring=ring.name), "success")
     return redirect(url_for("comparison.index"))
 
@@ -172,10 +106,8 @@ def join(ring_id: int) -> Any:
 @bp.route("/<int:ring_id>/leave", methods=["POST"])
 @require("config.manage")
 def leave(ring_id: int) -> Any:
-    ring = _active_ring(ring_id)
-    if leave_ring(ring):
-        refresh_publication(g.tenant)  # withdraws the publication after the last ring
-        db.session.commit()
+    ring = operations.leave(ring_id)
+    if ring is not None:
         flash(_("Your municipality no longer takes part in %(ring)s.", ring=ring.name), "success")
     return redirect(url_for("comparison.index"))
 
@@ -183,9 +115,7 @@ def leave(ring_id: int) -> Any:
 @bp.route("/publish", methods=["POST"])
 @require("reports.publish")
 def publish() -> Any:
-    count = refresh_publication(g.tenant)
-    db.session.commit()
-    if count:
+    if operations.publish():
         flash(_("Your approved figures were published for the comparison."), "success")
     else:
         flash(

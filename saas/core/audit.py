@@ -46,7 +46,7 @@ from saas.core.db import IdMixin, Model, db, utcnow
 from saas.core.tenancy import TenantModel, current_tenant_id
 
 SECRET_COLUMNS = frozenset({"password_hash", "totp_secret", "token"})
-IGNORED_COLUMNS = frozenset({"updated_at", "version"})
+IGNORED_COLUMNS = frozenset({"updated_at", "version", "lock_version"})
 
 
 class AuditLog(IdMixin, Model):
@@ -191,7 +191,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def _is_audited(obj: Any) -> bool:
-    return isinstance(obj, TenantModel) or getattr(obj, "__audited__", False)
+    """Tenant rows and rows that ask for it; a model opts out with ``__audited__ = False``."""
+    flag = getattr(obj, "__audited__", None)
+    return bool(flag) if flag is not None else isinstance(obj, TenantModel)
 
 
 def _column_changes(obj: Any, action: str) -> dict[str, list[Any]]:

@@ -4,6 +4,13 @@ One implementation of the rules users expect from every configuration page: obje
 data refers to are archived, not deleted (and the page says why); edits carry the version
 the user started from, so two people editing the same object never silently overwrite each
 other (the second sees a conflict with both versions); every page declares its permission.
+
+The pages only parse: a form becomes a dict of plain values, handed to the five operations
+every :class:`Crud` registers (``create``, ``edit``, ``archive``, ``restore``, ``delete``,
+named ``saas.core.crud.Crud[<endpoint>].<action>`` in the operation registry). The
+operations check the write permission (and the object scope, when the model has one), apply
+the model's rules (``check``: raise :class:`Invalid`) and link rows (``save``), and only
+flush; the request's commit point commits.
 """
 
 from __future__ import annotations
@@ -15,15 +22,19 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
 
+from saas.core import versions
 from saas.core.audit import history
 from saas.core.db import db, utcnow
 from saas.core.forms import Form
-from saas.core.permissions import has_permission, require
+from saas.core.operations import Conflict, Invalid, operation
+from saas.core.permissions import PLATFORM_MANAGE, ensure_in_scope, has_permission, require
 from saas.core.tenancy import TenantModel, all_tenants, get_or_404
 
 Label = str | Callable[[], str]
+
+#: reading the audit trail of configuration objects
+AUDIT_VIEW = "audit.view"
 
 
 def resolve(label: Label) -> str:
@@ -77,6 +88,11 @@ def references(obj: Any) -> list[tuple[str, int]]:
     return found
 
 
+Values = dict[str, Any]
+#: a model's rules over the plain values (raise :class:`Invalid`); ``obj`` is None on create
+Check = Callable[[Values, Any | None], None]
+
+
 @dataclass
 class Crud:
     """Configuration pages for one tenant model, registered on a blueprint."""
@@ -94,11 +110,19 @@ class Crud:
     prepare_form: Callable[[Form, Any | None], None] | None = None
     #: copies non-column values (links) from an object into the form on GET
     load_form: Callable[[Form, Any], None] | None = None
-    #: writes non-column values (links) from the form after the columns were copied
-    save_form: Callable[[Form, Any], None] | None = None
+    #: makes a new, empty object (default: ``model()``)
+    factory: Callable[[], Any] | None = None
+    #: writes non-column values from the plain values after the columns were set
+    save: Callable[[Values, Any], None] | None = None
+    #: writes link rows from the plain values, once the object has its id
+    links: Callable[[Values, Any], None] | None = None
+    #: the model's rules across fields and rows, run by the create and edit operations
+    check: Check | None = None
+    #: object scope of a limited membership: ``{"office_id": …}`` for ``ensure_in_scope``
+    scope: Callable[[Any], dict[str, Any]] | None = None
     #: extra context for the detail page
     detail_context: Callable[[Any], dict[str, Any]] | None = None
-    #: validation across fields and rows; returns False after adding field errors
+    #: form-level checks before the operation runs (prefer ``check``); False after errors
     validate: Callable[[Form, Any | None], bool] | None = None
     detail_template: str = "crud/detail.html"
     list_template: str = "crud/list.html"
@@ -110,19 +134,18 @@ class Crud:
 
     # -- helpers ---------------------------------------------------------------------
 
-    def column_fields(self, form: Form) -> list[str]:
-        columns = set(self.model.__table__.columns.keys())
-        return [
-            name
-            for name in form._fields
-            if name in columns and name not in ("id", "tenant_id", "version")
-        ]
+    def column_names(self) -> set[str]:
+        return set(self.model.__table__.columns.keys()) - {"id", "tenant_id", "version"}
 
-    def copy_to_object(self, form: Form, obj: Any) -> None:
-        for name in self.column_fields(form):
-            setattr(obj, name, form[name].data)
-        if self.save_form is not None:
-            self.save_form(form, obj)
+    def column_fields(self, form: Form) -> list[str]:
+        columns = self.column_names()
+        return [name for name in form._fields if name in columns]
+
+    def values(self, form: Form) -> Values:
+        """The form as plain values: every field's data but the CSRF token and the version."""
+        return {
+            name: form[name].data for name in form._fields if name not in ("csrf_token", "version")
+        }
 
     def make_form(self, obj: Any | None = None, **kwargs: Any) -> Form:
         form = self.form_class(obj=obj, **kwargs)
@@ -140,10 +163,13 @@ class Crud:
             **extra,
         }
 
+    @property
+    def audit_permission(self) -> str:
+        """Who may read the history: ``audit.view`` in a tenant, platform admins on theirs."""
+        return PLATFORM_MANAGE if self.read_permission == PLATFORM_MANAGE else AUDIT_VIEW
+
     def url(self, action: str, **values: Any) -> str:
         return url_for(f"{self.endpoint}.{action}", **values)
-
-    # -- registration ---------------------------------------------------------------------
 
     def load(self, object_id: int) -> Any:
         """One object through the scoped path; 404 when it is not this page's."""
@@ -154,6 +180,8 @@ class Crud:
             ).first()
             if match is None:
                 abort(404)
+        if self.scope is not None:
+            ensure_in_scope(**self.scope(obj))
         return obj
 
     def references(self, obj: Any) -> list[tuple[str, int]]:
@@ -162,12 +190,110 @@ class Crud:
                 return references(obj)
         return references(obj)
 
+    # -- operations --------------------------------------------------------------------
+
+    def _apply(self, obj: Any, values: Values) -> None:
+        for name in self.column_names() & values.keys():
+            setattr(obj, name, values[name])
+
+    def create(self, values: Values) -> Any:
+        """Create one object from plain values (replaced by the registered operation)."""
+        raise NotImplementedError("Crud.register() installs the operations")
+
+    def edit(self, object_id: int, values: Values, expected_version: Any) -> Any:
+        """Change one object, starting from ``expected_version`` (registered operation)."""
+        raise NotImplementedError("Crud.register() installs the operations")
+
+    def archive(self, object_id: int) -> Any:
+        """Archive one object (registered operation)."""
+        raise NotImplementedError("Crud.register() installs the operations")
+
+    def restore(self, object_id: int) -> Any:
+        """Make an archived object active again (registered operation)."""
+        raise NotImplementedError("Crud.register() installs the operations")
+
+    def delete(self, object_id: int) -> None:
+        """Delete an object nothing refers to (registered operation)."""
+        raise NotImplementedError("Crud.register() installs the operations")
+
+    def _install_operations(self) -> None:
+        """Register this page's five operations under ``Crud[<endpoint>].<action>``."""
+
+        def create(values: Values) -> Any:
+            with db.session.no_autoflush:
+                if self.check is not None:
+                    self.check(values, None)
+                obj = self.factory() if self.factory is not None else self.model()
+                self._apply(obj, values)
+                if self.save is not None:
+                    self.save(values, obj)
+                if self.scope is not None:
+                    ensure_in_scope(**self.scope(obj))
+                db.session.add(obj)
+            versions.flush(obj)
+            if self.links is not None:
+                with db.session.no_autoflush:
+                    self.links(values, obj)
+                versions.flush(obj)
+            return obj
+
+        def edit(object_id: int, values: Values, expected_version: Any) -> Any:
+            obj = self.load(object_id)
+            with versions.changing(obj, expected_version):
+                if self.check is not None:
+                    self.check(values, obj)
+                self._apply(obj, values)
+                if self.scope is not None:
+                    ensure_in_scope(**self.scope(obj))
+                if self.save is not None:
+                    self.save(values, obj)
+                if self.links is not None:
+                    self.links(values, obj)
+            return obj
+
+        def archive(object_id: int) -> Any:
+            obj = self.load(object_id)
+            if obj.archived_at is None:
+                obj.archived_at = utcnow()
+                versions.flush(obj)
+            return obj
+
+        def restore(object_id: int) -> Any:
+            obj = self.load(object_id)
+            if obj.archived_at is not None:
+                obj.archived_at = None
+                versions.flush(obj)
+            return obj
+
+        def delete(object_id: int) -> None:
+            obj = self.load(object_id)
+            if self.references(obj):
+                raise Invalid(
+                    _(
+                        "%(thing)s is still referred to by other records and can only be archived.",
+                        thing=resolve(self.singular),
+                    )
+                )
+            db.session.delete(obj)
+            versions.flush(obj)
+
+        for function in (create, edit, archive, restore, delete):
+            function.__qualname__ = f"Crud[{self.endpoint}].{function.__name__}"
+            wrapped = operation(self.write_permission, scoped=self.scope is not None)(function)
+            setattr(self, function.__name__, wrapped)
+
+    # -- registration ---------------------------------------------------------------------
+
     def register(self, bp: Blueprint) -> Crud:
         self.endpoint = bp.name
+        self._install_operations()
         read, write = require(self.read_permission), require(self.write_permission)
         bp.add_url_rule("/", "index", read(self.index_view))
         bp.add_url_rule("/new", "new", write(self.new_view), methods=["GET", "POST"])
         bp.add_url_rule("/<int:object_id>", "detail", read(self.detail_view))
+        bp.add_url_rule(
+            "/<int:object_id>/history", "history", require(self.audit_permission)(self.history_view)
+        )
         bp.add_url_rule(
             "/<int:object_id>/edit", "edit", write(self.edit_view), methods=["GET", "POST"]
         )
@@ -205,43 +331,54 @@ class Crud:
             **self.context(
                 obj=obj,
                 refs=self.references(obj),
-                history=history(self.model.__tablename__, obj.id),
+                can_audit=has_permission(self.audit_permission),
                 **extra,
             ),
         )
 
+    def history_view(self, object_id: int) -> str:
+        """Who changed what and when (the audit log of one object; needs ``audit.view``)."""
+        obj = self.load(object_id)
+        return render_template(
+            "crud/history_page.html",
+            **self.context(obj=obj, history=history(self.model.__tablename__, obj.id)),
+        )
+
+    def _form_page(self, form: Form, obj: Any | None) -> tuple[str, int]:
+        status = 400 if form.is_submitted() else 200
+        return render_template("crud/form.html", **self.context(form=form, obj=obj)), status
+
     def new_view(self) -> Any:
         form = self.make_form()
         if form.validate_on_submit() and (self.validate is None or self.validate(form, None)):
-            obj = self.model()
-            self.copy_to_object(form, obj)
-            db.session.add(obj)
-            db.session.commit()
+            try:
+                obj = self.create(self.values(form))
+            except Invalid as error:
+                field_errors(form, error)
+                return self._form_page(form, None)
             flash(_("%(thing)s was created.", thing=resolve(self.singular)), "success")
             return redirect(self.url("detail", object_id=obj.id))
-        status = 400 if form.is_submitted() else 200
-        return render_template("crud/form.html", **self.context(form=form, obj=None)), status
+        return self._form_page(form, None)
 
     def edit_view(self, object_id: int) -> Any:
         obj = self.load(object_id)
         form = self.make_form(obj)
         if request.method == "GET":
-            form.version.data = obj.version
+            form.version.data = versions.current_version(obj)
             if self.load_form is not None:
                 self.load_form(form, obj)
         elif form.validate_on_submit() and (self.validate is None or self.validate(form, obj)):
-            if str(obj.version) != (form.version.data or ""):
-                return self.conflict(form, obj)
-            self.copy_to_object(form, obj)
             try:
-                db.session.commit()
-            except StaleDataError:
+                obj = self.edit(object_id, self.values(form), form.version.data)
+            except Invalid as error:
+                field_errors(form, error)
+                return self._form_page(form, obj)
+            except Conflict:
                 db.session.rollback()
                 return self.conflict(form, self.load(object_id))
             flash(_("Your changes were saved."), "success")
             return redirect(self.url("detail", object_id=obj.id))
-        status = 400 if form.is_submitted() else 200
-        return render_template("crud/form.html", **self.context(form=form, obj=obj)), status
+        return self._form_page(form, obj)
 
     def conflict(self, form: Form, current: Any) -> tuple[str, int]:
         """Someone else saved first: show their version and the user's, nothing lost."""
@@ -249,57 +386,81 @@ class Crud:
         stored = self.make_form(current)
         if self.load_form is not None:
             self.load_form(stored, current)
-        rows = []
-        for name in [*self.column_fields(form), *self._extra_fields(form)]:
-            mine, theirs = form[name].data, stored[name].data
-            rows.append(
-                {
-                    "label": form[name].label.text,
-                    "mine": mine,
-                    "theirs": theirs,
-                    "differs": mine != theirs,
-                }
-            )
-        form.version.data = current.version
-        return render_template(
-            "crud/conflict.html", **self.context(form=form, obj=current, rows=rows)
-        ), 409
+        return conflict_page(
+            form,
+            stored,
+            current,
+            [*self.column_fields(form), *self._extra_fields(form)],
+            action=self.url("edit", object_id=current.id),
+            cancel=self.url("detail", object_id=current.id),
+            **self.context(),
+        )
 
     def _extra_fields(self, form: Form) -> list[str]:
-        skip = {"csrf_token", "version", *self.column_fields(form)}
+        skip = {"csrf_token", "version", "idempotency_token", *self.column_fields(form)}
         return [name for name in form._fields if name not in skip]
 
     def archive_view(self, object_id: int) -> Any:
-        obj = self.load(object_id)
-        if obj.archived_at is None:
-            obj.archived_at = utcnow()
-            db.session.commit()
-            flash(_("%(thing)s was archived.", thing=resolve(self.singular)), "success")
+        obj = self.archive(object_id)
+        flash(_("%(thing)s was archived.", thing=resolve(self.singular)), "success")
         return redirect(self.url("detail", object_id=obj.id))
 
     def restore_view(self, object_id: int) -> Any:
-        obj = self.load(object_id)
-        if obj.archived_at is not None:
-            obj.archived_at = None
-            db.session.commit()
-            flash(_("%(thing)s is active again.", thing=resolve(self.singular)), "success")
+        obj = self.restore(object_id)
+        flash(_("%(thing)s is active again.", thing=resolve(self.singular)), "success")
         return redirect(self.url("detail", object_id=obj.id))
 
     def delete_view(self, object_id: int) -> Any:
-        obj = self.load(object_id)
-        if self.references(obj):
-            flash(
-                _(
-                    "%(thing)s is still referred to by other records and can only be archived.",
-                    thing=resolve(self.singular),
-                ),
-                "error",
-            )
-            return redirect(self.url("detail", object_id=obj.id))
-        db.session.delete(obj)
-        db.session.commit()
+        try:
+            self.delete(object_id)
+        except Invalid as error:
+            flash(error.message, "error")
+            return redirect(self.url("detail", object_id=object_id))
         flash(_("%(thing)s was deleted.", thing=resolve(self.singular)), "success")
         return redirect(self.url("index"))
+
+
+def conflict_page(
+    form: Form,
+    stored: Form,
+    current: Any,
+    fields: Sequence[str],
+    *,
+    action: str,
+    cancel: str,
+    version_field: str = "version",
+    version: Any = None,
+    **context: Any,
+) -> tuple[str, int]:
+    """The one conflict page (409): the user's entries beside the saved record, field by
+    field, and the user's form again, now carrying the saved version to start from."""
+    rows = [
+        {
+            "label": form[name].label.text,
+            "mine": form[name].data,
+            "theirs": stored[name].data,
+            "differs": form[name].data != stored[name].data,
+        }
+        for name in fields
+    ]
+    form[version_field].data = versions.current_version(current) if version is None else version
+    return render_template(
+        "crud/conflict.html",
+        form=form,
+        obj=current,
+        rows=rows,
+        action=action,
+        cancel=cancel,
+        **context,
+    ), 409
+
+
+def field_errors(form: Form, error: Invalid) -> None:
+    """Show an operation's refusal at its field (or at the top of the form)."""
+    if error.field is not None and error.field in form._fields:
+        form[error.field].errors = [*form[error.field].errors, error.message]
+    else:
+        flash(error.message, "error")
 
 
 def options(

@@ -6,6 +6,10 @@ from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_login import current_user
 
+from saas.core.operations import Invalid, operation
+from saas.core.permissions import AUTHENTICATED
+from saas.core.versions import flush
+
 LOCALES = ("de", "en")
 
 
@@ -34,3 +38,12 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda value, fmt=None: (
         "" if value is None else format_decimal(value, fmt)
     )
+
+
+@operation(AUTHENTICATED)
+def remember_locale(locale: str) -> None:
+    """Store the signed-in user's choice of language on the account."""
+    if locale not in LOCALES:
+        raise Invalid(f"unknown locale {locale!r}")
+    current_user.locale = locale
+    flush()

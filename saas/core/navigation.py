@@ -1,46 +1,56 @@
-"""Main navigation, filtered by the current user's permissions."""
+"""Main navigation, filtered by the current user's permissions.
+
+An entry names its endpoint only: whether it is shown is decided by the permission the
+endpoint's view declares (``@require``), so the menu can never promise a page the user would
+be refused, nor hide one they may open.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
-from saas.core.permissions import PLATFORM_MANAGE, has_permission
+from saas.core.permissions import has_permission
 
 
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
     label: Any
-    permission: str
     word: str | None = None  # tenant vocabulary key replacing the label
 
 
 TENANT_NAV: tuple[NavItem, ...] = (
-    NavItem("dashboard.index", _l("Dashboard"), "tenant.view"),
-    NavItem("areas.index", _l("Areas"), "tenant.view", word="areas"),
-    NavItem("offices.index", _l("Offices"), "tenant.view", word="offices"),
-    NavItem("carriers.index", _l("Carriers"), "tenant.view"),
-    NavItem("offerings.index", _l("Offerings"), "tenant.view"),
-    NavItem("activities.index", _l("Activity log"), "activities.log"),
-    NavItem("figures.index", _l("Key figures"), "figures.enter"),
-    NavItem("reports.index", _l("Reports"), "reports.view"),
-    NavItem("comparison.index", _l("Comparison"), "reports.view"),
-    NavItem("impact.index", _l("Impact"), "reports.view"),
-    NavItem("members.index", _l("Users"), "users.manage"),
-    NavItem("settings.index", _l("Settings"), "config.manage"),
+    NavItem("dashboard.index", _l("Dashboard")),
+    NavItem("areas.index", _l("Areas"), word="areas"),
+    NavItem("offices.index", _l("Offices"), word="offices"),
+    NavItem("carriers.index", _l("Carriers")),
+    NavItem("offerings.index", _l("Offerings")),
+    NavItem("activities.index", _l("Activity log")),
+    NavItem("figures.index", _l("Key figures")),
+    NavItem("reports.index", _l("Reports")),
+    NavItem("comparison.index", _l("Comparison")),
+    NavItem("impact.index", _l("Impact")),
+    NavItem("members.index", _l("Users")),
+    NavItem("settings.index", _l("Settings")),
 )
 
 PLATFORM_NAV: tuple[NavItem, ...] = (
-    NavItem("platform.index", _l("Municipalities"), PLATFORM_MANAGE),
-    NavItem("metrics.index", _l("Metric catalogue"), PLATFORM_MANAGE),
-    NavItem("report_templates.index", _l("Report templates"), PLATFORM_MANAGE),
-    NavItem("rings.index", _l("Comparison rings"), PLATFORM_MANAGE),
+    NavItem("platform.index", _l("Municipalities")),
+    NavItem("metrics.index", _l("Metric catalogue")),
+    NavItem("report_templates.index", _l("Report templates")),
+    NavItem("rings.index", _l("Comparison rings")),
 )
+
+
+def view_permission(endpoint: str) -> str | None:
+    """The permission the endpoint's view declares; None when the endpoint is not installed."""
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "permission", None) if view is not None else None
 
 
 def navigation() -> list[dict[str, Any]]:
@@ -48,7 +58,8 @@ def navigation() -> list[dict[str, Any]]:
     items = TENANT_NAV if tenant is not None else PLATFORM_NAV
     result = []
     for item in items:
-        if not has_permission(item.permission):
+        permission = view_permission(item.endpoint)
+        if permission is None or not has_permission(permission):
             continue
         try:
             url = url_for(item.endpoint)

@@ -97,18 +97,25 @@ def workflow() -> Workflow:
     return Workflow(data["initial"], states, transitions)
 
 
-def perform(status: Any, name: str, reason: str = "") -> None:
-    """Move a period status object along transition ``name``, or raise WorkflowError."""
+def check_step(state: str | None, name: str, reason: str = "") -> Transition:
+    """The transition ``name`` from ``state`` if the user may take it, or raise WorkflowError."""
     flow = workflow()
     transition = flow.transitions.get(name)
-    current = status.state or flow.initial
+    current = state or flow.initial
     if transition is None or current not in transition.sources:
         raise WorkflowError(_("This step is not possible in the current state."))
     if not has_permission(transition.permission):
         raise WorkflowError(_("You do not have permission to do this."))
-    reason = (reason or "").strip()
-    if transition.reason_required and not reason:
+    if transition.reason_required and not (reason or "").strip():
         raise WorkflowError(_("Please give a reason."))
+    return transition
+
+
+def perform(status: Any, name: str, reason: str = "") -> None:
+    """Move a period status object along transition ``name``, or raise WorkflowError."""
+    current = status.state or workflow().initial
+    transition = check_step(current, name, reason)
+    reason = (reason or "").strip()
     status.state = transition.target
     status.reason = reason
     status.changed_by = acting_user_id()

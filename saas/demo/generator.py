@@ -87,11 +87,12 @@ from saas.areas.models import Area, AreaLevel, AreaPopulation
 from saas.carriers.models import Carrier
 from saas.core.db import db, utcnow
 from saas.core.tenancy import all_tenants, tenant_scope
-from saas.figures.models import FigureValue, PeriodStatus
+from saas.figures.models import FigureValue
 from saas.metrics.catalogue import HELP_TYPES
 from saas.metrics.models import Metric
 from saas.offerings.models import Offering, OfferingPrinciple
 from saas.offices.models import Office, OfficeArea, OfficeCarrier
+from saas.periods.models import PeriodStatus
 from saas.principles.models import Principle
 from saas.tenants.models import Tenant
 

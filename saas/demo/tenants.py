@@ -13,6 +13,7 @@ from saas.auth.models import Membership, User
 from saas.auth.services import create_user, find_user
 from saas.config import ROOT
 from saas.core.db import analyze, db
+from saas.core.operations import acting_as_system, commit
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.offices.models import Office
 from saas.tenants.models import Tenant
@@ -51,7 +52,17 @@ def _import_profiles(echo: Callable[[str], None]) -> list[Tenant]:
 
 def load_demo(echo: Callable[[str], None] = print, *, figures: bool = True) -> None:
     """Import the three real profiles, create the demo accounts and, with ``figures``,
-    ten years of synthetic activities and key figures (idempotent)."""
+    ten years of synthetic activities and key figures (idempotent).
+
+    A job run by the operator (the ``demo`` command, test fixtures, benchmarks): it acts as
+    the system and is its own commit point, as it also runs outside a CLI command.
+    """
+    with acting_as_system():
+        _load_demo(echo, figures=figures)
+        commit()
+
+
+def _load_demo(echo: Callable[[str], None], *, figures: bool) -> None:
     password = current_app.config["SAAS_DEMO_PASSWORD"]
     tenants = _import_profiles(echo)
     with all_tenants():
@@ -85,14 +96,15 @@ def load_demo(echo: Callable[[str], None] = print, *, figures: bool = True) -> N
                 scope = {"offices": [first_office]} if key == "staff" and first_office else {}
                 db.session.add(Membership(user_id=user.id, role=role, scope=scope))
             db.session.flush()
-    db.session.commit()
     if figures:
         from saas.demo.generator import generate_demo_data
 
         for tenant in tenants:
             started = time.perf_counter()
             counts = generate_demo_data(tenant)
-            db.session.commit()
+            # ten years of figures per tenant: committed one tenant at a time, so the
+            # session does not hold the whole bulk load in memory
+            commit()
             if any(counts.values()):
                 echo(
                     f"Synthetische Demodaten {tenant.slug}: "
@@ -100,7 +112,6 @@ def load_demo(echo: Callable[[str], None] = print, *, figures: bool = True) -> N
                     + f" ({time.perf_counter() - started:.1f} s)"
                 )
         analyze()  # bulk inserts leave PostgreSQL without statistics for the planner
-        db.session.commit()
     _demo_rings(tenants, echo, publish=figures)
 
 
@@ -133,9 +144,7 @@ def _demo_rings(tenants: list[Tenant], echo: Callable[[str], None], *, publish: 
                 if joined is None:
                     db.session.add(RingParticipation(ring_id=ring.id))
                     db.session.flush()
-    db.session.commit()
     if publish:
         for tenant in tenants:
             count = refresh_publication(tenant)
-            db.session.commit()
             echo(f"Vergleichsring-Veröffentlichung {tenant.slug}: {count} Werte")

@@ -38,7 +38,8 @@ def import_command(slug: str, file: Path, lang: str) -> None:
 
     All or nothing: with any error nothing is written and the exit status is 1.
     """
-    from saas.figures.importer import MAX_BYTES, apply_import, check_import, message
+    from saas.figures.importer import MAX_BYTES, message
+    from saas.figures.services import import_figures
 
     tenant = _tenant(slug)
     if not file.is_file():
@@ -53,7 +54,8 @@ def import_command(slug: str, file: Path, lang: str) -> None:
     data = file.read_bytes()
     g.audit_user_id = None
     with tenant_scope(tenant):
-        check = check_import(file.name, data, locale=lang)
+        outcome = import_figures(file.name, data, locale=lang, confirmed=True)
+        check = outcome.check
         click.echo(check.summary(lang))
         for error in check.errors:
             label = (
@@ -70,13 +72,11 @@ def import_command(slug: str, file: Path, lang: str) -> None:
             )
             click.echo(label.format(row=warning.row, col=warning.column, msg=warning.message))
         if not check.ok:
-            db.session.rollback()
             click.echo(
                 "Nothing was imported." if lang == "en" else "Es wurde nichts importiert.", err=True
             )
             raise SystemExit(1)
-        written = apply_import(check, source="import")
-        db.session.commit()
+        written = len(check.created) + len(check.updated)
     click.echo(f"{written} values written." if lang == "en" else f"{written} Werte geschrieben.")
 
 

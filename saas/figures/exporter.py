@@ -14,6 +14,7 @@ from sqlalchemy import select
 from saas.areas.models import Area
 from saas.core.db import db
 from saas.core.formatting import plain_number
+from saas.core.permissions import scope_criteria
 from saas.core.spreadsheet import MIMETYPES as MIMETYPES
 from saas.core.spreadsheet import Number, write_csv, write_xlsx
 from saas.core.tenancy import shared_or_own
@@ -29,7 +30,7 @@ Row = tuple[str, str, str, float]
 def figure_rows(
     *, metric_codes: Iterable[str] | None = None, area_ids: Iterable[int] | None = None
 ) -> list[Row]:
-    """(area code, metric code, period, value) of the current tenant, sorted."""
+    """(area code, metric code, period, value) of the current tenant in the user's scope."""
     metrics = {
         m.id: m
         for m in db.session.execute(select(Metric).where(shared_or_own(Metric))).scalars()
@@ -40,10 +41,13 @@ def figure_rows(
         metrics = {id_: m for id_, m in metrics.items() if m.code in wanted}
     if not metrics:
         return []
-    areas = {id_: code for id_, code in db.session.execute(select(Area.id, Area.code))}
+    areas = {
+        id_: code
+        for id_, code in db.session.execute(select(Area.id, Area.code).where(scope_criteria(Area)))
+    }
     query = select(
         FigureValue.area_id, FigureValue.metric_id, FigureValue.period, FigureValue.value
-    )
+    ).where(scope_criteria(FigureValue))
     if area_ids is not None:
         wanted_areas = {int(a) for a in area_ids}
         areas = {id_: code for id_, code in areas.items() if id_ in wanted_areas}

@@ -1,14 +1,13 @@
 """The entry grid: one area and one period, every enterable metric of that periodicity.
 
-The grid is validated by the same importer as files (one rule set for all ways in), by
-turning the typed values into import rows.
+The grid is validated by the same rules as files (one rule set for all ways in): the typed
+values go to :func:`saas.figures.importer.check_values` as rows, without a file between.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,9 @@ from saas.core.formatting import plain_number
 from saas.core.tenancy import shared_or_own
 from saas.figures.models import FigureValue
 from saas.metrics.models import Metric
+
+#: an area period in a URL: 'YYYY-MM' or 'YYYY'
+PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 
 
 @dataclass
@@ -82,16 +84,6 @@ def fingerprint(rows: list[GridRow]) -> str:
 def format_value(value: float | None) -> str:
     """A stored value as the grid shows it for editing: the import files' plain notation."""
     return "" if value is None else plain_number(value)
-
-
-def as_csv(area_code: str, period: str, entered: dict[str, str]) -> bytes:
-    """The typed grid as an import file, so the importer's rules apply unchanged."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["area_code", "metric_code", "period", "value"])
-    for code, value in entered.items():
-        writer.writerow([area_code, code, period, value.strip().replace(",", ".")])
-    return out.getvalue().encode("utf-8")
 
 
 def apply_row_messages(rows: list[GridRow], check: Any, order: list[str]) -> None:

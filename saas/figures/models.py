@@ -1,11 +1,8 @@
-"""Figure values, period workflow states and import batches."""
+"""Figure values and import batches (period states: :mod:`saas.periods`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import (
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -17,14 +14,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import TimestampMixin, VersionedMixin, db
+from saas.core.db import Model, TimestampMixin, VersionedMixin
 from saas.core.tenancy import TenantModel, tenant_fk
+from saas.periods.models import PeriodStatus  # noqa: F401 - moved; kept for old imports
 
 
-class FigureValue(TenantModel, VersionedMixin, TimestampMixin, db.Model):
+class FigureValue(TenantModel, VersionedMixin, TimestampMixin, Model):
     """One value of one metric for one area and period ('YYYY-MM' or 'YYYY')."""
 
     __tablename__ = "figure_values"
+    __scope__ = {"area": "area_id"}
     __tenant_args__ = (
         UniqueConstraint("tenant_id", "metric_id", "area_id", "period"),
         tenant_fk("area_id", "areas"),
@@ -47,27 +46,7 @@ class FigureValue(TenantModel, VersionedMixin, TimestampMixin, db.Model):
     source: Mapped[str] = mapped_column(String(40), default="manual")
 
 
-class PeriodStatus(TenantModel, VersionedMixin, db.Model):
-    """Workflow state of one period for one area (figures) or one office (activities)."""
-
-    __tablename__ = "period_statuses"
-    __tenant_args__ = (
-        UniqueConstraint("tenant_id", "scope", "area_id", "office_id", "period"),
-        tenant_fk("area_id", "areas"),
-        tenant_fk("office_id", "offices"),
-    )
-
-    scope: Mapped[str] = mapped_column(String(10))  # "area" | "office"
-    area_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
-    office_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
-    period: Mapped[str] = mapped_column(String(7), index=True)
-    state: Mapped[str] = mapped_column(String(20), default="draft")
-    reason: Mapped[str] = mapped_column(Text, default="")
-    changed_by: Mapped[int | None] = mapped_column(Integer, default=None)
-    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-
-
-class ImportBatch(TenantModel, TimestampMixin, db.Model):
+class ImportBatch(TenantModel, TimestampMixin, Model):
     """An uploaded figures file waiting for confirmation (warnings) or already applied."""
 
     __tablename__ = "import_batches"

@@ -1,8 +1,12 @@
-"""Key figure pages: entry grid, file import with confirmation, export, period workflow."""
+"""Key figure pages: entry grid, file import with confirmation, export, period workflow.
+
+Views parse and answer; the operations of :mod:`saas.figures.services` and
+:mod:`saas.periods.services` check permission and scope, validate and flush; the request's
+commit point commits.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
@@ -11,32 +15,32 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from saas.areas.models import Area
-from saas.core.audit import acting_user_id, history
-from saas.core.crud import name_of, options
+from saas.core.audit import history
+from saas.core.crud import name_of
 from saas.core.db import db
 from saas.core.forms import safe_next
-from saas.core.permissions import has_permission, in_scope, require
-from saas.core.tenancy import get_or_404
+from saas.core.operations import Conflict, Invalid
+from saas.core.permissions import require
 from saas.core.workflow import workflow
-from saas.figures.grid import apply_row_messages, as_csv, fingerprint, format_value, grid_rows
-from saas.figures.models import FigureValue, ImportBatch
-from saas.figures.services import is_editable, period_status, states, transition_period
+from saas.figures.grid import PERIOD, apply_row_messages, fingerprint, format_value, grid_rows
+from saas.figures.services import (
+    area_choices,
+    confirm_import,
+    import_figures,
+    load_area,
+    load_figure,
+    save_figure_grid,
+)
 from saas.metrics.models import Metric
+from saas.periods.services import is_editable, period_status, states, transition_period
 
 bp = Blueprint(
     "figures", __name__, url_prefix="/<tenant_slug>/figures", template_folder="templates"
 )
-PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
 
 
 def _locale() -> str:
     return str(get_locale() or "de")
-
-
-def _area_in_scope(area: Area) -> None:
-    if not in_scope(area_id=area.id) and not has_permission("config.manage"):
-        abort(404)
 
 
 def _default_period() -> str:
@@ -48,21 +52,17 @@ def _default_period() -> str:
 @bp.route("/")
 @require("figures.enter")
 def index() -> Any:
-    areas = options(Area, label=str, order_by="code")
     area_id = request.args.get("area", type=int)
     period = request.args.get("period", "") or _default_period()
     if area_id and PERIOD.match(period):
         return redirect(url_for("figures.grid", area_id=area_id, period=period))
-    return render_template("figures/index.html", areas=areas, period=period)
+    return render_template("figures/index.html", areas=area_choices(), period=period)
 
 
 @bp.route("/grid/<int:area_id>/<period>", methods=["GET", "POST"])
 @require("figures.enter")
 def grid(area_id: int, period: str) -> Any:
-    from saas.figures.importer import apply_import, check_import
-
-    area = get_or_404(Area, area_id)
-    _area_in_scope(area)
+    area = load_area(area_id)
     if not PERIOD.match(period):
         abort(404)
     rows = grid_rows(area.id, period)
@@ -82,7 +82,19 @@ def grid(area_id: int, period: str) -> Any:
             for code, value in entered.items()
             if value and value != format_value(_stored(rows, code))
         }
-        if request.form.get("fingerprint") != fingerprint(rows):
+        if not changed and request.form.get("fingerprint") == fingerprint(rows):
+            flash(_("Nothing was changed."), "info")
+            return redirect(url_for("figures.grid", area_id=area.id, period=period))
+        try:
+            check = save_figure_grid(
+                area.id,
+                period,
+                changed,
+                started_from=request.form.get("fingerprint", ""),
+                confirmed=bool(request.form.get("confirm")),
+                locale=_locale(),
+            )
+        except Conflict:
             conflict = True
             status_code = 409
             flash(
@@ -92,26 +104,17 @@ def grid(area_id: int, period: str) -> Any:
                 ),
                 "error",
             )
-        elif not editable:
-            abort(403)
-        elif changed:
-            order = list(changed)
-            check = check_import("grid.csv", as_csv(area.code, period, changed), locale=_locale())
+        else:
             if check.ok and (not check.warnings or request.form.get("confirm")):
-                apply_import(check, source="manual")
-                db.session.commit()
                 flash(
                     _("The figures were saved: %(summary)s", summary=check.summary(_locale())),
                     "success",
                 )
                 return redirect(url_for("figures.grid", area_id=area.id, period=period))
-            apply_row_messages(rows, check, order)
+            apply_row_messages(rows, check, list(changed))
             status_code = 400 if not check.ok else 200
             if check.ok:
                 flash(_("Please check the marked values and confirm."), "info")
-        else:
-            flash(_("Nothing was changed."), "info")
-            return redirect(url_for("figures.grid", area_id=area.id, period=period))
     status = period_status("area", area.id, period)
     return render_template(
         "figures/grid.html",
@@ -138,7 +141,9 @@ def _stored(rows: list[Any], code: str) -> float | None:
 @bp.route("/values/<int:object_id>")
 @require("figures.enter")
 def value(object_id: int) -> str:
-    figure = get_or_404(FigureValue, object_id)
+    from saas.areas.models import Area
+
+    figure = load_figure(object_id)
     metric = db.session.execute(select(Metric).where(Metric.id == figure.metric_id)).scalar_one()
     return render_template(
         "figures/value.html",
@@ -153,38 +158,24 @@ def value(object_id: int) -> str:
 @bp.route("/import", methods=["GET", "POST"])
 @require("figures.enter")
 def import_file() -> Any:
-    from saas.figures.importer import MAX_BYTES, apply_import, check_import
+    from saas.figures.importer import MAX_BYTES
 
     if request.method == "GET":
         return render_template("figures/import.html", check=None)
     batch_id = request.form.get("batch", type=int)
     if batch_id:  # confirmation of a file with warnings
-        batch = get_or_404(ImportBatch, batch_id)
-        if batch.status != "pending" or batch.created_by != acting_user_id():
-            abort(404)
-        filename, data = batch.filename, batch.content
+        outcome = confirm_import(batch_id, locale=_locale())
     else:
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             flash(_("Please choose a CSV or XLSX file."), "error")
             return render_template("figures/import.html", check=None), 400
-        filename, data, batch = upload.filename, upload.read(MAX_BYTES + 1), None
-    check = check_import(filename, data, locale=_locale())
-    if check.ok and (not check.warnings or batch is not None):
-        apply_import(check)
-        if batch is not None:
-            batch.status = "applied"
-            batch.summary = check.summary(_locale())
-        db.session.commit()
+        outcome = import_figures(upload.filename, upload.read(MAX_BYTES + 1), locale=_locale())
+    check = outcome.check
+    if outcome.applied:
         flash(_("Import finished: %(summary)s", summary=check.summary(_locale())), "success")
         return render_template("figures/import.html", check=check, done=True)
-    if check.ok:  # warnings: keep the file until the user confirms, nothing is lost
-        batch = ImportBatch(
-            filename=filename[:255], content=data, status="pending", created_by=acting_user_id()
-        )
-        db.session.add(batch)
-        db.session.commit()
-    return render_template("figures/import.html", check=check, batch=batch), (
+    return render_template("figures/import.html", check=check, batch=outcome.batch), (
         200 if check.ok else 400
     )
 
@@ -213,11 +204,7 @@ def export(fmt: str) -> Response:
 def periods() -> str:
     year = request.args.get("year", type=int) or date.today().year
     months = [f"{year:04d}-{m:02d}" for m in range(1, 13)] + [f"{year:04d}"]
-    areas = [
-        (i, n)
-        for i, n in options(Area, label=str, order_by="code")
-        if in_scope(area_id=i) or has_permission("config.manage")
-    ]
+    areas = area_choices()
     return render_template(
         "figures/periods.html",
         year=year,
@@ -231,13 +218,25 @@ def periods() -> str:
 @bp.route("/periods/<int:area_id>/<period>/<transition>", methods=["POST"])
 @require("figures.enter")
 def transition(area_id: int, period: str, transition: str) -> Any:
-    area = get_or_404(Area, area_id)
-    _area_in_scope(area)
+    area = load_area(area_id)
     if not PERIOD.match(period):
         abort(404)
-    transition_period(
-        "area", area.id, area.name, period, transition, request.form.get("reason", "")
-    )
+    try:
+        state = transition_period(
+            "area", area.id, period, transition, request.form.get("reason", "")
+        )
+    except Invalid as error:
+        flash(error.message, "error")
+    else:
+        flash(
+            _(
+                "%(name)s, %(period)s: %(state)s",
+                name=area.name,
+                period=period,
+                state=workflow().state(state).title,
+            ),
+            "success",
+        )
     return redirect(
         safe_next(request.form.get("next"), url_for("figures.periods", year=period[:4]))
     )

@@ -54,6 +54,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from saas.core import versions
+from saas.core.operations import operation
 from saas.impact.groups import INDICATOR, AreaGroups, open_between
 from saas.indicators.definitions import INDICATORS
 from saas.indicators.engine import IndicatorValue, compute
@@ -236,9 +238,18 @@ def effective_costs(tenant: Tenant | None) -> dict[str, tuple[float, bool]]:
     }
 
 
-def save_costs(tenant: Tenant, values: dict[str, float]) -> None:
-    """Store the costs under ``settings["impact_costs"]``; values equal to the default are
-    not stored (they stay marked as the default assumption). The caller commits."""
+@operation("config.manage")
+def save_costs(values: dict[str, float], expected_version: Any = None) -> Tenant:
+    """Store the current tenant's costs under ``settings["impact_costs"]``; values equal to
+    the default are not stored (they stay marked as the default assumption).
+
+    ``expected_version`` is the tenant's version the form was shown with (None: no check).
+    """
+    from saas.settings.services import current_tenant
+
+    tenant = current_tenant()
+    if expected_version is not None:
+        versions.expect_version(tenant, expected_version)
     own = {
         suffix: float(value)
         for suffix, value in values.items()
@@ -250,6 +261,8 @@ def save_costs(tenant: Tenant, values: dict[str, float]) -> None:
     else:
         settings.pop(SETTINGS_KEY, None)
     tenant.settings = settings  # a new dict, so the change is detected and audited
+    versions.flush(tenant)
+    return tenant
 
 
 # -- the analysis ---------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 
 from saas.core.charts import Series, line_chart
 from saas.core.db import db
-from saas.core.permissions import has_permission, require
+from saas.core.operations import Conflict
+from saas.core.permissions import ensure_in_scope, has_permission, in_scope, require
 from saas.core.tenancy import get_or_404
 from saas.impact import exports
 from saas.impact.forms import RESET_LABEL, CostsForm
@@ -54,7 +55,12 @@ def index() -> str:
     window, approved_only = _options()
     return render_template(
         "impact/index.html",
-        results=analyse_all(window, approved_only=approved_only),
+        # a local role sees the analyses of its own offices (each compares with the rest)
+        results=[
+            r
+            for r in analyse_all(window, approved_only=approved_only)
+            if in_scope(office_id=r.office_id)
+        ],
         caveat=exports.caveat(_vocabulary()),
         window=window,
         windows=range(WINDOW_MIN, WINDOW_MAX + 1),
@@ -97,6 +103,7 @@ def _chart(result: ImpactResult) -> Any:
 @require("reports.view")
 def office(office_id: int) -> str:
     obj = get_or_404(Office, office_id)
+    ensure_in_scope(obj)
     window, approved_only = _options()
     result = analyse_office(obj, window=window, approved_only=approved_only)
     return render_template(
@@ -121,6 +128,7 @@ def export(office_id: int, fmt: str) -> Response:
     if fmt not in exports.FORMATS:
         abort(404)
     obj = get_or_404(Office, office_id)
+    ensure_in_scope(obj)
     window, approved_only = _options()
     result = analyse_office(obj, window=window, approved_only=approved_only)
     build = exports.to_csv if fmt == "csv" else exports.to_xlsx
@@ -149,18 +157,30 @@ def costs() -> Any:
     for suffix, (de, en) in TYPE_LABELS.items():
         form.field_for(suffix).label.text = en if english else de
     status = 200
+    version = request.form.get("version") if request.method == "POST" else tenant.version
     if request.method == "POST" and form.validate_on_submit():
-        if request.form.get("reset"):
-            save_costs(tenant, {})
-        else:
-            amounts = form.amounts()
-            if amounts is None:
-                status = 400
-                flash(_("Please correct the marked amounts. Nothing was saved."), "error")
+        try:
+            if request.form.get("reset"):
+                save_costs({}, version)
             else:
-                save_costs(tenant, amounts)
+                amounts = form.amounts()
+                if amounts is None:
+                    status = 400
+                    flash(_("Please correct the marked amounts. Nothing was saved."), "error")
+                else:
+                    save_costs(amounts, version)
+        except Conflict:
+            db.session.rollback()
+            status, version = 409, tenant.version
+            flash(
+                _(
+                    "Someone else changed the cost assumptions meanwhile; the saved values are "
+                    "shown as current. Your entries are kept in the form: save again to "
+                    "replace them."
+                ),
+                "error",
+            )
         if status == 200:
-            db.session.commit()
             flash(_("The cost assumptions were saved."), "success")
             return redirect(url_for("impact.costs"))
     elif request.method == "POST":
@@ -173,4 +193,5 @@ def costs() -> Any:
         fmt=exports.format_number,
         locale=_locale(),
         reset_label=RESET_LABEL,
+        version=version,
     ), status

@@ -21,9 +21,10 @@ from sqlalchemy.sql.elements import Cast, ColumnElement
 from saas.areas.models import Area, AreaLevel
 from saas.core.db import db
 from saas.core.tenancy import shared_or_own
-from saas.figures.models import FigureValue, PeriodStatus
+from saas.figures.models import FigureValue
 from saas.indicators.definitions import ACTIVITY_METRICS, INDICATORS, Indicator
 from saas.metrics.models import Metric
+from saas.periods.models import PeriodStatus
 
 Key = tuple[str, int, int]  # (metric code, area id, year)
 

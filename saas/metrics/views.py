@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from saas.core.crud import Column, Crud
 from saas.core.db import db
+from saas.core.operations import Invalid
 from saas.core.permissions import PLATFORM_MANAGE
 from saas.core.tenancy import current_tenant_id, own_rows, shared_or_own, shared_rows
 from saas.metrics.forms import MetricForm
@@ -27,37 +28,36 @@ def load_rules(form: MetricForm, metric: Metric) -> None:
     form.warn_factor.data = rules.get("warn_factor", 3)
 
 
-def save_rules(form: MetricForm, metric: Metric) -> None:
+def save_rules(values: dict[str, Any], metric: Metric) -> None:
+    """The validation rules of a metric, from the form's three rule fields."""
     rules = dict(metric.rules or {})
     rules.update(
-        min=form.min_value.data,
-        integer=bool(form.integer.data),
-        warn_factor=form.warn_factor.data or 3,
+        min=values.get("min_value"),
+        integer=bool(values.get("integer")),
+        warn_factor=values.get("warn_factor") or 3,
     )
     metric.rules = rules
-    if metric.id is None and metric.tenant_id is None and current_tenant_id() is not None:
-        metric.tenant_id = current_tenant_id()
 
 
-def validate(form: MetricForm, metric: Metric | None) -> bool:
+def new_local() -> Metric:
+    """A metric created on a tenant's pages is that tenant's own."""
+    return Metric(tenant_id=current_tenant_id())
+
+
+def check(values: dict[str, Any], metric: Metric | None) -> None:
     """Codes are unique among everything a tenant can see; a part names an existing total."""
     visible = shared_or_own(Metric) if current_tenant_id() is not None else shared_rows(Metric)
-    query = select(Metric.id).where(Metric.code == form.code.data, visible)
+    query = select(Metric.id).where(Metric.code == values.get("code"), visible)
     if metric is not None:
         query = query.where(Metric.id != metric.id)
-    ok = True
     if db.session.execute(query).first():
-        form.code.errors.append(_("This code is already in use."))
-        ok = False
+        raise Invalid(_("This code is already in use."), field="code")
+    part_of = values.get("part_of")
     if (
-        form.part_of.data
-        and not db.session.execute(
-            select(Metric.id).where(Metric.code == form.part_of.data, visible)
-        ).first()
+        part_of
+        and not db.session.execute(select(Metric.id).where(Metric.code == part_of, visible)).first()
     ):
-        form.part_of.errors.append(_("There is no metric with this code."))
-        ok = False
-    return ok
+        raise Invalid(_("There is no metric with this code."), field="part_of")
 
 
 COLUMNS = [
@@ -96,8 +96,8 @@ def _common(**kwargs: Any) -> dict[str, Any]:
         details=DETAILS,
         order_by=("position", "code"),
         load_form=load_rules,
-        save_form=save_rules,
-        validate=validate,
+        save=save_rules,
+        check=check,
         **kwargs,
     )
 
@@ -118,5 +118,6 @@ local = Crud(
     read_permission="tenant.view",
     write_permission="config.manage",
     criteria=lambda: own_rows(Metric),
+    factory=new_local,
     **_common(),
 ).register(local_bp)

@@ -8,11 +8,14 @@ from flask import Blueprint
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
+from saas.activities.models import Activity
 from saas.carriers.models import Carrier
 from saas.core.crud import Column, Crud, linked_ids, name_of, options, sync_links, tenant_word
 from saas.core.db import db
 from saas.core.fields import as_choices
+from saas.core.permissions import scope_criteria
 from saas.core.unique import code_is_free
 from saas.offerings.forms import OfferingForm
 from saas.offerings.models import Offering, OfferingPrinciple
@@ -24,7 +27,16 @@ bp = Blueprint("offerings", __name__, url_prefix="/<tenant_slug>/offerings")
 
 
 def prepare(form: OfferingForm, _obj: Any) -> None:
-    form.office_id.set_choices(options(Office))
+    form.office_id.set_choices(
+        [
+            (office.id, office.name)
+            for office in db.session.execute(
+                select(Office)
+                .where(scope_criteria(Office), Office.archived_at.is_(None))
+                .order_by(Office.name)
+            ).scalars()
+        ]
+    )
     form.office_id.label.text = tenant_word("office", "Office")()
     form.carrier_id.set_choices(options(Carrier))
     form.principle_ids.choices = as_choices(
@@ -40,12 +52,9 @@ def load(form: OfferingForm, offering: Offering) -> None:
     form.principle_ids.data = principle_ids(offering)
 
 
-def save(form: OfferingForm, offering: Offering) -> None:
-    if offering.id is None:
-        db.session.add(offering)
-        db.session.flush()
+def save(values: dict[str, Any], offering: Offering) -> None:
     sync_links(
-        OfferingPrinciple, "offering_id", offering.id, "principle_id", form.principle_ids.data or []
+        OfferingPrinciple, "offering_id", offering.id, "principle_id", values["principle_ids"] or []
     )
 
 
@@ -58,6 +67,15 @@ def validate(form: OfferingForm, obj: Offering | None) -> bool:
     ):
         form.age_max.errors.append(_("The upper age must not be below the lower age."))
         ok = False
+    if obj is not None and obj.id is not None and form.office_id.data != obj.office_id:
+        booked = db.session.execute(
+            select(Activity.id).where(Activity.offering_id == obj.id).limit(1)
+        ).first()
+        if booked is not None:  # an offering belongs to its office: so do its activities
+            form.office_id.errors.append(
+                _("Activities of the office are booked on this offering; it cannot move.")
+            )
+            ok = False
     return ok
 
 
@@ -114,8 +132,10 @@ crud = Crud(
         Column("carrier_id", _l("Carrier"), render=lambda o: name_of(Carrier, o.carrier_id)),
         Column("principles", _l("Principles"), render=principles_text),
     ],
+    #: a member limited to offices sees their offerings only (Offering.__scope__)
+    criteria=lambda: scope_criteria(Offering),
     prepare_form=prepare,
     load_form=load,
-    save_form=save,
+    links=save,
     validate=validate,
 ).register(bp)

@@ -15,6 +15,7 @@ class Office(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model
     """A neighbourhood office; opening and closing dates drive the impact analysis."""
 
     __tablename__ = "offices"
+    __scope__ = {"office": "id"}  # object scope of local roles (saas.core.permissions)
     __tenant_args__ = (UniqueConstraint("tenant_id", "code"),)
 
     code: Mapped[str] = mapped_column(String(60))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
@@ -10,15 +10,14 @@ from sqlalchemy import select
 
 from saas.core.crud import linked_ids, sync_links
 from saas.core.db import db
+from saas.core.operations import Invalid
 from saas.offices.models import Office, OfficeArea, OfficeCarrier
 
 
-def save_office_links(form: Any, office: Office) -> None:
-    if office.id is None:
-        db.session.add(office)
-        db.session.flush()
-    sync_links(OfficeArea, "office_id", office.id, "area_id", form.area_ids.data or [])
-    sync_links(OfficeCarrier, "office_id", office.id, "carrier_id", form.carrier_ids.data or [])
+def save_office_links(values: Mapping[str, Any], office: Office) -> None:
+    """The areas an office serves and the carriers involved, from plain id lists."""
+    sync_links(OfficeArea, "office_id", office.id, "area_id", values.get("area_ids") or [])
+    sync_links(OfficeCarrier, "office_id", office.id, "carrier_id", values.get("carrier_ids") or [])
 
 
 def load_office_links(form: Any, office: Office) -> None:
@@ -26,11 +25,11 @@ def load_office_links(form: Any, office: Office) -> None:
     form.carrier_ids.data = linked_ids(OfficeCarrier, "office_id", office.id, "carrier_id")
 
 
-def validate_office(form: Any, _office: Office | None) -> bool:
-    if form.opened_on.data and form.closed_on.data and form.closed_on.data < form.opened_on.data:
-        form.closed_on.errors.append(_("An office cannot close before it opened."))
-        return False
-    return True
+def validate_office(values: Mapping[str, Any], _office: Office | None) -> None:
+    """An office cannot close before it opened."""
+    opened, closed = values.get("opened_on"), values.get("closed_on")
+    if opened and closed and closed < opened:
+        raise Invalid(_("An office cannot close before it opened."), field="closed_on")
 
 
 def areas_served_by(office_ids: Iterable[int]) -> list[int]:

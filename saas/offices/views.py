@@ -13,7 +13,7 @@ from saas.carriers.models import Carrier
 from saas.core.crud import Column, Crud, linked_ids, options, tenant_word
 from saas.core.db import db
 from saas.core.fields import as_choices
-from saas.core.unique import code_is_free
+from saas.core.unique import ensure_code_free
 from saas.offerings.models import Offering
 from saas.offices.forms import OfficeForm
 from saas.offices.models import Office, OfficeArea, OfficeCarrier
@@ -29,6 +29,11 @@ def prepare_office(form: OfficeForm, _obj: Any) -> None:
     form.area_ids.choices = as_choices(options(Area, label=str, order_by="code"))
     form.area_ids.label.text = tenant_word("areas", "Areas")()
     form.carrier_ids.choices = as_choices(options(Carrier))
+
+
+def check_office(values: dict[str, Any], office: Office | None) -> None:
+    ensure_code_free(Office, values, office)
+    validate_office(values, office)
 
 
 def office_details(office: Office) -> dict[str, Any]:
@@ -89,8 +94,8 @@ crud = Crud(
     ],
     prepare_form=prepare_office,
     load_form=load_office_links,
-    save_form=save_office_links,
+    links=save_office_links,
     detail_context=office_details,
     detail_template="offices/detail.html",
-    validate=lambda form, obj: code_is_free(form, obj, Office) and validate_office(form, obj),
+    check=check_office,
 ).register(bp)

@@ -1,21 +1,33 @@
-"""Onboarding a municipality: the steps of the wizard as services.
+"""Onboarding a municipality: the steps of the wizard as operations, and suspending one.
 
 The tenant row is created in the first step with status ``setup``: it answers 404 to the
 public until the last step activates it, and nothing the operator entered is lost between
-steps or after a browser restart.
+steps or after a browser restart. Every step is an operation for platform admins: it takes
+plain values, flushes, and the wizard page's commit point commits.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
+from datetime import date
 from typing import Any
 
+from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from saas.core.db import db
-from saas.core.tenancy import all_tenants
+from saas.core.operations import Invalid, operation
+from saas.core.permissions import PLATFORM_MANAGE
+from saas.core.tenancy import all_tenants, tenant_scope
+from saas.core.versions import flush
+from saas.platform.areas_csv import AreaImport, import_areas_csv
+from saas.platform.forms import RESERVED_SLUGS
+from saas.profiles.importer import ImportReport
+from saas.profiles.schema import Profile
+from saas.settings.services import VOCABULARY_KEYS
 from saas.tenants.models import DEFAULT_VOCABULARY, Tenant
 
 MAX_PROFILE_FILES = 20
@@ -27,7 +39,11 @@ def slug_taken(slug: str) -> bool:
         return db.session.execute(select(Tenant.id).where(Tenant.slug == slug)).first() is not None
 
 
+@operation(PLATFORM_MANAGE)
 def create_setup_tenant(name: str, slug: str, locale: str) -> Tenant:
+    """Step 1: the tenant row, in status ``setup`` (not reachable yet)."""
+    if slug in RESERVED_SLUGS or slug_taken(slug):
+        raise Invalid(_("This address is already taken."), field="slug")
     with all_tenants():
         tenant = Tenant(
             name=name,
@@ -38,13 +54,105 @@ def create_setup_tenant(name: str, slug: str, locale: str) -> Tenant:
             settings={},
         )
         db.session.add(tenant)
-        db.session.flush()
+        flush(tenant)
     return tenant
 
 
-def tenant_in_setup(tenant_id: int) -> Tenant | None:
+def tenant_by_id(tenant_id: int) -> Tenant | None:
     with all_tenants():
         return db.session.execute(select(Tenant).where(Tenant.id == tenant_id)).scalar_one_or_none()
+
+
+def tenant_in_setup(tenant_id: int) -> Tenant:
+    """A tenant still in the wizard, else 404 (finished ones are changed on their pages)."""
+    tenant = tenant_by_id(tenant_id)
+    if tenant is None or tenant.status != "setup":
+        abort(404)
+    return tenant
+
+
+@operation(PLATFORM_MANAGE)
+def apply_setup_profile(tenant_id: int, loaded: Profile) -> ImportReport:
+    """Step 2: apply a profile (the template or an upload) under the tenant's own names."""
+    from saas.profiles.importer import apply_profile
+
+    tenant = tenant_in_setup(tenant_id)
+    loaded = replace(
+        loaded,
+        tenant=loaded.tenant.model_copy(
+            update={
+                "slug": tenant.slug,
+                "name": tenant.name,
+                "default_locale": tenant.default_locale,
+            }
+        ),
+    )
+    return apply_profile(loaded)
+
+
+@operation(PLATFORM_MANAGE)
+def set_setup_vocabulary(tenant_id: int, vocabulary: dict[str, str]) -> Tenant:
+    """Step 3: the tenant's own words for offices and areas."""
+    tenant = tenant_in_setup(tenant_id)
+    tenant.vocabulary = {
+        **(tenant.vocabulary or {}),
+        **{key: vocabulary[key].strip() for key in VOCABULARY_KEYS if key in vocabulary},
+    }
+    flush(tenant)
+    return tenant
+
+
+@operation(PLATFORM_MANAGE)
+def import_setup_areas(tenant_id: int, data: bytes, reference_date: date | None) -> AreaImport:
+    """Step 4: areas from a CSV, all or nothing (the errors say why; nothing is written)."""
+    tenant = tenant_in_setup(tenant_id)
+    with tenant_scope(tenant):
+        result = import_areas_csv(data, reference_date=reference_date)
+        if not result.errors:
+            flush()
+    return result
+
+
+@operation(PLATFORM_MANAGE)
+def finish_onboarding(tenant_id: int, email: str) -> tuple[Any, str]:
+    """Step 5: invite the first tenant admin and go live; (invitation, link)."""
+    from saas.members.services import invite
+
+    tenant = tenant_in_setup(tenant_id)
+    with tenant_scope(tenant):
+        invitation, link = invite(email, "tenant_admin", {}, tenant_slug=tenant.slug)
+        tenant.status = "active"
+        flush(tenant)
+    return invitation, link
+
+
+def _platform_tenant(tenant_id: int) -> Tenant:
+    tenant = tenant_by_id(tenant_id)
+    if tenant is None:
+        abort(404)
+    return tenant
+
+
+@operation(PLATFORM_MANAGE)
+def suspend_tenant(tenant_id: int) -> bool:
+    """Take an active municipality off line (its pages answer 404); False if it was not."""
+    tenant = _platform_tenant(tenant_id)
+    if tenant.status != "active":
+        return False
+    tenant.status = "suspended"
+    flush(tenant)
+    return True
+
+
+@operation(PLATFORM_MANAGE)
+def reactivate_tenant(tenant_id: int) -> bool:
+    """Bring a suspended municipality back; False if it was not suspended."""
+    tenant = _platform_tenant(tenant_id)
+    if tenant.status != "suspended":
+        return False
+    tenant.status = "active"
+    flush(tenant)
+    return True
 
 
 def uploaded_profile_files(uploads: list[Any]) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -12,6 +12,7 @@ from saas.core.db import db
 from saas.core.extensions import limiter
 from saas.core.permissions import AUTHENTICATED, PLATFORM_MANAGE, public, require
 from saas.core.tenancy import all_tenants
+from saas.platform.onboarding import reactivate_tenant, suspend_tenant, tenant_by_id
 from saas.tenants.models import Tenant
 
 bp = Blueprint("platform", __name__, url_prefix="/platform", template_folder="templates")
@@ -38,27 +39,14 @@ def logout() -> ResponseReturnValue:
     return logout_page(url_for("site.index"))
 
 
-def _tenant_or_404(tenant_id: int) -> Tenant:
-    with all_tenants():
-        tenant = db.session.execute(
-            select(Tenant).where(Tenant.id == tenant_id)
-        ).scalar_one_or_none()
-    if tenant is None:
-        abort(404)
-    return tenant
-
-
 @bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
 @require(PLATFORM_MANAGE)
 def suspend(tenant_id: int) -> ResponseReturnValue:
-    tenant = _tenant_or_404(tenant_id)
-    if tenant.status == "active":
-        tenant.status = "suspended"
-        db.session.commit()
+    if suspend_tenant(tenant_id):
         flash(
             _(
                 "%(name)s is suspended; its pages cannot be reached until it is reactivated.",
-                name=tenant.name,
+                name=tenant_by_id(tenant_id).name,
             ),
             "success",
         )
@@ -68,9 +56,6 @@ def suspend(tenant_id: int) -> ResponseReturnValue:
 @bp.route("/tenants/<int:tenant_id>/activate", methods=["POST"])
 @require(PLATFORM_MANAGE)
 def activate(tenant_id: int) -> ResponseReturnValue:
-    tenant = _tenant_or_404(tenant_id)
-    if tenant.status == "suspended":
-        tenant.status = "active"
-        db.session.commit()
-        flash(_("%(name)s is active again.", name=tenant.name), "success")
+    if reactivate_tenant(tenant_id):
+        flash(_("%(name)s is active again.", name=tenant_by_id(tenant_id).name), "success")
     return redirect(url_for("platform.index"))

@@ -25,6 +25,8 @@ from saas.areas.models import Area, AreaLevel, AreaPopulation
 from saas.carriers.models import Carrier
 from saas.core.crud import references, sync_links
 from saas.core.db import db
+from saas.core.operations import operation
+from saas.core.permissions import PLATFORM_MANAGE
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.offerings.models import Offering, OfferingPrinciple
 from saas.offerings.schedule import format_schedule, parse_schedule
@@ -166,12 +168,13 @@ class ImportReport:
 # -- applying ----------------------------------------------------------------------------
 
 
+@operation(PLATFORM_MANAGE)
 def apply_profile(profile: Profile, *, dry_run: bool = False) -> ImportReport:
-    """Create or update the profile's tenant and its configuration in one transaction.
+    """Create or update the profile's tenant and its configuration, all or nothing.
 
-    Commits on success (rolls back with ``dry_run``); on any error, including a refusal
-    (:class:`ImportRefused`), rolls back and raises. Uses ``db.session``: do not call it with
-    uncommitted changes of your own pending.
+    Flushes on success (the caller's commit point commits; ``dry_run`` rolls back); on any
+    error, including a refusal (:class:`ImportRefused`), rolls back and raises. Uses
+    ``db.session``: do not call it with uncommitted changes of your own pending.
     """
     report = ImportReport(
         slug=profile.slug, profile_version=profile.tenant.profile_version, dry_run=dry_run
@@ -186,8 +189,6 @@ def apply_profile(profile: Profile, *, dry_run: bool = False) -> ImportReport:
             raise ImportRefused(refusals)
         if dry_run:
             session.rollback()
-        else:
-            session.commit()
     except BaseException:
         session.rollback()
         raise

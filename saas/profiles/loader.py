@@ -28,6 +28,7 @@ from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from saas.config import ROOT
+from saas.core.uploads import UploadRefused, check_yaml, describe
 from saas.offerings.schedule import parse_schedule
 from saas.profiles.schema import (
     BASE_MODELS,
@@ -181,6 +182,14 @@ def parse_yaml(name: str, raw: bytes | str) -> tuple[Source | None, list[Issue]]
             ]
     else:
         text = raw
+    try:
+        # before loading: aliases and depth are bounded on the event stream, which never
+        # expands an alias (a 2 KB alias bomb would otherwise take gigabytes)
+        check_yaml(text)
+    except UploadRefused as refused:
+        return None, [Issue(name, refused.params.get("line"), "", describe(refused))]
+    except YAMLError:
+        pass  # a syntax error: reported with its line by the loader below
     yaml = YAML(typ="rt")
     try:
         document = yaml.load(text)

@@ -19,9 +19,9 @@ from sqlalchemy.orm import InstrumentedAttribute
 from saas.activities.models import KINDS, Activity, ActivityPrinciple
 from saas.activities.services import month_expr, participants_expr
 from saas.core.db import db
-from saas.figures.models import PeriodStatus
 from saas.offerings.models import Offering
 from saas.offices.models import Office
+from saas.periods.models import PeriodStatus
 from saas.principles.models import Principle
 
 NO_OFFERING = "-"

@@ -63,7 +63,7 @@ def run_command(
     """Run report TEMPLATE (a shared code or a local variant's code) for tenant SLUG."""
     from saas.reports.definition import DefinitionError
     from saas.reports.exports import FORMATS, render
-    from saas.reports.service import run_report
+    from saas.reports.operations import run
     from saas.reports.store import find_by_code
 
     fmt = fmt or output.suffix.lower().lstrip(".")
@@ -84,7 +84,7 @@ def run_command(
                 f"Unbekannte Berichtsvorlage: {template} (siehe `flask reports list`)"
             )
         try:
-            result = run_report(found, range(first, last + 1), level, tenant=tenant)
+            result = run(found, first, last, level, tenant=tenant)
         except DefinitionError as error:
             raise click.ClickException(f"Vorlage {template} ist ungültig: {error}") from None
         content = render(result, fmt)

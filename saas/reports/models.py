@@ -6,7 +6,16 @@ from datetime import datetime
 from typing import Any
 
 from flask_babel import get_locale
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.db import ArchivableMixin, IdMixin, Model, TimestampMixin, utcnow
@@ -37,6 +46,10 @@ class ReportTemplate(IdMixin, ArchivableMixin, TimestampMixin, Model):
     definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     based_on_code: Mapped[str | None] = mapped_column(String(80), default=None)
     based_on_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    #: optimistic-lock counter (``version`` above is the content version of shared rows)
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": lock_version}  # noqa: RUF012
 
     @property
     def title(self) -> str:
@@ -45,6 +58,17 @@ class ReportTemplate(IdMixin, ArchivableMixin, TimestampMixin, Model):
     @property
     def is_local(self) -> bool:
         return self.tenant_id is not None
+
+
+# NULL tenant ids never collide in the key above: the shared versions need a key of their own
+Index(
+    "uq_report_templates_shared_code_version",
+    ReportTemplate.code,
+    ReportTemplate.version,
+    unique=True,
+    postgresql_where=ReportTemplate.tenant_id.is_(None),
+    sqlite_where=ReportTemplate.tenant_id.is_(None),
+)
 
 
 class PublishedReport(TenantModel, Model):

@@ -13,14 +13,15 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from saas.core.db import db, utcnow
+from saas.core.crud import field_errors
+from saas.core.db import db
+from saas.core.operations import Conflict, Invalid
 from saas.core.permissions import PLATFORM_MANAGE, require
-from saas.reports import store
+from saas.reports import operations, store
 from saas.reports.definition import dump
 from saas.reports.forms import NewTemplateForm, TemplateForm
-from saas.reports.models import ReportTemplate
 from saas.reports.service import current_locale
-from saas.reports.views import indicator_codes
+from saas.reports.views import indicator_codes, template_conflict
 
 bp = Blueprint(
     "report_templates",
@@ -58,6 +59,10 @@ def detail(template_id: int) -> str:
     )
 
 
+def _texts(form: TemplateForm) -> dict[str, Any]:
+    return {name: form[name].data for name in ("title_de", "title_en", "description")}
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require(PLATFORM_MANAGE)
 def new() -> Any:
@@ -68,22 +73,16 @@ def new() -> Any:
         )
     elif form.validate_on_submit():
         definition = form.parsed_definition(current_locale())
-        if store.max_version(form.code.data):
-            form.code.errors = [*form.code.errors, _("This code is already in use.")]
-        elif definition is not None:
-            template = ReportTemplate(
-                tenant_id=None,
-                code=form.code.data,
-                version=1,
-                title_de=form.title_de.data.strip(),
-                title_en=(form.title_en.data or "").strip(),
-                description=form.description.data or "",
-                definition=definition,
-            )
-            db.session.add(template)
-            db.session.commit()
-            flash(_("The report template was created."), "success")
-            return redirect(url_for("report_templates.detail", template_id=template.id))
+        if definition is not None:
+            try:
+                template = operations.create_shared_template(
+                    form.code.data, _texts(form), definition
+                )
+            except Invalid as error:
+                field_errors(form, error)
+            else:
+                flash(_("The report template was created."), "success")
+                return redirect(url_for("report_templates.detail", template_id=template.id))
     status = 400 if form.is_submitted() else 200
     return render_template("report_templates/form.html", form=form, template=None), status
 
@@ -103,35 +102,14 @@ def new_version(template_id: int) -> Any:
     elif form.validate_on_submit():
         definition = form.parsed_definition(current_locale())
         if definition is not None:
-            if form.stamp.data != str(latest.version):
-                flash(
-                    _(
-                        "Someone else saved version %(version)s of this template while you were "
-                        "editing. Your text is kept in the form; compare it with the new "
-                        "version and save again.",
-                        version=latest.version,
-                    ),
-                    "error",
+            try:
+                created = operations.save_shared_version(
+                    template_id, _texts(form), definition, form.stamp.data
                 )
-                form.stamp.data = str(latest.version)
-                return render_template(
-                    "report_templates/form.html",
-                    form=form,
-                    template=latest,
-                    conflict=True,
-                    dump_latest=dump(latest.definition),
-                ), 409
-            created = ReportTemplate(
-                tenant_id=None,
-                code=latest.code,
-                version=latest.version + 1,
-                title_de=form.title_de.data.strip(),
-                title_en=(form.title_en.data or "").strip(),
-                description=form.description.data or "",
-                definition=definition,
-            )
-            db.session.add(created)
-            db.session.commit()
+            except Conflict:
+                db.session.rollback()
+                latest = store.versions(template.code)[0]
+                return template_conflict(form, latest, version=str(latest.version))
             flash(_("Version %(version)s was saved.", version=created.version), "success")
             return redirect(url_for("report_templates.detail", template_id=created.id))
     status = 400 if form.is_submitted() else 200
@@ -139,11 +117,7 @@ def new_version(template_id: int) -> Any:
 
 
 def _set_archived(template_id: int, archived: bool) -> Any:
-    template = store.shared_template(template_id)
-    stamp = utcnow() if archived else None
-    for version in store.versions(template.code):
-        version.archived_at = stamp
-    db.session.commit()
+    template = operations.set_shared_archived(template_id, archived)
     flash(
         _("The template was archived.") if archived else _("The template is active again."),
         "success",

@@ -1,9 +1,11 @@
 """A tenant's report pages under ``/<slug>/reports``.
 
 Permissions
-    ``reports.view`` (every role): the list, running a template as HTML, the CSV/XLSX/PDF
-    downloads and published snapshots — reading reports is what viewers (committee members,
-    controlling) are for, and a download shows nothing the page does not.
+    ``reports.view`` (every role): the list and the published snapshots with their downloads
+    — reading what the office presented is what viewers (committee members, controlling)
+    are for.
+    ``reports.run`` (coordinators, tenant admins): running a template on the current data,
+    as HTML or as CSV/XLSX/PDF (the download shows nothing the page does not).
     ``reports.publish`` (coordinators, tenant admins): publishing a snapshot in the name of the
     office, and copying, editing and archiving tenant-local template variants — a variant
     changes what the office presents to its committee, so it needs the same right as
@@ -17,14 +19,16 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import select
 
 from saas.areas.models import AreaLevel
+from saas.core.crud import conflict_page
 from saas.core.db import db
-from saas.core.permissions import has_permission, require
+from saas.core.operations import Conflict
+from saas.core.permissions import ensure_unscoped, has_permission, require
 from saas.core.tenancy import get_or_404
-from saas.reports import store
+from saas.core.versions import current_version
+from saas.reports import operations, store
 from saas.reports.definition import DefinitionError, dump
 from saas.reports.exports import FORMATS, MIMETYPES, filename, render
 from saas.reports.forms import TemplateForm
@@ -36,7 +40,6 @@ from saas.reports.service import (
     current_locale,
     format_cell,
     latest_data_year,
-    run_report,
     tenant_words,
 )
 
@@ -79,6 +82,7 @@ def index() -> str:
         variants=variants,
         published=published,
         words=words,
+        can_run=has_permission("reports.run"),
         can_publish=has_permission("reports.publish"),
     )
 
@@ -117,9 +121,7 @@ def _params(args: Any) -> tuple[dict[str, Any], list[str]]:
 def _run(
     template: ReportTemplate, params: dict[str, Any], levels: list[AreaLevel] | None = None
 ) -> ReportResult:
-    return run_report(
-        template, range(params["from"], params["to"] + 1), params["level"], levels=levels
-    )
+    return operations.run(template, params["from"], params["to"], params["level"], levels=levels)
 
 
 def _download(result: ReportResult, fmt: str) -> Response:
@@ -139,8 +141,9 @@ def _choices() -> tuple[list[ReportTemplate], list[ReportTemplate], dict[str, Re
 
 
 @bp.route("/run")
-@require("reports.view")
+@require("reports.run")
 def run() -> Any:
+    ensure_unscoped()  # a report covers every area; local roles do not run them
     shared, variants, latest = _choices()
     params, errors = _params(request.args)
     template = result = None
@@ -174,8 +177,9 @@ def run() -> Any:
 
 
 @bp.route("/run/export.<fmt>")
-@require("reports.view")
+@require("reports.run")
 def export(fmt: str) -> Response:
+    ensure_unscoped()
     if fmt not in FORMATS:
         abort(404)
     template = store.visible_template(request.args.get("template"))
@@ -199,25 +203,11 @@ def publish() -> Any:
             flash(message, "error")
         return redirect(url_for("reports.run", template=template.id))
     try:
-        result = _run(template, params)
+        report = operations.publish_report(
+            template.id, params["from"], params["to"], params["level"]
+        )
     except DefinitionError:
         abort(400)
-    report = PublishedReport(
-        template_code=template.code,
-        template_version=template.version,
-        title=f"{result.title} {result.years_label}"[:300],
-        params={
-            "template_id": template.id,
-            "local": template.is_local,
-            "from": params["from"],
-            "to": params["to"],
-            "level": result.level,
-        },
-        snapshot=result.to_dict(),
-        published_by=current_user.id,
-    )
-    db.session.add(report)
-    db.session.commit()
     flash(_("The report was published. Later data changes do not alter this snapshot."), "success")
     return redirect(url_for("reports.published", report_id=report.id))
 
@@ -228,6 +218,7 @@ def publish() -> Any:
 @bp.route("/published/<int:report_id>")
 @require("reports.view")
 def published(report_id: int) -> str:
+    ensure_unscoped()
     report = get_or_404(PublishedReport, report_id)
     return render_template(
         "reports/published.html",
@@ -241,6 +232,7 @@ def published(report_id: int) -> str:
 @bp.route("/published/<int:report_id>/export.<fmt>")
 @require("reports.view")
 def published_export(report_id: int, fmt: str) -> Response:
+    ensure_unscoped()
     if fmt not in FORMATS:
         abort(404)
     report = get_or_404(PublishedReport, report_id)
@@ -253,15 +245,13 @@ def published_export(report_id: int, fmt: str) -> Response:
 @bp.route("/templates/<int:template_id>/copy", methods=["POST"])
 @require("reports.publish")
 def copy(template_id: int) -> Any:
-    template = store.visible_template(template_id)
-    variant = store.copy_to_local(template, g.tenant.id)
-    db.session.commit()
+    variant = operations.copy_template(template_id)
     flash(_("A local variant was created. Adjust it to your needs."), "success")
     return redirect(url_for("reports.edit", template_id=variant.id))
 
 
-def _stamp(template: ReportTemplate) -> str:
-    return template.updated_at.isoformat() if template.updated_at else ""
+def _texts(form: TemplateForm) -> dict[str, Any]:
+    return {name: form[name].data for name in ("title_de", "title_en", "description")}
 
 
 @bp.route("/templates/<int:template_id>/edit", methods=["GET", "POST"])
@@ -273,45 +263,40 @@ def edit(template_id: int) -> Any:
     form = TemplateForm(obj=template)
     if request.method == "GET":
         form.definition.data = dump(template.definition)
-        form.stamp.data = _stamp(template)
+        form.stamp.data = str(current_version(template))
     elif form.validate_on_submit():
         definition = form.parsed_definition(current_locale())
         if definition is not None:
-            if form.stamp.data != _stamp(template):
-                flash(
-                    _(
-                        "Someone else saved this template while you were editing it. Your "
-                        "version is kept in the form; the saved definition is shown below."
-                    ),
-                    "error",
-                )
-                form.stamp.data = _stamp(template)
-                return render_template(
-                    "reports/edit.html",
-                    form=form,
-                    template=template,
-                    conflict=True,
-                    saved=dump(template.definition),
-                ), 409
-            template.title_de = form.title_de.data.strip()
-            template.title_en = (form.title_en.data or "").strip()
-            template.description = form.description.data or ""
-            template.definition = definition
-            db.session.commit()
+            try:
+                operations.edit_variant(template.id, _texts(form), definition, form.stamp.data)
+            except Conflict:
+                db.session.rollback()
+                return template_conflict(form, store.own_template(template_id))
             flash(_("Your changes were saved."), "success")
             return redirect(url_for("reports.run", template=template.id))
     status = 400 if form.is_submitted() else 200
     return render_template("reports/edit.html", form=form, template=template), status
 
 
+def template_conflict(form: TemplateForm, current: ReportTemplate, **version: Any) -> Any:
+    """The conflict page for a report template: the user's texts beside the saved ones."""
+    stored = TemplateForm(formdata=None, obj=current)
+    stored.definition.data = dump(current.definition)
+    return conflict_page(
+        form,
+        stored,
+        current,
+        ["title_de", "title_en", "description", "definition"],
+        action=request.path,
+        cancel=request.path,
+        version_field="stamp",
+        **version,
+    )
+
+
 @bp.route("/templates/<int:template_id>/archive", methods=["POST"])
 @require("reports.publish")
 def archive(template_id: int) -> Any:
-    from saas.core.db import utcnow
-
-    template = store.own_template(template_id)
-    if template.archived_at is None:
-        template.archived_at = utcnow()
-        db.session.commit()
-        flash(_("The local variant was archived."), "success")
+    operations.archive_variant(template_id)
+    flash(_("The local variant was archived."), "success")
     return redirect(url_for("reports.index"))

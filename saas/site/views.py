@@ -9,7 +9,7 @@ from sqlalchemy import select
 from saas.core.db import db, ping
 from saas.core.extensions import talisman
 from saas.core.forms import safe_next
-from saas.core.i18n import LOCALES
+from saas.core.i18n import LOCALES, remember_locale
 from saas.core.permissions import public
 from saas.core.rls import runtime_problem
 from saas.core.tenancy import all_tenants
@@ -41,8 +41,7 @@ def set_language() -> object:
     if locale in LOCALES:
         session["locale"] = locale
         if current_user.is_authenticated:
-            current_user.locale = locale
-            db.session.commit()
+            remember_locale(locale)
     return redirect(safe_next(request.form.get("next"), url_for("site.index")))
 
 

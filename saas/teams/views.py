@@ -11,7 +11,7 @@ from sqlalchemy import select
 from saas.carriers.models import Carrier
 from saas.core.crud import Column, Crud, name_of, options, tenant_word
 from saas.core.db import db
-from saas.core.unique import code_is_free
+from saas.core.unique import unique_code
 from saas.offices.models import Office
 from saas.teams.forms import StaffMemberForm, TeamForm
 from saas.teams.models import STAFF_ROLES, StaffMember, Team
@@ -61,7 +61,7 @@ teams = Crud(
     prepare_form=prepare_team,
     detail_context=team_members,
     detail_template="teams/detail.html",
-    validate=lambda form, obj: code_is_free(form, obj, Team),
+    check=unique_code(Team),
 ).register(bp)
 
 

@@ -13,8 +13,8 @@ from saas.activities.services import activity_rollup
 from saas.core.audit import AuditLog
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
-from saas.figures.models import PeriodStatus
 from saas.offices.models import Office
+from saas.periods.models import PeriodStatus
 from tests.config.factories import seed_config_for_staff
 from tests.conftest import csrf_token, tenant
 
@@ -36,9 +36,10 @@ def shown(html: str) -> int:
 
 
 def post_activity(client, objs, **overrides):
-    token = csrf_token(client, "/marl/activities/new")
+    html = client.get("/marl/activities/new").get_data(as_text=True)
     data = {
-        "csrf_token": token,
+        "csrf_token": re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1),
+        "idempotency_token": re.search(r'name="idempotency_token" value="([^"]+)"', html).group(1),
         "date": LAST_MONTH.isoformat(),
         "office_id": objs["office"].id,
         "area_id": objs["area"].id,

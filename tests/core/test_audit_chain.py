@@ -78,6 +78,7 @@ def test_sqlite_chain_verifies(app):
     assert rows[1].prev_hash == rows[0].hash
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_detects_a_changed_row(app):
     ids = add_events("marl")
     with sqlite_file(app) as conn:
@@ -87,6 +88,7 @@ def test_sqlite_detects_a_changed_row(app):
     assert f"row id={ids[1]} " in output and "changed" in output, output
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_detects_a_changed_time(app):
     ids = add_events("marl")
     with sqlite_file(app) as conn:
@@ -97,6 +99,7 @@ def test_sqlite_detects_a_changed_time(app):
     assert code == 1 and f"row id={ids[2]} " in output, output
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_detects_a_deleted_row(app):
     ids = add_events("marl")
     with sqlite_file(app) as conn:
@@ -106,6 +109,7 @@ def test_sqlite_detects_a_deleted_row(app):
     assert f"row id={ids[2]} " in output and "missing" in output, output
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_detects_rows_cut_off_the_end(app):
     ids = add_events("marl")
     with sqlite_file(app) as conn:
@@ -114,6 +118,7 @@ def test_sqlite_detects_rows_cut_off_the_end(app):
     assert code == 1 and "rows at the end are missing" in output, output
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_detects_an_inserted_row(app):
     ids = add_events("marl")
     with sqlite_file(app) as conn:
@@ -284,6 +289,7 @@ def test_unknown_tenant_is_a_clear_error(app):
     assert code != 0 and "nowhere" in output
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_rolled_back_event_leaves_no_row_and_no_head(app):
     with all_tenants():
         heads = db.session.execute(text("SELECT chain, seq, hash FROM audit_chain_heads")).all()

@@ -22,7 +22,7 @@ from saas.metrics.catalogue import AMBULANT, HELP_TYPES, PART_RESIDENTIAL, RESID
 from saas.metrics.models import Metric
 from saas.offices.models import Office, OfficeArea
 from saas.tenants.models import Tenant
-from tests.config.factories import seed_config
+from tests.config.factories import loaded, seed_config
 from tests.conftest import tenant
 
 YEARS = range(2015, 2025)
@@ -86,7 +86,8 @@ def configure(slug: str, prefix: str = "") -> tuple[Tenant, dict[str, Any]]:
             ]
         )
         db.session.commit()
-    return tenant, {**objs, "other": other, "district": district}
+        added = loaded({"other": other, "district": district})
+    return tenant, {**objs, **added}
 
 
 def build(

@@ -14,8 +14,9 @@ from saas.areas.models import Area, AreaLevel
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.importer import ImportCheck, check_import
-from saas.figures.models import FigureValue, PeriodStatus
+from saas.figures.models import FigureValue
 from saas.metrics.models import Metric
+from saas.periods.models import PeriodStatus
 from tests.conftest import tenant
 
 HEADER = "area_code,metric_code,period,value\n"

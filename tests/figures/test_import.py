@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import string
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -12,7 +12,7 @@ import pytest
 
 from saas.core.db import db
 from saas.core.tenancy import tenant_scope
-from saas.figures.importer import MESSAGES, ImportCheck, apply_import, check_import
+from saas.figures.importer import MESSAGES, ImportCheck, apply_import, check_import, message
 from tests.figures.conftest import audit_count, csv_bytes, snapshot, stored, xlsx_bytes
 
 ROWS = (
@@ -163,12 +163,20 @@ def test_english_messages(check: Callable[..., ImportCheck]) -> None:
     )
 
 
-def test_message_catalogue_is_complete() -> None:
-    formatter = string.Formatter()
-    for key, (de, en) in MESSAGES.items():
-        fields_de = {f for _, f, _, _ in formatter.parse(de) if f}
-        fields_en = {f for _, f, _, _ in formatter.parse(en) if f}
-        assert fields_de == fields_en, key
+def test_messages_are_gettext_with_a_german_translation(app: Any) -> None:
+    """Every import message is a msgid of the catalogue, German with the same placeholders."""
+    from babel.messages.pofile import read_po
+
+    from saas.config import ROOT
+
+    with (ROOT / "translations" / "de" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        german = {m.id: m.string for m in read_po(fh, locale="de") if isinstance(m.id, str)}
+    placeholders = re.compile(r"%\((\w+)\)s")
+    for key, msgid in MESSAGES.items():
+        assert german.get(msgid), f"{key}: no German translation for {msgid!r}"
+        assert set(placeholders.findall(german[msgid])) == set(placeholders.findall(msgid)), key
+        params = {name: "X" for name in placeholders.findall(msgid)}
+        assert message(key, "de", **params) != message(key, "en", **params), key
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t"])

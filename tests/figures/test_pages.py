@@ -305,3 +305,26 @@ def test_staff_cannot_open_areas_outside_their_offices(auth, client, marl):
         )
     assert client.get(f"/marl/figures/grid/{other}/{PERIOD}").status_code == 404
     assert client.get(grid_url(marl)).status_code == 200
+
+
+def test_grid_and_import_messages_follow_the_english_ui(auth, client, marl):
+    auth("staff", "marl")
+    url = grid_url(marl)
+    client.post("/lang", data={"locale": "en", "next": url, "csrf_token": csrf_token(client, url)})
+    ids = metric_ids("ION_COUNT")
+    response = client.post(url, data={**grid_form(client, url), f"m_{ids['ION_COUNT']}": "-2"})
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Negative value -2 not allowed." in html and "negativ" not in html.lower().replace(
+        "negative value", ""
+    )
+    token = csrf_token(client, "/marl/figures/import")
+    bad = "area_code,metric_code,period,value\nNOWHERE,ION_COUNT,2023-06,1\n"
+    response = client.post(
+        "/marl/figures/import",
+        data={"csrf_token": token, "file": (io.BytesIO(bad.encode()), "a.csv")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Unknown area “NOWHERE”." in html

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import select
 
 from saas.areas.models import Area, AreaLevel
@@ -14,7 +17,7 @@ from saas.core.tenancy import tenant_scope
 from saas.figures.models import FigureValue
 from saas.metrics.models import Metric
 from saas.offices.models import Office, OfficeArea
-from tests.conftest import tenant
+from tests.conftest import app_with_marl_data, tenant
 
 # Annual case counts (running on 31 Dec + ended in the year) and under-21 population per
 # figure area and year; the expectations in test_services.py are computed by hand from these.
@@ -145,14 +148,15 @@ def town(create_tenant: Any) -> Town:
 
 
 @pytest.fixture
-def marl(app: Any) -> Any:
-    """Marl with its synthetic demo figures (≈ 2 s)."""
-    from saas.demo.generator import generate_demo_data
+def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
+    """``tests/conftest.py``'s app, with Marl's demo figures generated once per session."""
+    yield from app_with_marl_data(request, tmp_path)
 
-    marl = tenant("marl")
-    generate_demo_data(marl)
-    db.session.commit()
-    return marl
+
+@pytest.fixture
+def marl(app: Any) -> Any:
+    """Marl with its synthetic demo figures (see :func:`app`)."""
+    return tenant("marl")
 
 
 def office_id(tenant_obj: Any, code: str) -> int:

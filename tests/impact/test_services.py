@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 
 from saas.areas.models import Area
 from saas.core.db import db
+from saas.core.operations import acting_as_system
 from saas.core.tenancy import tenant_scope
 from saas.figures.models import FigureValue
 from saas.impact.services import (
@@ -106,7 +107,8 @@ def test_default_costs_are_used_without_tenant_settings(town: Town):
 
 
 def test_tenant_costs_are_stored_in_settings(town: Town):
-    save_costs(town.tenant, {"34": 50_000, "31": DEFAULT_COSTS["31"]})
+    with tenant_scope(town.tenant), acting_as_system():
+        save_costs({"34": 50_000, "31": DEFAULT_COSTS["31"]})
     db.session.commit()
     assert town.tenant.settings["impact_costs"] == {"34": 50_000.0}
     costs = effective_costs(town.tenant)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
 from saas.core.db import db
-from saas.core.tenancy import tenant_tables
+from saas.core.tenancy import all_tenants, tenant_tables
 
 BASE = {
     "settings.yaml": """\
@@ -188,12 +189,24 @@ def line_of(text: str, needle: str, occurrence: int = 1) -> int:
 
 
 def row_counts() -> dict[str, int]:
-    """Rows of the tenants table, the audit log and every tenant table (no scoping)."""
+    """Rows of the tenants table, the audit log and every tenant table, of every tenant."""
     tables = ["tenants", "audit_log", *tenant_tables()]
-    connection = db.session.connection()
-    return {
-        name: connection.execute(
-            select(func.count()).select_from(db.metadata.tables[name])
-        ).scalar_one()
-        for name in tables
-    }
+    # an ORM execution in all_tenants(): on PostgreSQL row-level security sees every tenant
+    with all_tenants():
+        return {
+            name: db.session.execute(
+                select(func.count()).select_from(db.metadata.tables[name])
+            ).scalar_one()
+            for name in tables
+        }
+
+
+def apply(profile: Any, **kw: Any) -> Any:
+    """Apply a profile as the operator's ``tenants import`` does: as the system, committed."""
+    from saas.core.operations import acting_as_system, commit
+    from saas.profiles import apply_profile
+
+    with acting_as_system():
+        report = apply_profile(profile, **kw)
+        commit()
+    return report

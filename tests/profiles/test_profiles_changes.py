@@ -17,11 +17,11 @@ from saas.core.tenancy import all_tenants, tenant_scope
 from saas.offerings.models import Offering, OfferingPrinciple
 from saas.offices.models import Office, OfficeArea
 from saas.principles.models import Principle
-from saas.profiles import ImportRefused, apply_profile, load_profile
+from saas.profiles import ImportRefused, load_profile
 from saas.profiles.cli import register
 from saas.teams.models import StaffMember, Team
 from saas.tenants.models import Tenant
-from tests.profiles.builder import PROFILE, row_counts, write_profile
+from tests.profiles.builder import PROFILE, apply, row_counts, write_profile
 
 
 def _tenant() -> Tenant:
@@ -35,12 +35,12 @@ def _codes(model: type) -> list[str]:
 
 
 def _imported(tmp_path: Path) -> Tenant:
-    apply_profile(load_profile(write_profile(tmp_path)))
+    apply(load_profile(write_profile(tmp_path)))
     return _tenant()
 
 
 def _reimport(tmp_path: Path, files: dict[str, str], **kw: bool):  # noqa: ANN202
-    return apply_profile(load_profile(write_profile(tmp_path, files)), **kw)
+    return apply(load_profile(write_profile(tmp_path, files)), **kw)
 
 
 def test_update_is_reported_and_audited(app: Flask, tmp_path: Path) -> None:

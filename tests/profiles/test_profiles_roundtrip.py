@@ -14,7 +14,6 @@ from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.offices.models import Office
 from saas.profiles import (
-    apply_profile,
     base_dir,
     export_profile,
     load_base,
@@ -23,7 +22,7 @@ from saas.profiles import (
 )
 from saas.profiles.schema import PROFILE_FILES
 from saas.tenants.models import Tenant
-from tests.profiles.builder import PROFILE, row_counts, write_profile
+from tests.profiles.builder import PROFILE, apply, row_counts, write_profile
 
 
 def _tenant(slug: str) -> Tenant:
@@ -40,7 +39,7 @@ def test_round_trip_is_byte_identical(
 ) -> None:
     source = write_profile(tmp_path / "src")
     profile = load_profile(source)
-    report = apply_profile(profile)
+    report = apply(profile)
     assert report.created_tenant and report.changed
 
     first = tmp_path / "export1"
@@ -56,7 +55,7 @@ def test_round_trip_is_byte_identical(
     other = create_app(fresh_config())
     second = tmp_path / "export2"
     with other.app_context():
-        apply_profile(load_profile(first, base=tmp_path / "src" / "_base"))
+        apply(load_profile(first, base=tmp_path / "src" / "_base"))
         export_profile("teststadt", second)
         db.session.remove()
         db.engine.dispose()
@@ -81,7 +80,7 @@ def test_export_writes_inherited_principles(app: Flask, tmp_path: Path) -> None:
     profile = load_profile(source)
     assert profile.principles_inherited
     assert [p.code for p in profile.principles] == ["wille", "ressourcen"]
-    apply_profile(profile)
+    apply(profile)
     export_profile("teststadt", tmp_path / "out")
     text = (tmp_path / "out" / "principles.yaml").read_text(encoding="utf-8")
     assert "code: wille" in text and "code: ressourcen" in text
@@ -89,9 +88,9 @@ def test_export_writes_inherited_principles(app: Flask, tmp_path: Path) -> None:
 
 def test_second_import_changes_nothing(app: Flask, tmp_path: Path) -> None:
     source = write_profile(tmp_path)
-    apply_profile(load_profile(source))
+    apply(load_profile(source))
     before = row_counts()
-    report = apply_profile(load_profile(source))
+    report = apply(load_profile(source))
     assert not report.changed
     assert "Keine Änderungen" in str(report)
     assert row_counts() == before  # the audit log included
@@ -99,7 +98,7 @@ def test_second_import_changes_nothing(app: Flask, tmp_path: Path) -> None:
 
 def test_dry_run_writes_nothing(app: Flask, tmp_path: Path) -> None:
     before = row_counts()
-    report = apply_profile(load_profile(write_profile(tmp_path)), dry_run=True)
+    report = apply(load_profile(write_profile(tmp_path)), dry_run=True)
     assert report.created_tenant and report.count("create") > 10
     assert "Probelauf" in str(report)
     assert row_counts() == before
@@ -113,7 +112,7 @@ def test_import_updates_an_existing_tenant(
     hamm_offices = _office_names("hamm")
     files = dict(PROFILE)
     files["tenant.yaml"] = files["tenant.yaml"].replace("slug: teststadt", "slug: altstadt")
-    report = apply_profile(load_profile(write_profile(tmp_path, files, slug="altstadt")))
+    report = apply(load_profile(write_profile(tmp_path, files, slug="altstadt")))
     assert not report.created_tenant
     lines = str(report)
     assert '~ Mandant altstadt: name: "Altstadt" → "Stadt Teststadt"' in lines

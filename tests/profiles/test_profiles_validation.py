@@ -11,9 +11,9 @@ from sqlalchemy import select
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.offices.models import Office
-from saas.profiles import ProfileError, apply_profile, load_profile, load_profile_files
+from saas.profiles import ProfileError, load_profile, load_profile_files
 from saas.tenants.models import Tenant
-from tests.profiles.builder import BASE, PROFILE, line_of, row_counts, write_profile
+from tests.profiles.builder import BASE, PROFILE, apply, line_of, row_counts, write_profile
 
 # (file, text to replace, replacement, needle for the line, key, start of the message)
 CASES = {
@@ -232,7 +232,7 @@ def _tenant_name() -> str:
 def test_broken_profile_names_file_line_key(app: Flask, tmp_path: Path, case: str) -> None:
     file, old, new, needle, key, message = CASES[case]
     folder = write_profile(tmp_path)
-    apply_profile(load_profile(folder))
+    apply(load_profile(folder))
     before, names = row_counts(), _tenant_name()
 
     files = dict(PROFILE)
@@ -245,7 +245,7 @@ def test_broken_profile_names_file_line_key(app: Flask, tmp_path: Path, case: st
     folder = write_profile(tmp_path, files)
 
     with pytest.raises(ProfileError) as info:
-        apply_profile(load_profile(folder))
+        apply(load_profile(folder))
     line = line_of(files[file], needle)
     where = f"{file}:{line}: {key}: " if key else f"{file}:{line}: "
     lines = str(info.value).splitlines()
@@ -262,7 +262,7 @@ def test_new_tenant_with_errors_is_not_created(app: Flask, tmp_path: Path) -> No
     files = dict(PROFILE)
     files["areas.yaml"] = files["areas.yaml"].replace('parent: "1"', 'parent: "99x"', 1)
     with pytest.raises(ProfileError):
-        apply_profile(load_profile(write_profile(tmp_path, files)))
+        apply(load_profile(write_profile(tmp_path, files)))
     assert row_counts() == before
 
 

@@ -1,14 +1,11 @@
 """Report tests run on Marl with ten years of generated demo figures and activities.
 
-Generating them takes a few seconds, so it happens once per session into a copy of the
-template database; every test then gets a fresh copy of that file (the ``app`` fixture here
-overrides the one of ``tests/conftest.py`` for this package only). On PostgreSQL the data is
-generated once into a snapshot of its own, to which every test resets the tables.
+The ``app`` fixture here overrides the one of ``tests/conftest.py`` for this package only: see
+``tests/conftest.py::app_with_marl_data``.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,45 +13,15 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from saas import create_app
 from saas.core.db import db
 from saas.core.tenancy import all_tenants
-from tests.conftest import app_on_copy, base_config, on_postgres, tenant
-
-#: the PostgreSQL snapshot with Marl's generated figures and activities
-REPORTS_SNAPSHOT = "reports"
-
-
-def generate_marl() -> None:
-    from saas.demo.generator import generate_demo_data
-
-    generate_demo_data(tenant("marl"))
-    db.session.commit()
-
-
-@pytest.fixture(scope="session")
-def reports_db(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The template database plus Marl's synthetic demo data (2015–2024)."""
-    path = tmp_path_factory.mktemp("reports-db") / "reports.sqlite"
-    shutil.copyfile(template_db, path)
-    app = create_app(base_config(f"sqlite:///{path}"))
-    with app.app_context():
-        generate_marl()
-        db.session.remove()
-        db.engine.dispose()
-    return path
+from tests.conftest import app_with_marl_data, tenant
 
 
 @pytest.fixture
 def app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
-    """Like ``tests/conftest.py``'s app (twin context), on a copy of :func:`reports_db`."""
-    if on_postgres():
-        from tests.pg import app_on_snapshot
-
-        database = request.getfixturevalue("pg_database")
-        yield from app_on_snapshot(database, REPORTS_SNAPSHOT, generate_marl)
-    else:
-        yield from app_on_copy(request.getfixturevalue("reports_db"), tmp_path)
+    """``tests/conftest.py``'s app, with Marl's demo figures (:func:`app_with_marl_data`)."""
+    yield from app_with_marl_data(request, tmp_path)
 
 
 def shared(code: str) -> Any:

@@ -107,7 +107,7 @@ def test_every_format_carries_the_numbers_of_the_page(
 
     template = shared(code)
     result = run(template, 2015, 2024, level="stadtteil")
-    auth("viewer", "marl")
+    auth("coordinator", "marl")
     params = query(result, template.id)
 
     page = client.get(f"/marl/reports/run?{params}")

@@ -1,0 +1,1 @@
+"""Period workflow: draft → submitted → approved (→ reopened), per area or per office."""
