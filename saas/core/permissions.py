@@ -167,7 +167,7 @@ def current_scope() -> Scope | None:
     if not offices and not areas:
         return None
     key = (tuple(sorted(offices)), tuple(sorted(areas)))
-    cache = g.setdefault("scopes", {})
+    cache: dict[tuple[tuple[int, ...], tuple[int, ...]], Scope] = g.setdefault("scopes", {})
     if key not in cache:
         own = _with_sub_areas(set(areas))
         served = _with_sub_areas(_areas_served_by(key[0]) if offices else set())

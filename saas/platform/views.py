@@ -39,6 +39,11 @@ def logout() -> ResponseReturnValue:
     return logout_page(url_for("site.index"))
 
 
+def _tenant_name(tenant_id: int) -> str:
+    tenant = tenant_by_id(tenant_id)
+    return tenant.name if tenant is not None else f"#{tenant_id}"
+
+
 @bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
 @require(PLATFORM_MANAGE)
 def suspend(tenant_id: int) -> ResponseReturnValue:
@@ -46,7 +51,7 @@ def suspend(tenant_id: int) -> ResponseReturnValue:
         flash(
             _(
                 "%(name)s is suspended; its pages cannot be reached until it is reactivated.",
-                name=tenant_by_id(tenant_id).name,
+                name=_tenant_name(tenant_id),
             ),
             "success",
         )
@@ -57,5 +62,5 @@ def suspend(tenant_id: int) -> ResponseReturnValue:
 @require(PLATFORM_MANAGE)
 def activate(tenant_id: int) -> ResponseReturnValue:
     if reactivate_tenant(tenant_id):
-        flash(_("%(name)s is active again.", name=tenant_by_id(tenant_id).name), "success")
+        flash(_("%(name)s is active again.", name=_tenant_name(tenant_id)), "success")
     return redirect(url_for("platform.index"))
