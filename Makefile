@@ -52,9 +52,19 @@ lock:
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite
+
+# Supply chain: bandit over the code, and the lock files against PyPI's vulnerability metadata
+# (tools/audit_deps.py says why not pip-audit). Without network the newest vendored snapshot
+# security/pypi-vulns-<date>.json is used; the output names the source.
+AUDIT_SNAPSHOT ?= $(lastword $(sort $(wildcard security/pypi-vulns-*.json)))
+.PHONY: audit
+audit: setup
+	$(BIN)/bandit -c pyproject.toml -q -r saas scripts tools scripts/backup scripts/restore
+	$(BIN)/python tools/audit_deps.py --fallback $(AUDIT_SNAPSHOT)

@@ -29,6 +29,8 @@ def _blueprints() -> list[Any]:
     from saas.activities.views import bp as activities
     from saas.areas.views import bp as areas
     from saas.areas.views import levels_bp as area_levels
+    from saas.auth.account import admin_bp as accounts
+    from saas.auth.account import bp as account
     from saas.auth.views import bp as auth
     from saas.carriers.views import bp as carriers
     from saas.comparison.views import bp as comparison
@@ -54,6 +56,8 @@ def _blueprints() -> list[Any]:
 
     return [
         site,
+        account,
+        accounts,
         onboarding,
         platform,
         auth,
@@ -117,17 +121,28 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         force_https=production,
         strict_transport_security=production,
         session_cookie_secure=production,
-        content_security_policy={"default-src": "'self'", "img-src": "'self' data:"},
+        content_security_policy={
+            "default-src": "'self'",
+            "img-src": "'self' data:",
+            "object-src": "'none'",
+            "base-uri": "'self'",
+            "form-action": "'self'",
+            "frame-ancestors": "'none'",
+        },
         frame_options="DENY",
         referrer_policy="same-origin",
     )
     _init_login(app)
+    from saas.auth import gate, throttle
+
+    throttle.init_app(app)
     tenancy.init_app(app, find_active_tenant=Tenant.find_active)
     audit.install_session_events()
     i18n.init_app(app)
     register_labels(app)
     _init_lookups(app)
     _init_request_hooks(app)
+    gate.init_app(app)
     _init_errors(app)
 
     for blueprint in _blueprints():

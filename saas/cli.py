@@ -32,6 +32,13 @@ def demo_command(if_empty: bool) -> None:
         raise click.ClickException(
             "Demo-Konten in Produktion nur mit eigenem SAAS_DEMO_PASSWORD (nicht 'demo')."
         )
+    if current_app.config["SAAS_ENV"] == "production":
+        # Only a development instance may use the short demo password of the README.
+        from saas.core.passwords import password_problem
+
+        problem = password_problem(current_app.config["SAAS_DEMO_PASSWORD"] or "")
+        if problem:
+            raise click.ClickException(f"SAAS_DEMO_PASSWORD: {problem}")
     g.audit_user_id = None
     with all_tenants():
         present = db.session.execute(db.select(Tenant.id).limit(1)).first() is not None
@@ -88,6 +95,11 @@ def users_create(
     email: str, password: str, name: str, platform_admin: bool, slug: str | None, role: str
 ) -> None:
     """Create an account, optionally with a membership in one tenant."""
+    from saas.core.passwords import password_problem
+
+    problem = password_problem(password, email=email)
+    if problem:
+        raise click.ClickException(problem)
     with all_tenants():
         if find_user(email) is not None:
             raise click.ClickException(f"Ein Konto mit der E-Mail {email} existiert bereits.")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE = f"sqlite:///{ROOT / 'instance' / 'sozialraum.sqlite'}"
@@ -38,7 +41,64 @@ OPTIONS: tuple[Option, ...] = (
     Option("SMTP_HOST", None, "mail server for invitations; without it links are shown on screen"),
     Option("SMTP_PORT", "25", "mail server port"),
     Option("MAIL_FROM", "noreply@sozialraum.example", "sender of invitation mails"),
+    Option(
+        "SAAS_BASE_URL",
+        None,
+        "public address, e.g. https://sozialraum.example: every mailed or shown link is built on"
+        " it, never on the request's Host; required in production",
+    ),
+    Option(
+        "SAAS_TRUSTED_HOSTS",
+        None,
+        "comma-separated host names the app answers to; defaults to the host of SAAS_BASE_URL",
+    ),
+    Option("SAAS_SESSION_IDLE_MINUTES", "30", "a login session ends after this long unused"),
+    Option("SAAS_SESSION_LIFETIME_HOURS", "12", "a login session ends this long after sign-in"),
+    Option("SAAS_LOCKOUT_ATTEMPTS", "10", "wrong secrets per account before it is locked"),
+    Option("SAAS_LOCKOUT_MINUTES", "15", "how long a locked account (or client) waits"),
 )
+
+#: below this estimate of a secret's randomness (bits) production refuses to start; 32 random
+#: hex digits (128 real bits) estimate at 100 to 120
+MIN_SECRET_BITS = 88
+MIN_SECRET_DISTINCT = 10
+DEV_SECRET = "dev-only-insecure-key-never-used-in-production"  # noqa: S105 - refused in production
+
+
+def secret_bits(secret: str) -> float:
+    """A conservative estimate of a secret's entropy: length times its per-character Shannon
+    entropy. Random hex of 64 characters gives about 250, ``"s" * 40`` gives 0."""
+    if not secret:
+        return 0.0
+    counts = Counter(secret)
+    per_char = -sum(n / len(secret) * math.log2(n / len(secret)) for n in counts.values())
+    return len(secret) * per_char
+
+
+def secret_is_predictable(secret: str) -> bool:
+    """Too little estimated entropy, too few distinct characters, or a repeated pattern
+    (which random keys of 32 to 64 characters practically never show)."""
+    periodic = any(
+        len(secret) % size == 0 and secret == secret[:size] * (len(secret) // size)
+        for size in range(1, len(secret) // 2 + 1)
+    )
+    chunks = [secret[i : i + 8] for i in range(len(secret) - 7)]
+    repeated = len(set(chunks)) < len(chunks)  # a run of 8 characters occurs twice
+    return (
+        periodic
+        or repeated
+        or len(set(secret)) < MIN_SECRET_DISTINCT
+        or secret_bits(secret) < MIN_SECRET_BITS
+    )
+
+
+def _base_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise ConfigError(f"SAAS_BASE_URL must look like https://host[/path], not {value!r}")
+    return value.strip().rstrip("/")
 
 
 def env(name: str) -> str | None:
@@ -61,15 +121,26 @@ def load_config() -> dict[str, object]:
             raise ConfigError("SAAS_ENV=production needs SECRET_KEY to be set")
         if len(secret) < 32:
             raise ConfigError("SAAS_ENV=production needs a SECRET_KEY of at least 32 characters")
+        if secret == DEV_SECRET or secret_is_predictable(secret):
+            raise ConfigError(
+                "SAAS_ENV=production needs a random SECRET_KEY (this one is too predictable;"
+                " use e.g. `openssl rand -hex 32`)"
+            )
         if not redis_url:
             raise ConfigError("SAAS_ENV=production needs REDIS_URL to be set")
         if debug:
             raise ConfigError("SAAS_ENV=production refuses to run with SAAS_DEBUG=1")
+        if not env("SAAS_BASE_URL"):
+            raise ConfigError("SAAS_ENV=production needs SAAS_BASE_URL (e.g. https://host)")
+    base_url = _base_url(env("SAAS_BASE_URL"))
+    trusted = [h.strip().lower() for h in (env("SAAS_TRUSTED_HOSTS") or "").split(",") if h.strip()]
+    if base_url and not trusted:
+        trusted = [urlsplit(base_url).netloc.lower()]
     database_url = env("DATABASE_URL")
     return {
         "SAAS_ENV": saas_env,
         "DEBUG": debug,
-        "SECRET_KEY": secret or "dev-only-insecure-key-never-used-in-production",
+        "SECRET_KEY": secret or DEV_SECRET,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": env("MIGRATION_DATABASE_URL") or database_url,
         "SAAS_DB_APP_ROLE": env("SAAS_DB_APP_ROLE"),
@@ -80,13 +151,23 @@ def load_config() -> dict[str, object]:
         "SMTP_HOST": env("SMTP_HOST"),
         "SMTP_PORT": int(env("SMTP_PORT") or 25),
         "MAIL_FROM": env("MAIL_FROM"),
+        "SAAS_BASE_URL": base_url,
+        "SAAS_TRUSTED_HOSTS": trusted,
+        "SAAS_SESSION_IDLE_MINUTES": int(env("SAAS_SESSION_IDLE_MINUTES") or 30),
+        "SAAS_SESSION_LIFETIME_HOURS": int(env("SAAS_SESSION_LIFETIME_HOURS") or 12),
+        "SAAS_LOCKOUT_ATTEMPTS": int(env("SAAS_LOCKOUT_ATTEMPTS") or 10),
+        "SAAS_LOCKOUT_MINUTES": int(env("SAAS_LOCKOUT_MINUTES") or 15),
+        # Admins must use a second factor. In development they may postpone enrolment (a banner
+        # says so on every page) so that the demo logins work; in production never.
+        "SAAS_MFA_GRACE": not production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": production,
-        "REMEMBER_COOKIE_DURATION": 14 * 24 * 3600,
+        # "Stay signed in" never outlives the absolute session lifetime.
+        "REMEMBER_COOKIE_DURATION": int(env("SAAS_SESSION_LIFETIME_HOURS") or 12) * 3600,
         # A social worker may write a note for an hour or more: the token lives for a working day.
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "MAX_CONTENT_LENGTH": 60 * 1024 * 1024,

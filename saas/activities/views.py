@@ -86,7 +86,7 @@ def _refused(form: ActivityForm, error: Invalid) -> None:
     target.errors = [*target.errors, error.message]
 
 
-def _form_page(
+def _form_page(  # nosec B107 # the idempotency token of the form, not a password
     form: ActivityForm, activity: Activity | None, status: int = 200, token: str = ""
 ) -> Any:
     return render_template(

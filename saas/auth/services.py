@@ -1,15 +1,35 @@
-"""Authentication: checking credentials, starting and revoking login sessions."""
+"""Authentication: credentials, second factor, login sessions and their revocation."""
 
 from __future__ import annotations
 
-from flask import g, request, session
-from flask_login import login_user, logout_user
-from sqlalchemy import func, select
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
 
-from saas.auth.models import LoginSession, User
+import pyotp
+from flask import current_app, g, request, session
+from flask_login import login_user, logout_user
+from sqlalchemy import func, select, update
+
+from saas.auth import throttle
+from saas.auth.models import LoginSession, Membership, PasswordReset, RecoveryCode, User
 from saas.core.audit import record_event
 from saas.core.db import db, utcnow
 from saas.core.passwords import hash_password, needs_rehash, verify_password
+from saas.core.tenancy import all_tenants
+
+#: flask-session keys that survive the rotation at login
+KEPT_ON_LOGIN = ("locale", "pending_invitation", "_flashes")
+RECOVERY_CODES = 10
+RESET_MINUTES = 60
+#: last_seen_at is written at most this often (one UPDATE per minute, not per request)
+SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite drops the time zone of stored datetimes; they are UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def find_user(email: str) -> User | None:
@@ -18,27 +38,196 @@ def find_user(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def authenticate(email: str, password: str) -> User | None:
-    """The active user with these credentials, or None; records failures."""
+def user_by_id(user_id: object) -> User | None:
+    return db.session.execute(select(User).where(User.id == user_id)).scalar_one_or_none()
+
+
+def authenticate(email: str, password: str, *, purpose: str = "login") -> User | None:
+    """The active user with these credentials, or None; records failures.
+
+    Raises :class:`throttle.Locked` before checking anything when the account or the client
+    is locked out. An unknown address costs the same argon2 verification as a known one.
+    """
+    throttle.check(email)
     user = find_user(email)
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not user.is_active or not ok:
         record_event(
             "login_failed",
             user_id=user.id if user else None,
-            details={"email": email.strip().lower()[:254]},
+            details={"email": email.strip().lower()[:254], "purpose": purpose},
         )
+        throttle.failed(email, purpose=purpose, user_id=user.id if user else None)
         return None
+    throttle.succeeded(email)
     if user.password_hash and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
 
+def check_password(user: User, password: str, *, purpose: str) -> bool:
+    """Re-check the signed-in user's password (password change, second-factor reset)."""
+    throttle.check(user.email)
+    if verify_password(user.password_hash, password):
+        throttle.succeeded(user.email)
+        return True
+    record_event("login_failed", user_id=user.id, details={"email": user.email, "purpose": purpose})
+    throttle.failed(user.email, purpose=purpose, user_id=user.id)
+    return False
+
+
+# --- who needs a second factor ---------------------------------------------------------------
+
+
+def is_admin(user: User) -> bool:
+    """Platform admins and tenant admins of any municipality must use a second factor."""
+    if user.is_platform_admin:
+        return True
+    with all_tenants():
+        return (
+            db.session.execute(
+                select(Membership.id).where(
+                    Membership.user_id == user.id,
+                    Membership.role == "tenant_admin",
+                    Membership.revoked_at.is_(None),
+                )
+            ).first()
+            is not None
+        )
+
+
+def has_second_factor(user: User) -> bool:
+    return bool(user.totp_secret and user.totp_enabled_at)
+
+
+def must_enrol(user: User) -> bool:
+    return not has_second_factor(user) and is_admin(user)
+
+
+# --- TOTP and recovery codes -----------------------------------------------------------------
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(secret: str, email: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="Sozialraum")
+
+
+def qr_svg(uri: str) -> str:
+    """The otpauth URI as an inline SVG QR code, made here (no third party sees the secret)."""
+    import segno
+
+    return segno.make(uri, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+
+
+def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
+    """The time step (now ±1) whose code this is, if it is newer than ``last_step``."""
+    code = "".join(code.split())
+    if not (code.isdigit() and len(code) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    now = int(utcnow().timestamp()) // totp.interval
+    for step in (now - 1, now, now + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step if last_step is None or step > last_step else None
+    return None
+
+
+def confirm_enrolment(user: User, secret: str, code: str) -> list[str] | None:
+    """Enrol ``secret`` if ``code`` is right; returns the new recovery codes (shown once)."""
+    step = _matching_step(secret, code, None)
+    if step is None:
+        return None
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+    codes = _new_recovery_codes(user)
+    record_event("second_factor_enrolled", user_id=user.id)
+    return codes
+
+
+def hash_code(code: str) -> str:
+    normal = "".join(code.split()).replace("-", "").lower()
+    return hashlib.sha256(normal.encode()).hexdigest()
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    db.session.execute(
+        RecoveryCode.__table__.delete().where(RecoveryCode.__table__.c.user_id == user.id)
+    )
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = secrets.token_hex(5)  # 40 bits each, one try per lockout count
+        codes.append(f"{raw[:5]}-{raw[5:]}")
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=hash_code(raw)))
+    return codes
+
+
+def verify_second_factor(user: User, code: str) -> str | None:
+    """``"totp"`` or ``"recovery"`` when the code is accepted (and used up), else None."""
+    throttle.check(user.email)
+    step = _matching_step(user.totp_secret or "", code, user.totp_last_step)
+    if step is not None:
+        # Conditional update: of two requests with the same code only one wins.
+        won = db.session.execute(
+            update(User)
+            .where(
+                User.id == user.id,
+                (User.totp_last_step.is_(None)) | (User.totp_last_step < step),
+            )
+            .values(totp_last_step=step)
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
+        if won:
+            user.totp_last_step = step
+            throttle.succeeded(user.email)
+            return "totp"
+    else:
+        won = db.session.execute(
+            update(RecoveryCode)
+            .where(
+                RecoveryCode.user_id == user.id,
+                RecoveryCode.code_hash == hash_code(code),
+                RecoveryCode.used_at.is_(None),
+            )
+            .values(used_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
+        if won:
+            record_event("recovery_code_used", user_id=user.id)
+            throttle.succeeded(user.email)
+            return "recovery"
+    record_event("second_factor_failed", user_id=user.id, details={"email": user.email})
+    throttle.failed(user.email, purpose="second_factor", user_id=user.id)
+    return None
+
+
+def remaining_recovery_codes(user: User) -> int:
+    return db.session.execute(
+        select(func.count())
+        .select_from(RecoveryCode)
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+    ).scalar_one()
+
+
+def reset_second_factor(user: User, *, keep_token: str | None = None) -> None:
+    """Remove the second factor and its recovery codes; ends the user's other sessions."""
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    db.session.execute(
+        RecoveryCode.__table__.delete().where(RecoveryCode.__table__.c.user_id == user.id)
+    )
+    revoke_sessions(user, keep_token=keep_token)
+    record_event("second_factor_reset", user_id=user.id)
+
+
+# --- login sessions --------------------------------------------------------------------------
+
+
 def start_session(user: User, *, remember: bool) -> LoginSession:
     """Log in with a fresh session: the old session cookie content is dropped (rotation)."""
-    locale = session.get("locale")
+    kept = {key: session[key] for key in KEPT_ON_LOGIN if key in session}
     session.clear()
-    if locale:
-        session["locale"] = locale
+    session.update(kept)
     login = LoginSession(user=user, user_agent=(request.user_agent.string or "")[:255])
     db.session.add(login)
     db.session.flush()
@@ -48,15 +237,54 @@ def start_session(user: User, *, remember: bool) -> LoginSession:
     return login
 
 
+def session_expired(login: LoginSession, now: datetime) -> bool:
+    config = current_app.config
+    lifetime = timedelta(hours=config["SAAS_SESSION_LIFETIME_HOURS"])
+    idle = timedelta(minutes=config["SAAS_SESSION_IDLE_MINUTES"])
+    last = aware(login.last_seen_at or login.created_at)
+    return aware(login.created_at) + lifetime <= now or last + idle <= now
+
+
 def load_session(token: str) -> User | None:
-    """The user of a live login session (Flask-Login's loader)."""
+    """The user of a live login session (Flask-Login's loader); ends a timed-out one."""
     login = db.session.execute(
         select(LoginSession).where(LoginSession.token == token, LoginSession.revoked_at.is_(None))
     ).scalar_one_or_none()
     if login is None or not login.user.is_active:
         return None
+    now = utcnow()
+    if session_expired(login, now):
+        login.revoked_at = now
+        db.session.commit()
+        return None
+    if login.last_seen_at is None or aware(login.last_seen_at) + SEEN_RESOLUTION <= now:
+        login.last_seen_at = now
+        db.session.commit()
     login.user.session_token = login.token
     return login.user
+
+
+def active_sessions(user: User) -> list[LoginSession]:
+    now = utcnow()
+    logins = db.session.execute(
+        select(LoginSession)
+        .where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None))
+        .order_by(LoginSession.created_at.desc())
+    ).scalars()
+    return [login for login in logins if not session_expired(login, now)]
+
+
+def revoke_sessions(user: User, *, keep_token: str | None = None) -> int:
+    """End every live session of ``user`` on the server (except ``keep_token``)."""
+    condition = [LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)]
+    if keep_token:
+        condition.append(LoginSession.token != keep_token)
+    return db.session.execute(
+        update(LoginSession)
+        .where(*condition)
+        .values(revoked_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
 
 
 def end_session(user: User) -> None:
@@ -77,7 +305,11 @@ def end_session(user: User) -> None:
     g.pop("membership", None)
 
 
+# --- accounts and passwords ------------------------------------------------------------------
+
+
 def create_user(email: str, password: str | None, *, name: str = "", **fields: object) -> User:
+    """A new account. Callers check the password policy (the demo loader may not)."""
     user = User(
         email=email.strip().lower(),
         name=name,
@@ -85,4 +317,70 @@ def create_user(email: str, password: str | None, *, name: str = "", **fields: o
         **fields,
     )
     db.session.add(user)
+    return user
+
+
+def change_password(user: User, password: str, *, keep_token: str | None = None) -> None:
+    """Set a new password and end every other session of the account."""
+    user.password_hash = hash_password(password)
+    user.password_changed_at = utcnow()
+    revoke_sessions(user, keep_token=keep_token)
+    record_event("password_changed", user_id=user.id)
+
+
+def set_active(user: User, active: bool) -> None:
+    """Deactivate (ending its sessions at once) or reactivate an account."""
+    user.is_active = active
+    if not active:
+        revoke_sessions(user)
+    record_event("account_activated" if active else "account_deactivated", user_id=user.id)
+
+
+def _reset_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_password_reset(user: User) -> str:
+    """A single-use reset token valid for an hour (older open ones of the user end)."""
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    token = secrets.token_urlsafe(32)
+    db.session.add(
+        PasswordReset(
+            user_id=user.id,
+            token_hash=_reset_hash(token),
+            expires_at=utcnow() + timedelta(minutes=RESET_MINUTES),
+        )
+    )
+    record_event("password_reset_requested", user_id=user.id)
+    return token
+
+
+def open_password_reset(token: str) -> PasswordReset | None:
+    reset = db.session.execute(
+        select(PasswordReset).where(PasswordReset.token_hash == _reset_hash(token))
+    ).scalar_one_or_none()
+    if reset is None or reset.used_at is not None or aware(reset.expires_at) <= utcnow():
+        return None
+    return reset
+
+
+def use_password_reset(reset: PasswordReset, password: str) -> User | None:
+    """Spend the token (once, even under concurrent requests) and set the password."""
+    won = db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
+    if not won:
+        return None
+    user = user_by_id(reset.user_id)
+    if user is None or not user.is_active:
+        return None
+    change_password(user, password)
     return user

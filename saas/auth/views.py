@@ -2,32 +2,83 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import time
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from saas.auth import throttle
 from saas.auth.forms import LoginForm
-from saas.auth.services import authenticate, end_session, start_session
+from saas.auth.models import User
+from saas.auth.services import (
+    authenticate,
+    end_session,
+    has_second_factor,
+    start_session,
+)
 from saas.core.db import db
 from saas.core.extensions import limiter
-from saas.core.forms import safe_next
 from saas.core.permissions import AUTHENTICATED, public, require
+from saas.core.urls import safe_next
 
 bp = Blueprint("auth", __name__, url_prefix="/<tenant_slug>", template_folder="templates")
 
+#: the second-factor step must follow the password within this many seconds
+SECOND_FACTOR_SECONDS = 300
 
-def login_page(template: str, fallback: str) -> object:
+
+def locked_page(template: str, form: Any, error: throttle.Locked) -> tuple[str, int]:
+    """The answer of a locked account or client: the same for known and unknown addresses."""
+    db.session.commit()  # keep the audit records
+    flash(
+        _(
+            "Too many failed attempts. For your protection signing in is blocked for"
+            " %(minutes)d minutes. Please try again later or ask your administrator.",
+            minutes=error.minutes,
+        ),
+        "error",
+    )
+    return render_template(template, form=form), 429
+
+
+def finish_login(user: User, *, remember: bool, target: str) -> Any:
+    """Password (and second factor, if enrolled) passed: start the session and go on."""
+    from saas.members.services import attach_pending_invitation
+
+    start_session(user, remember=remember)
+    attach_pending_invitation(user)
+    db.session.commit()
+    # An admin without a second factor is sent to enrol by the gate (saas/auth/gate.py).
+    return redirect(target)
+
+
+def login_page(template: str, fallback: str) -> ResponseReturnValue:
     """Shared login handling for tenant and platform login pages."""
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
-        user = authenticate(form.email.data or "", form.password.data or "")
+        try:
+            user = authenticate(form.email.data or "", form.password.data or "")
+        except throttle.Locked as error:
+            return locked_page(template, form, error)
         if user is None:
             db.session.commit()  # keep the audit record of the failure
             flash(_("E-mail or password is not correct."), "error")
             return render_template(template, form=form), 401
-        start_session(user, remember=bool(form.remember.data))
-        db.session.commit()
-        return redirect(safe_next(form.next.data, fallback))
+        target = safe_next(form.next.data, fallback)
+        remember = bool(form.remember.data)
+        if has_second_factor(user):
+            db.session.commit()
+            session["second_factor"] = {
+                "user_id": user.id,
+                "remember": remember,
+                "next": target,
+                "at": int(time.time()),
+            }
+            return redirect(url_for("account.second_factor"))
+        return finish_login(user, remember=remember, target=target)
     status = 400 if form.is_submitted() else 200
     return render_template(template, form=form), status
 
@@ -35,11 +86,11 @@ def login_page(template: str, fallback: str) -> object:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 @public
-def login() -> object:
+def login() -> ResponseReturnValue:
     return login_page("auth/login.html", url_for("dashboard.index"))
 
 
-def logout_page(target: str) -> object:
+def logout_page(target: str) -> ResponseReturnValue:
     """Shared logout handling: revoke the login on the server, then go to ``target``."""
     end_session(current_user._get_current_object())
     db.session.commit()
@@ -49,5 +100,5 @@ def logout_page(target: str) -> object:
 
 @bp.route("/logout", methods=["POST"])
 @require(AUTHENTICATED)
-def logout() -> object:
+def logout() -> ResponseReturnValue:
     return logout_page(url_for("public.index"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
@@ -30,20 +29,3 @@ class VersionedForm(Form):
     """Carries the version the user started editing, for optimistic locking."""
 
     version = HiddenField()
-
-
-def safe_next(target: str | None, fallback: str) -> str:
-    """Only same-site paths are allowed as redirect targets after login."""
-    if not target:
-        return fallback
-    target = target.strip()
-    parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-        or "\\" in target
-    ):
-        return fallback
-    return target

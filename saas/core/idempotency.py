@@ -35,7 +35,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from saas.core.db import Model, db, utcnow
 from saas.core.tenancy import TenantModel
 
-TOKEN_FIELD = "idempotency_token"  # noqa: S105 - a form field name, not a secret
+TOKEN_FIELD = "idempotency_token"  # noqa: S105 - a form field name, not a secret  # nosec B105
 MAX_AGE = 24 * 3600
 _SALT = "form-token"
 

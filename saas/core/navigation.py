@@ -44,6 +44,7 @@ PLATFORM_NAV: tuple[NavItem, ...] = (
     NavItem("metrics.index", _l("Metric catalogue")),
     NavItem("report_templates.index", _l("Report templates")),
     NavItem("rings.index", _l("Comparison rings")),
+    NavItem("accounts.list_accounts", _l("Accounts")),
 )
 
 

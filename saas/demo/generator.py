@@ -195,7 +195,7 @@ TABLES = (
 
 def _rng(seed: int, slug: str, *parts: object) -> random.Random:
     """A generator of its own for one tenant and one part (area, office …) of the data."""
-    return random.Random(":".join([str(seed), slug, *map(str, parts)]).encode())
+    return random.Random(":".join([str(seed), slug, *map(str, parts)]).encode())  # nosec B311
 
 
 def _period(year: int, month: int) -> str:

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from saas.core.audit import history
 from saas.core.crud import name_of
 from saas.core.db import db
-from saas.core.forms import safe_next
 from saas.core.operations import Conflict, Invalid
 from saas.core.permissions import require
+from saas.core.urls import safe_next
 from saas.core.workflow import workflow
 from saas.figures.grid import PERIOD, apply_row_messages, fingerprint, format_value, grid_rows
 from saas.figures.services import (

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms import EmailField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length
 
+from saas.auth.forms import NewPasswordMixin
 from saas.core.fields import IdsSelectField, as_choices
 from saas.core.forms import Form
 from saas.core.labels import ROLE_LABELS
@@ -32,16 +33,5 @@ class MembershipForm(Form, ScopeMixin):
     role = SelectField(_l("Role"), choices=role_choices)
 
 
-class AcceptNewForm(Form):
+class AcceptNewForm(NewPasswordMixin, Form):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    password = PasswordField(
-        _l("Choose a password"), validators=[DataRequired(), Length(min=10, max=200)]
-    )
-    confirm = PasswordField(
-        _l("Repeat the password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
-    )
-
-
-class AcceptExistingForm(Form):
-    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=200)])

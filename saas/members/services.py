@@ -8,14 +8,16 @@ from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
-from flask import current_app, url_for
-from sqlalchemy import select
+from flask import current_app, flash, session
+from flask_babel import gettext as _
+from sqlalchemy import select, update
 
 from saas.auth.models import Membership, User
-from saas.auth.services import create_user, find_user
-from saas.core.audit import acting_user_id
+from saas.auth.services import aware, create_user, find_user, revoke_sessions
+from saas.core.audit import acting_user_id, record_event
 from saas.core.db import db, utcnow
-from saas.core.tenancy import all_tenants, current_tenant
+from saas.core.tenancy import all_tenants, current_tenant, tenant_scope
+from saas.core.urls import external_url
 from saas.members.models import Invitation, hash_token
 
 INVITATION_DAYS = 14
@@ -37,7 +39,7 @@ def invite(
     db.session.add(invitation)
     db.session.flush()
     slug = tenant_slug or current_tenant.slug
-    link = url_for("members.accept", tenant_slug=slug, token=token, _external=True)
+    link = external_url("members.accept", tenant_slug=slug, token=token)
     return invitation, link
 
 
@@ -68,14 +70,29 @@ def open_invitation(token: str) -> Invitation | None:
     ).scalar_one_or_none()
     if invitation is None or invitation.accepted_at or invitation.revoked_at:
         return None
-    expires = invitation.expires_at
-    if expires.tzinfo is None:  # SQLite drops the zone
-        expires = expires.replace(tzinfo=utcnow().tzinfo)
-    return invitation if expires > utcnow() else None
+    return invitation if aware(invitation.expires_at) > utcnow() else None
 
 
-def accept(invitation: Invitation, user: User) -> Membership:
-    """Turn an invitation into a membership (re-activating a revoked one)."""
+def accept(invitation: Invitation, user: User) -> Membership | None:
+    """Turn an invitation into a membership (re-activating a revoked one).
+
+    The invitation binds to its address and is spent once: a conditional update wins for
+    exactly one of two concurrent acceptances; None for the other, or for another address.
+    """
+    if user.email.lower() != invitation.email.lower():
+        return None
+    won = db.session.execute(
+        update(Invitation)
+        .where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(accepted_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
+    if not won:
+        return None
     membership = db.session.execute(
         select(Membership).where(Membership.user_id == user.id)
     ).scalar_one_or_none()
@@ -89,7 +106,42 @@ def accept(invitation: Invitation, user: User) -> Membership:
             None,
         )
     invitation.accepted_at = utcnow()
+    record_event(
+        "invitation_accepted", user_id=user.id, entity="invitations", entity_id=invitation.id
+    )
     return membership
+
+
+def attach_pending_invitation(user: User) -> None:
+    """After a complete login: accept the invitation the user came from, if it is theirs."""
+    token = session.pop("pending_invitation", None)
+    if not token:
+        return
+    with all_tenants():
+        invitation = db.session.execute(
+            select(Invitation).where(Invitation.token_hash == hash_token(token))
+        ).scalar_one_or_none()
+    if invitation is None:
+        return
+    with tenant_scope(invitation.tenant_id):
+        invitation = open_invitation(token)
+        membership = accept(invitation, user) if invitation is not None else None
+    if membership is None:
+        flash(
+            _(
+                "The invitation could not be accepted: it is not valid any more or it was"
+                " sent to another e-mail address."
+            ),
+            "error",
+        )
+    else:
+        flash(_("Welcome! Your access is active."), "success")
+
+
+def end_membership_sessions(membership: Membership) -> None:
+    """Deactivating a membership ends the person's sessions at once (they sign in again)."""
+    with all_tenants():
+        revoke_sessions(membership.user)
 
 
 def existing_user(email: str) -> User | None:

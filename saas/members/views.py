@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,18 +12,20 @@ from sqlalchemy import select
 from saas.areas.models import Area
 from saas.auth.models import Membership
 from saas.auth.services import start_session
+from saas.core.audit import record_event
 from saas.core.crud import options
 from saas.core.db import db, utcnow
+from saas.core.extensions import limiter
 from saas.core.fields import as_choices
-from saas.core.passwords import verify_password
 from saas.core.permissions import public, require
 from saas.core.tenancy import get_or_404
-from saas.members.forms import AcceptExistingForm, AcceptNewForm, InviteForm, MembershipForm
+from saas.members.forms import AcceptNewForm, InviteForm, MembershipForm
 from saas.members.models import Invitation
 from saas.members.services import (
     accept as accept_invitation,
 )
 from saas.members.services import (
+    end_membership_sessions,
     existing_user,
     invite,
     new_user,
@@ -118,6 +120,8 @@ def revoke(object_id: int) -> Any:
         flash(_("You cannot revoke your own access."), "error")
     elif membership.revoked_at is None:
         membership.revoked_at = utcnow()
+        end_membership_sessions(membership)
+        record_event("membership_revoked", entity="memberships", entity_id=membership.id)
         db.session.commit()
         flash(_("Access of %(email)s was revoked.", email=membership.user.email), "success")
     return redirect(url_for("members.index"))
@@ -135,8 +139,15 @@ def revoke_invitation(object_id: int) -> Any:
 
 
 @bp.route("/accept/<token>", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
 @public
 def accept(token: str) -> Any:
+    """One page for everybody: it never says whether the address already has an account.
+
+    A new person chooses a name and password here; somebody with an account follows the
+    sign-in link and accepts by logging in through the normal (rate-limited, second-factor)
+    login, after which the membership is attached.
+    """
     invitation = open_invitation(token)
     if invitation is None:
         return render_template(
@@ -144,21 +155,37 @@ def accept(token: str) -> Any:
             title=_("Invitation not valid"),
             message=_("This invitation link is not valid any more. Please ask for a new one."),
         ), 404
-    user = existing_user(invitation.email)
-    form = AcceptExistingForm() if user else AcceptNewForm()
+    if request.args.get("signin") == "1":
+        session["pending_invitation"] = token
+        return redirect(url_for("auth.login"))
+    form = AcceptNewForm()
+    form.policy_email = invitation.email
     if form.validate_on_submit():
-        if user is None:
-            user = new_user(invitation.email, form.name.data, form.password.data)
-        elif not verify_password(user.password_hash, form.password.data):
-            form.password.errors.append(_("E-mail or password is not correct."))
+        if existing_user(invitation.email) is not None:
+            # Not a new account: the same way as the sign-in link, no password checked here.
+            record_event(
+                "invitation_existing_account", entity="invitations", entity_id=invitation.id
+            )
+            db.session.commit()
+            session["pending_invitation"] = token
+            flash(_("Please sign in with your account to accept the invitation."), "info")
+            return redirect(url_for("auth.login"))
+        user = new_user(invitation.email, form.name.data, form.password.data)
+        if accept_invitation(invitation, user) is None:
+            db.session.rollback()
             return render_template(
-                "members/accept.html", form=form, invitation=invitation, existing=True
-            ), 400
-        accept_invitation(invitation, user)
+                "errors/error.html",
+                title=_("Invitation not valid"),
+                message=_("This invitation link is not valid any more. Please ask for a new one."),
+            ), 404
         start_session(user, remember=False)
         db.session.commit()
         flash(_("Welcome! Your access is active."), "success")
-        return redirect(url_for("dashboard.index"))
-    return render_template(
-        "members/accept.html", form=form, invitation=invitation, existing=user is not None
-    ), 400 if form.is_submitted() else 200
+        return redirect(
+            url_for("account.enrol")
+            if invitation.role == "tenant_admin"
+            else url_for("dashboard.index")
+        )
+    return render_template("members/accept.html", form=form, invitation=invitation, token=token), (
+        400 if form.is_submitted() else 200
+    )

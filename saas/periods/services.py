@@ -26,22 +26,23 @@ SCOPES = ("area", "office")
 ENTRY_PERMISSION = {"area": "figures.enter", "office": "activities.log"}
 
 
-def period_status(
-    scope: str, ref_id: int, period: str, *, create: bool = False
-) -> PeriodStatus | None:
-    """The status row of one area/office period (created in the initial state if asked)."""
+def period_status(scope: str, ref_id: int, period: str) -> PeriodStatus | None:
+    """The status row of one area/office period, or None while it is in the initial state."""
     column = PeriodStatus.area_id if scope == "area" else PeriodStatus.office_id
-    status = db.session.execute(
+    return db.session.execute(
         select(PeriodStatus).where(
             PeriodStatus.scope == scope, column == ref_id, PeriodStatus.period == period
         )
     ).scalar_one_or_none()
-    if status is None and create:
-        status = PeriodStatus(
-            scope=scope, period=period, state=workflow().initial, **{f"{scope}_id": ref_id}
-        )
-        db.session.add(status)
-        db.session.flush()
+
+
+def _new_period_status(scope: str, ref_id: int, period: str) -> PeriodStatus:
+    """A status row in the initial state (only for a step that is being taken)."""
+    status = PeriodStatus(
+        scope=scope, period=period, state=workflow().initial, **{f"{scope}_id": ref_id}
+    )
+    db.session.add(status)
+    db.session.flush()
     return status
 
 
@@ -97,8 +98,7 @@ def transition_period(scope: str, ref_id: int, period: str, name: str, reason: s
     try:
         check_step(before, name, reason)
         if status is None:
-            status = period_status(scope, ref_id, period, create=True)
-            assert status is not None
+            status = _new_period_status(scope, ref_id, period)
         perform(status, name, reason)
     except WorkflowError as error:
         raise Invalid(str(error)) from error

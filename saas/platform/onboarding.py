@@ -98,7 +98,7 @@ def set_setup_vocabulary(tenant_id: int, vocabulary: dict[str, str]) -> Tenant:
         **(tenant.vocabulary or {}),
         **{key: vocabulary[key].strip() for key in VOCABULARY_KEYS if key in vocabulary},
     }
-    flush(tenant)
+    _flush_platform_change(tenant)
     return tenant
 
 
@@ -126,6 +126,16 @@ def finish_onboarding(tenant_id: int, email: str) -> tuple[Any, str]:
     return invitation, link
 
 
+def _flush_platform_change(tenant: Tenant) -> None:
+    """Flush a platform admin's change of a tenant row.
+
+    Platform pages run without a current tenant; the audit row of the change belongs to the
+    tenant, which PostgreSQL's row-level security only accepts in all-tenants mode.
+    """
+    with all_tenants():
+        flush(tenant)
+
+
 def _platform_tenant(tenant_id: int) -> Tenant:
     tenant = tenant_by_id(tenant_id)
     if tenant is None:
@@ -140,7 +150,7 @@ def suspend_tenant(tenant_id: int) -> bool:
     if tenant.status != "active":
         return False
     tenant.status = "suspended"
-    flush(tenant)
+    _flush_platform_change(tenant)
     return True
 
 
@@ -151,7 +161,7 @@ def reactivate_tenant(tenant_id: int) -> bool:
     if tenant.status != "suspended":
         return False
     tenant.status = "active"
-    flush(tenant)
+    _flush_platform_change(tenant)
     return True
 
 

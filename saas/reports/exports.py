@@ -1,7 +1,7 @@
 """CSV, XLSX and PDF of a :class:`ReportResult` — the same numbers as the HTML page.
 
 Every output walks the same result (:meth:`SectionResult.tables`) and formats cells with
-:func:`saas.reports.service.format_cell` in the current locale:
+:func:`saas.reports.result.format_cell` in the current locale:
 
 * CSV: German uses ``;`` and a decimal comma (English ``,`` and a point), no thousands
   separator, UTF-8 with BOM; written by :mod:`saas.core.spreadsheet`, whose guard keeps
@@ -18,14 +18,14 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape  # nosec B406 # escapes output, parses nothing
 
 from flask_babel import gettext as _
 
 from saas.core.spreadsheet import MIMETYPES as SPREADSHEET_MIMETYPES
 from saas.core.spreadsheet import Cell as Cell_
 from saas.core.spreadsheet import Number, Text, number_format, write_csv, write_xlsx
-from saas.reports.service import Cell, ReportResult, format_cell
+from saas.reports.result import Cell, ReportResult, format_cell
 
 FORMATS = ("csv", "xlsx", "pdf")
 MIMETYPES = {**SPREADSHEET_MIMETYPES, "pdf": "application/pdf"}
@@ -60,7 +60,7 @@ def header_lines(result: ReportResult) -> list[tuple[str, str]]:
 
 
 def csv_delimiter() -> str:
-    from saas.reports.service import current_locale
+    from saas.reports.result import current_locale
 
     return ";" if current_locale() == "de" else ","
 

@@ -19,8 +19,9 @@ from saas.core.operations import Conflict, Invalid, operation
 from saas.core.permissions import PLATFORM_MANAGE
 from saas.core.tenancy import current_tenant_id
 from saas.reports import store
+from saas.reports.builder import run_report
 from saas.reports.models import PublishedReport, ReportTemplate
-from saas.reports.service import ReportResult, run_report
+from saas.reports.result import ReportResult
 
 
 @operation("reports.run")

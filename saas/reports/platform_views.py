@@ -20,7 +20,7 @@ from saas.core.permissions import PLATFORM_MANAGE, require
 from saas.reports import operations, store
 from saas.reports.definition import dump
 from saas.reports.forms import NewTemplateForm, TemplateForm
-from saas.reports.service import current_locale
+from saas.reports.result import current_locale
 from saas.reports.views import indicator_codes, template_conflict
 
 bp = Blueprint(

@@ -29,19 +29,12 @@ from saas.core.permissions import ensure_unscoped, has_permission, require
 from saas.core.tenancy import get_or_404
 from saas.core.versions import current_version
 from saas.reports import operations, store
+from saas.reports.builder import area_levels, latest_data_year, tenant_words
 from saas.reports.definition import DefinitionError, dump
 from saas.reports.exports import FORMATS, MIMETYPES, filename, render
 from saas.reports.forms import TemplateForm
 from saas.reports.models import PublishedReport, ReportTemplate
-from saas.reports.service import (
-    ReportResult,
-    area_levels,
-    chart_markup,
-    current_locale,
-    format_cell,
-    latest_data_year,
-    tenant_words,
-)
+from saas.reports.result import ReportResult, chart_markup, current_locale, format_cell
 
 bp = Blueprint(
     "reports", __name__, url_prefix="/<tenant_slug>/reports", template_folder="templates"

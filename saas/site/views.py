@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
 from saas.core.db import db, ping
 from saas.core.extensions import talisman
-from saas.core.forms import safe_next
 from saas.core.i18n import LOCALES, remember_locale
 from saas.core.permissions import public
 from saas.core.rls import runtime_problem
 from saas.core.tenancy import all_tenants
+from saas.core.urls import safe_next
 from saas.tenants.models import Tenant
 
 bp = Blueprint("site", __name__, template_folder="templates")
@@ -22,21 +23,37 @@ bp = Blueprint("site", __name__, template_folder="templates")
 @talisman(force_https=False)  # probes of load balancers speak plain HTTP inside the network
 @public
 def healthz() -> tuple[dict[str, str], int]:
+    """The database and, when configured (always in production), Redis: the rate limits and
+    login lockouts live there, so without it nobody can sign in."""
+    result = {"status": "ok", "database": "ok"}
     try:
         ping()
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         db.session.rollback()
-        return {"status": "error", "database": "unreachable"}, 503
-    problem = runtime_problem(db.session)  # grants and RLS key of the runtime role
-    db.session.rollback()
-    if problem:
-        return {"status": "error", "database": problem}, 503
-    return {"status": "ok", "database": "ok"}, 200
+        result.update(status="error", database="unreachable")
+    else:
+        problem = runtime_problem(db.session)  # grants and RLS key of the runtime role
+        db.session.rollback()
+        if problem:
+            result.update(status="error", database=problem)
+    redis_url = current_app.config.get("REDIS_URL")
+    if redis_url:
+        import redis
+
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            client.ping()
+            result["redis"] = "ok"
+        except redis.RedisError:
+            result.update(status="error", redis="unreachable")
+        finally:
+            client.close()
+    return result, 200 if result["status"] == "ok" else 503
 
 
 @bp.route("/lang", methods=["POST"])
 @public
-def set_language() -> object:
+def set_language() -> ResponseReturnValue:
     locale = request.form.get("locale")
     if locale in LOCALES:
         session["locale"] = locale

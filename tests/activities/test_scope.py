@@ -28,7 +28,16 @@ def marl(app):
         db.session.add(foreign)
         db.session.commit()
         objs.update(other_office=other_office, foreign_offering=foreign)
+        _detach(objs)
     return objs
+
+
+def _detach(objs: dict) -> None:
+    """Load and detach the objects: on PostgreSQL (RLS) they cannot reload outside a scope."""
+    for obj in objs.values():
+        if obj in db.session:
+            db.session.refresh(obj)
+    db.session.expunge_all()
 
 
 def count() -> int:

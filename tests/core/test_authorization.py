@@ -52,7 +52,7 @@ WRITING_MODULES = (
 
 #: packages reworked by other helpers in parallel (auth: auth, members; scope: figures,
 #: activities, offerings, periods); their writers join the contract when that work lands
-ELSEWHERE = ("auth", "members", "figures", "activities", "offerings", "periods")
+ELSEWHERE = ("auth", "members")
 
 #: session methods that write
 SESSION_WRITES = {"add", "add_all", "delete", "flush", "merge", "bulk_save_objects"}

@@ -201,7 +201,7 @@ def test_new_rows_are_stamped_with_current_tenant(app, create_user):
         membership = Membership(user_id=user.id, role="viewer")
         db.session.add(membership)
         db.session.commit()
-    assert membership.tenant_id == hamm.id
+        assert membership.tenant_id == hamm.id  # reloaded in the scope (row-level security)
 
 
 def test_new_row_without_tenant_is_refused(app, create_user):

@@ -38,6 +38,10 @@ def marl(app):
         db.session.add(figure)
         db.session.commit()
         objs.update(other=other, other_figure=figure)
+        for obj in objs.values():  # loaded and detached: under RLS no reload outside a scope
+            if obj in db.session:
+                db.session.refresh(obj)
+        db.session.expunge_all()
     return objs
 
 

@@ -107,9 +107,9 @@ def test_default_costs_are_used_without_tenant_settings(town: Town):
 
 
 def test_tenant_costs_are_stored_in_settings(town: Town):
-    with tenant_scope(town.tenant), acting_as_system():
+    with tenant_scope(town.tenant), acting_as_system():  # its audit row is the tenant's
         save_costs({"34": 50_000, "31": DEFAULT_COSTS["31"]})
-    db.session.commit()
+        db.session.commit()
     assert town.tenant.settings["impact_costs"] == {"34": 50_000.0}
     costs = effective_costs(town.tenant)
     assert costs["34"] == (50_000.0, False)

@@ -42,7 +42,7 @@ def run(
     slug: str = "marl",
 ) -> Any:
     """``run_report`` as ``slug`` outside a request (German locale)."""
-    from saas.reports.service import run_report
+    from saas.reports.builder import run_report
 
     template = shared(code_or_template) if isinstance(code_or_template, str) else code_or_template
     result = run_report(template, range(first, last + 1), level, tenant=tenant(slug))

@@ -11,7 +11,7 @@ from flask import Flask
 
 from saas.reports.cli import register, reports
 from saas.reports.library import LIBRARY
-from saas.reports.service import format_cell
+from saas.reports.result import format_cell
 from tests.reports.conftest import run
 from tests.reports.test_exports import walk_csv, walk_xlsx
 

@@ -20,7 +20,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from saas.reports.library import LIBRARY
-from saas.reports.service import DASH, Cell, ReportResult, format_cell
+from saas.reports.result import DASH, Cell, ReportResult, format_cell
 from tests.reports.conftest import run, shared
 
 NUM = re.compile(r'<(?:td|span) class="(?:[^"]* )?num(?: [^"]*)?">([^<]*)<')

@@ -144,7 +144,7 @@ def test_publishing_freezes_the_numbers(
         raise AssertionError("a published report must not be recomputed")
 
     monkeypatch.setattr("saas.reports.operations.run_report", no_recompute)
-    monkeypatch.setattr("saas.reports.service.compute", no_recompute)
+    monkeypatch.setattr("saas.reports.builder.compute", no_recompute)
     again = client.get(url)
     assert again.status_code == 200
     assert html_numbers(again.get_data(as_text=True)) == html_numbers(frozen_page)

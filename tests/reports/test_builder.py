@@ -23,9 +23,10 @@ from saas.figures.models import FigureValue
 from saas.indicators.engine import compute
 from saas.metrics.models import Metric
 from saas.offices.models import Office
+from saas.reports.builder import _round
 from saas.reports.library import LIBRARY
 from saas.reports.models import ReportTemplate
-from saas.reports.service import Cell, ReportResult, _round, format_cell
+from saas.reports.result import Cell, ReportResult, format_cell
 from saas.tenants.models import Tenant
 from tests.conftest import tenant
 from tests.reports.conftest import run

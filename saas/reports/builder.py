@@ -1,4 +1,4 @@
-"""Running a report template on a tenant's data.
+"""Building a report: a template run on a tenant's data (the result is :mod:`saas.reports.result`).
 
 :func:`run_report` turns a template and the chosen years and area level into a
 :class:`ReportResult`: plain data (titles, tables of cells, chart data, footnotes) and the one
@@ -11,21 +11,19 @@ decimals they are shown with; outputs only format them for the current locale.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from flask import g
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
-from markupsafe import Markup
 from sqlalchemy import select
 
 from saas.areas.models import AreaLevel
 from saas.core.db import db
 from saas.core.disclosure import ColumnTotal, is_small, protect_table
-from saas.core.formatting import format_fixed, language
 from saas.core.tenancy import tenant_scope
 from saas.figures.models import FigureValue
 from saas.indicators.definitions import ACTIVITY_METRICS, INDICATORS, Indicator
@@ -38,212 +36,24 @@ from saas.indicators.engine import (
 )
 from saas.reports.definition import Section, parse_definition
 from saas.reports.models import ReportTemplate
+from saas.reports.result import (
+    DASH,
+    Block,
+    Cell,
+    Chart,
+    ChartSeries,
+    ReportResult,
+    Row,
+    SectionResult,
+    Table,
+    Tile,
+    current_locale,
+)
 
 #: values resting on fewer cases than this are not shown in sections by area
 THRESHOLD = 3
 #: numerators of the case counts: a rate over them rests on that many cases
 CASE_COUNTS = {ind.numerator for ind in INDICATORS.values() if ind.counts_cases and not ind.is_rate}
-DASH = "–"
-
-
-# -- the result -----------------------------------------------------------------------------
-
-
-@dataclass
-class Cell:
-    """One number as shown: rounded to ``decimals``; None when missing or suppressed."""
-
-    value: float | None = None
-    decimals: int = 0
-    suppressed: bool = False
-    signed: bool = False
-
-
-@dataclass
-class Row:
-    label: str
-    cells: list[Cell]
-
-
-@dataclass
-class Table:
-    caption: str
-    corner: str
-    columns: list[str]
-    rows: list[Row]
-
-
-@dataclass
-class ChartSeries:
-    name: str
-    values: list[float | None]
-
-
-@dataclass
-class Chart:
-    kind: str  # "line" | "bar"
-    title: str
-    x: list[str]
-    series: list[ChartSeries]
-
-
-@dataclass
-class Block:
-    """A data table and, optionally, the chart drawn from the same numbers."""
-
-    table: Table
-    chart: Chart | None = None
-
-
-@dataclass
-class Tile:
-    label: str
-    year: int
-    value: Cell
-    previous_year: int
-    previous: Cell
-    change: Cell
-
-
-@dataclass
-class SectionResult:
-    type: str
-    title: str
-    text: str = ""
-    tiles: list[Tile] = field(default_factory=list)
-    blocks: list[Block] = field(default_factory=list)
-
-    def tables(self) -> list[Table]:
-        """Every table of the section; KPI tiles as one table (previous, last, change)."""
-        if not self.tiles:
-            return [b.table for b in self.blocks]
-        first = self.tiles[0]
-        return [
-            Table(
-                self.title,
-                _("Indicator"),
-                [str(first.previous_year), str(first.year), _("Change from previous year (%)")],
-                [Row(t.label, [t.previous, t.value, t.change]) for t in self.tiles],
-            ),
-            *[b.table for b in self.blocks],
-        ]
-
-
-@dataclass
-class ReportResult:
-    """Everything a report shows, as plain data (stored as JSON in a published snapshot)."""
-
-    title: str
-    template_code: str
-    template_version: int
-    template_id: int | None
-    local: bool
-    tenant_slug: str
-    tenant_name: str
-    first_year: int
-    last_year: int
-    level: str | None
-    level_name: str
-    locale: str
-    generated_at: str
-    approved: bool
-    pending_years: list[int]
-    sections: list[SectionResult]
-    footnotes: list[str]
-
-    @property
-    def years_label(self) -> str:
-        if self.first_year == self.last_year:
-            return str(self.last_year)
-        return f"{self.first_year}–{self.last_year}"
-
-    def cells(self) -> Iterator[Cell]:
-        """Every number of the report, in the order of :meth:`SectionResult.tables`."""
-        for section in self.sections:
-            for table in section.tables():
-                for row in table.rows:
-                    yield from row.cells
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ReportResult:
-        def cell(raw: dict[str, Any]) -> Cell:
-            return Cell(**raw)
-
-        def table(raw: dict[str, Any]) -> Table:
-            return Table(
-                raw["caption"],
-                raw["corner"],
-                list(raw["columns"]),
-                [Row(r["label"], [cell(c) for c in r["cells"]]) for r in raw["rows"]],
-            )
-
-        def chart(raw: dict[str, Any] | None) -> Chart | None:
-            if raw is None:
-                return None
-            return Chart(
-                raw["kind"],
-                raw["title"],
-                list(raw["x"]),
-                [ChartSeries(s["name"], list(s["values"])) for s in raw["series"]],
-            )
-
-        sections = [
-            SectionResult(
-                s["type"],
-                s["title"],
-                s.get("text", ""),
-                [
-                    Tile(
-                        t["label"],
-                        t["year"],
-                        cell(t["value"]),
-                        t["previous_year"],
-                        cell(t["previous"]),
-                        cell(t["change"]),
-                    )
-                    for t in s.get("tiles", [])
-                ],
-                [Block(table(b["table"]), chart(b.get("chart"))) for b in s.get("blocks", [])],
-            )
-            for s in data["sections"]
-        ]
-        fields = {k: v for k, v in data.items() if k != "sections"}
-        return cls(**fields, sections=sections)
-
-
-# -- formatting (shared by every output) ----------------------------------------------------
-
-
-def current_locale() -> str:
-    """A report's language: ``en`` for any English locale, else ``de``."""
-    return language(get_locale())
-
-
-def format_cell(cell: Cell, *, grouping: bool = True) -> str:
-    """The cell in the current locale: ``1.234,5`` (de) or ``1,234.5`` (en); ``–`` when
-    suppressed, ``n/a`` when there is no value. Without ``grouping`` (CSV) no thousands
-    separator is written. Values are already rounded to ``decimals`` (:func:`_round`), so
-    the fast :func:`saas.core.formatting.format_fixed` writes what Babel would."""
-    if cell.suppressed:
-        return DASH
-    if cell.value is None:
-        return _("n/a")
-    return format_fixed(
-        cell.value, cell.decimals, get_locale(), grouping=grouping, signed=cell.signed
-    )
-
-
-def chart_markup(chart: Chart) -> Markup:
-    """The accessible SVG of a chart (the page shows its data table next to it)."""
-    from saas.core.charts import Series, bar_chart, line_chart
-
-    series = [Series(s.name, list(s.values)) for s in chart.series]
-    description = _("The data table below the chart shows the same numbers.")
-    draw = line_chart if chart.kind == "line" else bar_chart
-    return draw(chart.title, chart.x, series, description=description, locale=current_locale())
 
 
 # -- running a template ---------------------------------------------------------------------

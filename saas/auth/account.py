@@ -1,0 +1,401 @@
+"""The account pages (``/account/``): second factor at login and its enrolment, password
+change and reset, active sessions; and the platform admins' list of accounts."""
+
+from __future__ import annotations
+
+import hashlib
+import smtplib
+import time
+from email.message import EmailMessage
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from saas.auth import throttle
+from saas.auth.forms import (
+    ChangePasswordForm,
+    ConfirmPasswordForm,
+    EnrolForm,
+    ResetForm,
+    ResetRequestForm,
+    SecondFactorForm,
+)
+from saas.auth.models import LoginSession, User
+from saas.auth.services import (
+    active_sessions,
+    change_password,
+    check_password,
+    confirm_enrolment,
+    find_user,
+    has_second_factor,
+    is_admin,
+    new_password_reset,
+    new_totp_secret,
+    open_password_reset,
+    provisioning_uri,
+    qr_svg,
+    remaining_recovery_codes,
+    reset_second_factor,
+    revoke_sessions,
+    set_active,
+    use_password_reset,
+    user_by_id,
+    verify_second_factor,
+)
+from saas.core.audit import record_event
+from saas.core.db import db, utcnow
+from saas.core.extensions import limiter
+from saas.core.passwords import verify_password
+from saas.core.permissions import AUTHENTICATED, PLATFORM_MANAGE, public, require
+from saas.core.tenancy import all_tenants
+from saas.core.urls import external_url
+
+bp = Blueprint("account", __name__, url_prefix="/account", template_folder="templates")
+admin_bp = Blueprint(
+    "accounts", __name__, url_prefix="/platform/accounts", template_folder="templates"
+)
+
+SECRET_FORM_LIMIT = "10 per minute"  # noqa: S105 - a rate, not a secret
+SECOND_FACTOR_SECONDS = 300
+
+
+def session_id(login: LoginSession) -> str:
+    """A public handle of a login session for the page (never the token itself)."""
+    return hashlib.sha256(login.token.encode()).hexdigest()[:16]
+
+
+def _locked(template: str, error: throttle.Locked, **context: Any) -> tuple[str, int]:
+    db.session.commit()
+    flash(
+        _(
+            "Too many failed attempts. For your protection signing in is blocked for"
+            " %(minutes)d minutes. Please try again later or ask your administrator.",
+            minutes=error.minutes,
+        ),
+        "error",
+    )
+    return render_template(template, **context), 429
+
+
+# --- second factor at login ------------------------------------------------------------------
+
+
+def _pending_user() -> tuple[User | None, dict[str, Any]]:
+    pending = session.get("second_factor") or {}
+    if not pending or time.time() - pending.get("at", 0) > SECOND_FACTOR_SECONDS:
+        return None, {}
+    with all_tenants():
+        user = user_by_id(pending.get("user_id"))
+    if user is None or not user.is_active or not has_second_factor(user):
+        return None, {}
+    return user, pending
+
+
+@bp.route("/login/second-factor", methods=["GET", "POST"])
+@limiter.limit(SECRET_FORM_LIMIT, methods=["POST"])
+@public
+def second_factor() -> Any:
+    from saas.auth.views import finish_login
+
+    user, pending = _pending_user()
+    if user is None:
+        session.pop("second_factor", None)
+        flash(_("Please sign in again."), "info")
+        return redirect(url_for("site.index"))
+    form = SecondFactorForm()
+    if form.validate_on_submit():
+        try:
+            with all_tenants():
+                used = verify_second_factor(user, form.code.data or "")
+        except throttle.Locked as error:
+            return _locked("auth/second_factor.html", error, form=form)
+        if used is None:
+            db.session.commit()
+            form.code.errors.append(_("The code is not correct or was already used."))
+            return render_template("auth/second_factor.html", form=form), 401
+        session.pop("second_factor", None)
+        if used == "recovery":
+            flash(
+                _(
+                    "You signed in with a recovery code. %(count)d codes are left.",
+                    count=remaining_recovery_codes(user),
+                ),
+                "info",
+            )
+        return finish_login(user, remember=pending.get("remember", False), target=pending["next"])
+    return render_template("auth/second_factor.html", form=form), (
+        400 if form.is_submitted() else 200
+    )
+
+
+# --- the account page ------------------------------------------------------------------------
+
+
+def _me() -> User:
+    return current_user._get_current_object()
+
+
+@bp.route("/")
+@require(AUTHENTICATED)
+def index() -> str:
+    user = _me()
+    with all_tenants():
+        logins = active_sessions(user)
+        codes_left = remaining_recovery_codes(user) if has_second_factor(user) else 0
+        admin = is_admin(user)
+    return render_template(
+        "auth/account.html",
+        user=user,
+        logins=logins,
+        session_id=session_id,
+        current_token=user.session_token,
+        codes_left=codes_left,
+        admin=admin,
+        reset_form=ConfirmPasswordForm(),
+    )
+
+
+@bp.route("/sessions/<handle>/end", methods=["POST"])
+@require(AUTHENTICATED)
+def end_other_session(handle: str) -> Any:
+    user = _me()
+    with all_tenants():
+        for login in active_sessions(user):
+            if session_id(login) == handle and login.token != user.session_token:
+                login.revoked_at = utcnow()
+                record_event("session_ended", user_id=user.id)
+                db.session.commit()
+                flash(_("The session was ended."), "success")
+                break
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/sessions/end-others", methods=["POST"])
+@require(AUTHENTICATED)
+def end_other_sessions() -> Any:
+    user = _me()
+    with all_tenants():
+        count = revoke_sessions(user, keep_token=user.session_token)
+        record_event("session_ended", user_id=user.id, details={"count": count})
+        db.session.commit()
+    flash(_("All other sessions were ended."), "success")
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@limiter.limit(SECRET_FORM_LIMIT, methods=["POST"])
+@require(AUTHENTICATED)
+def password() -> Any:
+    user = _me()
+    form = ChangePasswordForm()
+    form.policy_email = user.email
+    if form.validate_on_submit():
+        try:
+            with all_tenants():
+                ok = check_password(user, form.current.data or "", purpose="password_change")
+        except throttle.Locked as error:
+            return _locked("auth/password.html", error, form=form)
+        if not ok:
+            db.session.commit()
+            form.current.errors.append(_("The current password is not correct."))
+            return render_template("auth/password.html", form=form), 401
+        with all_tenants():
+            change_password(user, form.password.data, keep_token=user.session_token)
+            db.session.commit()
+        flash(_("Your password was changed. Your other sessions were ended."), "success")
+        return redirect(url_for("account.index"))
+    return render_template("auth/password.html", form=form), (400 if form.is_submitted() else 200)
+
+
+@bp.route("/two-factor", methods=["GET", "POST"])
+@limiter.limit(SECRET_FORM_LIMIT, methods=["POST"])
+@require(AUTHENTICATED)
+def enrol() -> Any:
+    user = _me()
+    if has_second_factor(user):
+        return redirect(url_for("account.index"))
+    secret = session.get("enrol_secret") or new_totp_secret()
+    session["enrol_secret"] = secret
+    form = EnrolForm()
+    status = 200
+    if form.validate_on_submit():
+        with all_tenants():
+            codes = confirm_enrolment(user, secret, form.code.data or "")
+            if codes is not None:
+                db.session.commit()
+        if codes is not None:
+            session.pop("enrol_secret", None)
+            return render_template("auth/recovery_codes.html", codes=codes)
+        form.code.errors.append(_("The code is not correct. Check the time on your phone."))
+        status = 400
+    elif form.is_submitted():
+        status = 400
+    uri = provisioning_uri(secret, user.email)
+    return render_template(
+        "auth/enrol.html", form=form, qr=qr_svg(uri), secret=secret, uri=uri
+    ), status
+
+
+@bp.route("/two-factor/reset", methods=["POST"])
+@limiter.limit(SECRET_FORM_LIMIT)
+@require(AUTHENTICATED)
+def reset_two_factor() -> Any:
+    user = _me()
+    form = ConfirmPasswordForm()
+    if form.validate_on_submit():
+        try:
+            with all_tenants():
+                ok = check_password(user, form.current.data or "", purpose="second_factor_reset")
+        except throttle.Locked as error:
+            db.session.commit()
+            flash(
+                _(
+                    "Too many failed attempts. Please try again in %(minutes)d minutes.",
+                    minutes=error.minutes,
+                ),
+                "error",
+            )
+            return redirect(url_for("account.index"))
+        if ok:
+            with all_tenants():
+                reset_second_factor(user, keep_token=user.session_token)
+                db.session.commit()
+            flash(_("The second factor was removed. Your other sessions were ended."), "success")
+            if is_admin(user):
+                return redirect(url_for("account.enrol"))
+            return redirect(url_for("account.index"))
+        db.session.commit()
+    flash(_("The current password is not correct."), "error")
+    return redirect(url_for("account.index"))
+
+
+# --- password reset by mail ------------------------------------------------------------------
+
+
+def send_reset_mail(email: str, link: str) -> None:
+    message = EmailMessage()
+    message["Subject"] = "Passwort zurücksetzen – Sozialraum"
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = email
+    message.set_content(
+        "Jemand hat für dieses Konto ein neues Passwort angefordert.\n\n"
+        f"Mit diesem Link setzen Sie es neu (einmal nutzbar, 60 Minuten gültig):\n{link}\n\n"
+        "Waren Sie das nicht, ignorieren Sie diese Nachricht; Ihr Passwort bleibt unverändert."
+    )
+    with smtplib.SMTP(
+        current_app.config["SMTP_HOST"], current_app.config["SMTP_PORT"], timeout=10
+    ) as smtp:
+        smtp.send_message(message)
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+@limiter.limit("5 per minute", methods=["POST"])
+@public
+def reset_request() -> Any:
+    if not current_app.config.get("SMTP_HOST"):
+        return render_template("auth/reset_request.html", form=None)
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        email = form.email.data or ""
+        try:
+            throttle.check(email)
+        except throttle.Locked as error:
+            return _locked("auth/reset_request.html", error, form=form)
+        # Every request counts against the address: mails cannot be sent in bulk.
+        throttle.failed(email, purpose="password_reset")
+        with all_tenants():
+            user = find_user(email)
+            if user is not None and user.is_active:
+                token = new_password_reset(user)
+                db.session.commit()
+                send_reset_mail(user.email, external_url("account.reset", token=token))
+            else:
+                verify_password(None, "")  # the same work for an unknown address
+                db.session.commit()
+        flash(
+            _(
+                "If an account exists for this address, we have sent it a link to choose a new"
+                " password. The link is valid for 60 minutes."
+            ),
+            "info",
+        )
+        return redirect(url_for("account.reset_request"))
+    return render_template("auth/reset_request.html", form=form), (
+        400 if form.is_submitted() else 200
+    )
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(SECRET_FORM_LIMIT, methods=["POST"])
+@public
+def reset(token: str) -> Any:
+    with all_tenants():
+        pending = open_password_reset(token)
+        user = user_by_id(pending.user_id) if pending else None
+    if pending is None or user is None:
+        return render_template(
+            "errors/error.html",
+            title=_("Link not valid"),
+            message=_("This link is not valid any more. Please ask for a new one."),
+        ), 404
+    form = ResetForm()
+    form.policy_email = user.email
+    if form.validate_on_submit():
+        with all_tenants():
+            done = use_password_reset(pending, form.password.data)
+            db.session.commit()
+        if done is None:
+            abort(404)
+        flash(_("Your password was changed. Please sign in."), "success")
+        return redirect(url_for("site.index"))
+    return render_template("auth/reset.html", form=form), (400 if form.is_submitted() else 200)
+
+
+# --- platform admins: accounts ---------------------------------------------------------------
+
+
+@admin_bp.route("/")
+@require(PLATFORM_MANAGE)
+def list_accounts() -> str:
+    with all_tenants():
+        users = db.session.execute(select(User).order_by(User.email)).scalars().all()
+    return render_template("auth/accounts.html", users=users)
+
+
+@admin_bp.route("/<int:user_id>/active", methods=["POST"])
+@require(PLATFORM_MANAGE)
+def set_account_active(user_id: int) -> Any:
+    active = request.form.get("active") == "1"
+    with all_tenants():
+        user = user_by_id(user_id)
+        if user is None:
+            abort(404)
+        if user.id == current_user.id:
+            flash(_("You cannot deactivate your own account."), "error")
+        else:
+            set_active(user, active)
+            db.session.commit()
+            if active:
+                flash(_("The account %(email)s is active again.", email=user.email), "success")
+            else:
+                flash(
+                    _(
+                        "The account %(email)s was deactivated; its sessions were ended.",
+                        email=user.email,
+                    ),
+                    "success",
+                )
+    return redirect(url_for("accounts.list_accounts"))

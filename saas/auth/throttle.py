@@ -1,0 +1,122 @@
+"""Failed-secret counting per account and per client address, shared through Redis.
+
+Every form that takes a secret (login, invitation, password change, second factor, password
+reset) asks :func:`check` before it verifies anything and calls :func:`failed` after a wrong
+secret. An account is locked after ``SAAS_LOCKOUT_ATTEMPTS`` failures within
+``SAAS_LOCKOUT_MINUTES``, whichever client they came from; a client address after three times
+as many, whichever accounts it tried. Unknown addresses are counted like known ones, so the
+lock says nothing about whether an account exists. The counters live in the rate-limit storage
+(Redis in production), so every worker sees the same counts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Flask, current_app, request
+from limits import RateLimitItemPerMinute
+from limits.storage import Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from saas.core.audit import record_event
+
+EXTENSION = "saas_throttle"
+CLIENT_FACTOR = 3
+
+
+class Locked(Exception):
+    """Too many wrong secrets for this account or from this client; try again later."""
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(minutes)
+        self.minutes = minutes
+
+
+class Unavailable(Exception):
+    """The shared counter storage does not answer: refuse rather than guess."""
+
+
+def init_app(app: Flask) -> None:
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    options: dict[str, Any] = {"wrap_exceptions": True}
+    if uri.startswith("redis"):
+        options.update(socket_connect_timeout=2, socket_timeout=2)
+    storage = cast(Storage, storage_from_string(uri, **options))  # a sync URI: a sync storage
+    app.extensions[EXTENSION] = MovingWindowRateLimiter(storage)
+
+
+def _enabled() -> bool:
+    """On unless switched off; switching rate limits off (tests) switches it off too."""
+    config = current_app.config
+    return bool(config.get("SAAS_LOCKOUT_ENABLED", config.get("RATELIMIT_ENABLED", True)))
+
+
+def _limiter() -> MovingWindowRateLimiter:
+    return current_app.extensions[EXTENSION]
+
+
+def _items() -> tuple[RateLimitItemPerMinute, RateLimitItemPerMinute]:
+    attempts = current_app.config["SAAS_LOCKOUT_ATTEMPTS"]
+    minutes = current_app.config["SAAS_LOCKOUT_MINUTES"]
+    return (
+        RateLimitItemPerMinute(attempts, minutes),
+        RateLimitItemPerMinute(attempts * CLIENT_FACTOR, minutes),
+    )
+
+
+def _keys(email: str) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "saas"
+    account = (prefix, "secret-account", email.strip().lower()[:254])
+    client = (prefix, "secret-client", request.remote_addr or "unknown")
+    return account, client
+
+
+def _call(method: str, *args: object) -> bool:
+    from limits.errors import StorageError
+
+    try:
+        return getattr(_limiter(), method)(*args)
+    except StorageError as error:
+        raise Unavailable(str(error)) from error
+
+
+def check(email: str) -> None:
+    """Raise :class:`Locked` when this account or this client is locked out."""
+    if not _enabled():
+        return
+    account_item, client_item = _items()
+    account, client = _keys(email)
+    if not _call("test", account_item, *account) or not _call("test", client_item, *client):
+        raise Locked(current_app.config["SAAS_LOCKOUT_MINUTES"])
+
+
+def failed(email: str, *, purpose: str, user_id: int | None = None) -> None:
+    """Count a wrong secret; the failure that locks records an ``account_locked`` event."""
+    if not _enabled():
+        return
+    account_item, client_item = _items()
+    account, client = _keys(email)
+    account_ok = _call("hit", account_item, *account)
+    client_ok = _call("hit", client_item, *client)
+    now_locked = not _call("test", account_item, *account)
+    client_locked = not _call("test", client_item, *client)
+    if (account_ok and now_locked) or (client_ok and client_locked):
+        record_event(
+            "account_locked",
+            user_id=user_id,
+            details={
+                "email": account[2],
+                "purpose": purpose,
+                "client": client[2],
+                "by": "account" if now_locked else "client",
+            },
+        )
+
+
+def succeeded(email: str) -> None:
+    """A right secret clears the account's count (not the client's)."""
+    if not _enabled():
+        return
+    account_item, _client_item = _items()
+    account, _client = _keys(email)
+    _call("clear", account_item, *account)
