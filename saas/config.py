@@ -62,7 +62,7 @@ OPTIONS: tuple[Option, ...] = (
 #: hex digits (128 real bits) estimate at 100 to 120
 MIN_SECRET_BITS = 88
 MIN_SECRET_DISTINCT = 10
-DEV_SECRET = "dev-only-insecure-key-never-used-in-production"  # noqa: S105 - refused in production
+DEV_SECRET = "dev-only-insecure-key-never-used-in-production"  # noqa: S105  # nosec B105 - refused in production
 
 
 def secret_bits(secret: str) -> float:

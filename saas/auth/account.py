@@ -68,7 +68,7 @@ admin_bp = Blueprint(
     "accounts", __name__, url_prefix="/platform/accounts", template_folder="templates"
 )
 
-SECRET_FORM_LIMIT = "10 per minute"  # noqa: S105 - a rate, not a secret
+SECRET_FORM_LIMIT = "10 per minute"  # noqa: S105  # nosec B105 - a rate, not a secret
 SECOND_FACTOR_SECONDS = 300
 
 

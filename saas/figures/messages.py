@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     ),
     "unreadable_csv": N_("The CSV file cannot be read: %(detail)s"),
     "unreadable": N_("The file cannot be read (%(detail)s)."),
+    "over_limit": N_("The file was not read to its end: %(detail)s"),
     "bad_xlsx": N_("The file is not a valid XLSX file (%(detail)s)."),
     "old_excel": N_(
         "The old Excel format (.xls) is not supported. Please save as .xlsx or CSV (UTF-8)."

@@ -1,8 +1,10 @@
 """Reading a figures file: bytes → header and records (CSV or XLSX), nothing else.
 
-No database and no Flask here. A file that cannot be read raises :class:`FileProblem` with
-a message key of :mod:`saas.figures.messages` and the line it concerns; cells of XLSX
-formulas come back as :class:`Formula`, which validation refuses.
+No database here. Every reader is bounded while it reads (rows, cells, seconds; for XLSX the
+unpacked size of every part before openpyxl opens one): :mod:`saas.core.uploads`. A file that
+cannot be read raises :class:`FileProblem` with a message key of :mod:`saas.figures.messages`
+and the line it concerns; cells of XLSX formulas come back as :class:`Formula`, which
+validation refuses.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+
+from saas.core.uploads import DEFAULT_LIMITS, Limits, UploadRefused, bounded_rows, check_archive
 
 MAX_BYTES = 50 * 1024 * 1024
 COLUMNS = ("area_code", "metric_code", "period", "value")
@@ -44,7 +48,25 @@ def is_xlsx(filename: str, data: bytes) -> bool:
     return filename.lower().endswith((".xlsx", ".xlsm")) or data[:4] == b"PK\x03\x04"
 
 
-def read_csv(data: bytes) -> tuple[list[str], int, Iterator[Record]]:
+def _refused(row: int, refused: UploadRefused) -> FileProblem:
+    from saas.core.uploads import describe
+
+    return FileProblem(row, "over_limit", detail=describe(refused))
+
+
+def _bounded(records: Iterator[Record], limits: Limits) -> Iterator[Record]:
+    """The records, refused as a :class:`FileProblem` as soon as a limit is passed."""
+    row = 0
+    try:
+        for row, cells in bounded_rows(records, limits):
+            yield row, cells
+    except UploadRefused as refused:
+        raise _refused(row + 1, refused) from None
+
+
+def read_csv(
+    data: bytes, limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[str], int, Iterator[Record]]:
     """Header names, header line and an iterator over the data records."""
     try:
         text = data.decode("utf-8-sig")
@@ -85,7 +107,7 @@ def read_csv(data: bytes) -> tuple[list[str], int, Iterator[Record]]:
         except csv.Error as exc:
             raise FileProblem(previous + 1, "unreadable_csv", detail=str(exc)) from None
 
-    return [norm_header(f) for f in header], header_line, records()
+    return [norm_header(f) for f in header], header_line, _bounded(records(), limits)
 
 
 def xlsx_cell(cell: Any) -> Any:
@@ -97,9 +119,17 @@ def xlsx_cell(cell: Any) -> Any:
     return value
 
 
-def read_xlsx(data: bytes) -> tuple[list[str], int, Iterator[Record]]:
+def read_xlsx(
+    data: bytes, limits: Limits = DEFAULT_LIMITS
+) -> tuple[list[str], int, Iterator[Record]]:
     from openpyxl import load_workbook
 
+    try:
+        check_archive(data, limits)  # a shared-strings bomb never reaches openpyxl
+    except UploadRefused as refused:
+        if refused.reason == "bad_archive":
+            raise FileProblem(0, "bad_xlsx", detail=refused.params.get("detail", "")) from None
+        raise _refused(0, refused) from None
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - any broken zip/xml is bad input
@@ -112,7 +142,7 @@ def read_xlsx(data: bytes) -> tuple[list[str], int, Iterator[Record]]:
             sheet.reset_dimensions()  # the stored dimension may be wrong: read everything
         rows: list[Record] = []
         number = 0
-        for cells in sheet.iter_rows():
+        for _index, cells in _bounded(enumerate(sheet.iter_rows(), 1), limits):
             number += 1
             for cell in cells:
                 if getattr(cell, "row", None):
@@ -152,11 +182,11 @@ class Table:
     records: Iterator[Record]
 
 
-def read_table(filename: str, data: bytes) -> Table:
+def read_table(filename: str, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Table:
     """Read a CSV or XLSX file (by name or content); raises :class:`FileProblem`."""
     name = (filename or "").lower()
     if name.endswith(".xls") or data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileProblem(0, "old_excel")
     if is_xlsx(filename or "", data):
-        return Table("xlsx", *read_xlsx(data))
-    return Table("csv", *read_csv(data))
+        return Table("xlsx", *read_xlsx(data, limits))
+    return Table("csv", *read_csv(data, limits))

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import pytest
 import redis as redis_lib
 
 from saas import create_app
+from saas.core.db import db
 from tests.auth.conftest import from_address, post_form
-from tests.conftest import DEMO_PASSWORD, base_config
-from tests.pg import sqlite_copy
+from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.redis
 
@@ -29,13 +29,22 @@ def key_prefix(redis_url: str) -> Iterator[str]:
 
 
 def test_lockout_is_shared_by_workers_and_ignores_the_client_address(
-    template_db: Path, tmp_path: Path, redis_url: str, key_prefix: str
+    fresh_config: Any, redis_url: str, key_prefix: str
 ):
-    config = base_config(sqlite_copy(template_db, tmp_path / "lock.sqlite"))
+    config = fresh_config()
     config.update(
         SAAS_LOCKOUT_ENABLED=True, RATELIMIT_STORAGE_URI=redis_url, RATELIMIT_KEY_PREFIX=key_prefix
     )
     workers = [create_app(config) for _ in range(2)]
+    try:
+        _guess_from_rotating_addresses(workers, redis_url, key_prefix)
+    finally:
+        for worker in workers:  # each worker has its own engine (and pool)
+            with worker.app_context():
+                db.engine.dispose()
+
+
+def _guess_from_rotating_addresses(workers: list[Any], redis_url: str, key_prefix: str) -> None:
     clients = [worker.test_client() for worker in workers]
     statuses = []
     for i in range(15):
