@@ -6,7 +6,7 @@
 Creates its own database ``bench_reports`` next to the one in ``BENCH_DATABASE_URL`` (never
 touches that one: the test suite uses it), migrates it as the owner, clones the three demo
 profiles into 50 tenants with distinct slugs, generates ten years of synthetic figures per
-tenant (``saas.demo_data``), approves every period, creates rings of 5, 20 and 50 tenants and
+tenant (``saas.demo.generator``), approves every period, creates rings of 5, 20 and 50 tenants and
 publishes. The pages are then requested through the Flask test client by a logged-in ring
 member, the app connected as a runtime role without superuser rights (row-level security on,
 as in production), and compared with the bare SQL aggregate that computes the same numbers,
@@ -196,7 +196,7 @@ def build(echo: Callable[[str], None]) -> dict[str, Any]:
     from saas.comparison.services import refresh_all
     from saas.core.db import db
     from saas.core.tenancy import all_tenants, tenant_scope
-    from saas.demo_data import generate_demo_data
+    from saas.demo.generator import generate_demo_data
 
     started = time.perf_counter()
     tenants = clone_profiles(echo)

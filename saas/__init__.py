@@ -16,11 +16,12 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from saas.config import ROOT, ConfigError, load_config
-from saas.core import audit, i18n, operations, tenancy
+from saas.core import audit, i18n, operations, permissions, tenancy
 from saas.core.db import db
 from saas.core.extensions import babel, csrf, limiter, login_manager, migrate, talisman
 from saas.core.labels import register_labels
 from saas.core.navigation import navigation
+from saas.tenants.models import Tenant
 
 
 def _blueprints() -> list[Any]:
@@ -135,10 +136,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from saas.auth import gate, throttle
 
     throttle.init_app(app)
-    tenancy.init_app(app)
+    tenancy.init_app(app, find_active_tenant=Tenant.find_active)
     audit.install_session_events()
     i18n.init_app(app)
     register_labels(app)
+    _init_lookups(app)
     _init_request_hooks(app)
     gate.init_app(app)
     _init_errors(app)
@@ -158,6 +160,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _init_listeners() -> None:
     """Connect the receivers of higher packages to the signals of lower ones."""
     from saas.comparison import listeners  # noqa: F401 - connects on import
+
+
+def _init_lookups(app: Flask) -> None:
+    """Hand core the queries on higher packages' tables it needs (core imports none of them)."""
+    from saas.areas.services import area_parents
+    from saas.auth.lookups import find_membership, user_label
+    from saas.offices.services import areas_served_by
+
+    permissions.init_app(
+        find_membership=find_membership,
+        areas_served_by=areas_served_by,
+        area_parents=area_parents,
+    )
+    app.add_template_global(user_label)
 
 
 def _init_login(app: Flask) -> None:
@@ -195,7 +211,6 @@ def _init_request_hooks(app: Flask) -> None:
 
 def _my_tenants() -> list[Any]:
     from saas.auth.models import Membership
-    from saas.tenants.models import Tenant
 
     if not current_user.is_authenticated:
         return []

@@ -7,6 +7,7 @@ from flask import Flask, current_app, g
 
 from saas.auth.models import ROLES, Membership
 from saas.auth.services import create_user, find_user
+from saas.core.audit import verify
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.tenants.models import Tenant
@@ -15,11 +16,7 @@ from saas.tenants.models import Tenant
 def register_cli(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(users)
-    from saas.core.audit import audit_cli
-
     app.cli.add_command(audit_cli)
-    from saas.demo import register_extra_cli
-
     register_extra_cli(app)
 
 
@@ -55,6 +52,31 @@ def demo_command(if_empty: bool) -> None:
     for slug in ("marl", "hamm", "rv-saarbruecken"):
         for role in ("admin", "coordinator", "staff", "viewer"):
             click.echo(f"  {role}@{slug}.example  → /{slug}/login")
+
+
+@click.group("audit")
+def audit_cli() -> None:
+    """The audit log."""
+
+
+@audit_cli.command("verify")
+@click.argument("slug", required=False)
+def verify_command(slug: str | None) -> None:
+    """Recompute the hash chains (one tenant's, or all); exit 1 naming the first broken row."""
+    with all_tenants():
+        tenant_id = None
+        if slug is not None:
+            tenant_id = db.session.execute(
+                db.select(Tenant.id).where(Tenant.slug == slug)
+            ).scalar_one_or_none()
+            if tenant_id is None:
+                raise click.ClickException(f"no tenant {slug!r}")
+        problems = verify(tenant_id)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"audit log verified ({slug or 'all chains'})")
 
 
 @click.group("users")
@@ -95,3 +117,16 @@ def users_create(
             db.session.add(Membership(user_id=user.id, role=role))
             db.session.flush()  # stamped with the tenant while its scope is set
     click.echo(f"Konto {email} angelegt.")
+
+
+def register_extra_cli(app: Flask) -> None:
+    """CLI groups of the domain areas."""
+    from saas.comparison.cli import register as register_comparison
+    from saas.figures.cli import register as register_figures
+    from saas.profiles.cli import register as register_profiles
+    from saas.reports.cli import register as register_reports
+
+    register_profiles(app)
+    register_figures(app)
+    register_reports(app)
+    register_comparison(app)

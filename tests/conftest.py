@@ -148,7 +148,7 @@ MARL_DATA_SNAPSHOT = "marl_data"
 
 def generate_marl_data() -> None:
     """Marl's synthetic demo figures and activities, 2015–2024 (a few seconds)."""
-    from saas.demo_data import generate_demo_data
+    from saas.demo.generator import generate_demo_data
 
     generate_demo_data(tenant("marl"))
     db.session.commit()

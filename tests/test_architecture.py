@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import cache
 from pathlib import Path
 
 from saas.core.tenancy import tenant_tables
@@ -69,3 +70,214 @@ def test_templates_are_named_after_their_blueprints():
         blueprints = set(re.findall(r'Blueprint\(\s*"(\w+)"', source)) | {area.name}
         names = {p.name for p in templates.iterdir() if p.is_dir()}
         assert names <= blueprints, (area.name, names - blueprints)
+
+
+# -- layers and import cycles -----------------------------------------------------------------
+#
+# Packages of ``saas`` from the bottom up. A module may import from its own layer and the ones
+# below, never from a higher one. ``views.py``, ``cli.py`` and every module that creates a
+# Blueprint belong to the top layer whatever their package: they are entry points, nothing
+# imports them but the app factory and other entry points.
+LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("core", frozenset({"core", "config"})),
+    (
+        "domain data",
+        frozenset(
+            {
+                "tenants",
+                "auth",
+                "members",
+                "areas",
+                "offices",
+                "carriers",
+                "teams",
+                "principles",
+                "offerings",
+                "metrics",
+                "profiles",
+                "settings",  # the tenant's own settings (its page is a view: top)
+            }
+        ),
+    ),
+    ("periods", frozenset({"periods"})),
+    # What is recorded per period: figures and activities are edited while a period is open.
+    ("records", frozenset({"figures", "activities"})),
+    ("indicators", frozenset({"indicators"})),
+    ("outputs", frozenset({"reports", "comparison", "impact"})),
+    (
+        "top",
+        frozenset({"", "platform", "dashboard", "site", "public", "cli", "demo", "models"}),
+    ),
+)
+TOP = len(LAYERS) - 1
+ENTRY_POINT_FILES = ("views.py", "cli.py")
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _package(module: str) -> str:
+    """``saas.figures.services`` → ``figures``; ``saas.cli`` → ``cli``; ``saas`` → ``""``."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else ""
+
+
+def _imports(path: Path, module: str) -> list[tuple[str, int]]:
+    """Every ``saas`` module imported anywhere in the file, with its line.
+
+    ``ast.walk`` visits imports inside functions and inside ``if TYPE_CHECKING:`` alike. Both
+    count: a deferred import is the same dependency, only hidden, and a type-only import still
+    makes the lower module know the higher one (its signatures change with it, mypy follows
+    it). Where a lower layer needs to speak of a higher type, it declares a Protocol instead.
+    """
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = module.split(".")
+                if path.name != "__init__.py":
+                    anchor.pop()
+                anchor = anchor[: len(anchor) - node.level + 1]
+                base = ".".join([*anchor, base] if base else anchor)
+            # ``from saas.core import audit`` imports the module saas.core.audit.
+            for alias in node.names:
+                sub = f"{base}.{alias.name}"
+                found.append((sub if _module_file(sub) else base, node.lineno))
+    return sorted({(name, line) for name, line in found if name.split(".")[0] == "saas"})
+
+
+@cache
+def _module_file(module: str) -> Path | None:
+    base = ROOT.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+@cache
+def _is_entry_point(path: Path) -> bool:
+    if path.name in ENTRY_POINT_FILES:
+        return True
+    return any(
+        isinstance(node, ast.Call)
+        and getattr(node.func, "id", getattr(node.func, "attr", None)) == "Blueprint"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    )
+
+
+def _layer(module: str) -> int | None:
+    path = _module_file(module)
+    if path is not None and _is_entry_point(path):
+        return TOP
+    package = _package(module)
+    placed = any(package in members for _name, members in LAYERS)
+    return _package_layer(package) if placed else None
+
+
+def import_graph() -> dict[str, list[tuple[str, int]]]:
+    """Module → the ``saas`` modules it imports (with line numbers)."""
+    modules = {_module_name(path): path for path in sorted(SAAS.rglob("*.py"))}
+    return {module: _imports(path, module) for module, path in modules.items()}
+
+
+def layer_violations(graph: dict[str, list[tuple[str, int]]]) -> list[str]:
+    found = []
+    for module, imported in graph.items():
+        own = _layer(module)
+        for target, line in imported:
+            theirs = _layer(target)
+            if own is not None and theirs is not None and theirs > own:
+                found.append(
+                    f"{module} → {target} ({line}): {LAYERS[own][0]} imports {LAYERS[theirs][0]}"
+                )
+    return found
+
+
+def _node(module: str) -> str:
+    """A package's entry points are a node of their own: they sit on top, nothing imports them."""
+    path = _module_file(module)
+    entry = path is not None and _is_entry_point(path)
+    return f"{_package(module)} (entry points)" if entry else _package(module)
+
+
+def package_cycles(graph: dict[str, list[tuple[str, int]]]) -> list[list[str]]:
+    """Strongly connected components (size > 1) of the package graph, each as its edges."""
+    edges: dict[str, set[str]] = {}
+    for module, imported in graph.items():
+        for target, _line in imported:
+            if _node(module) != _node(target):
+                edges.setdefault(_node(module), set()).add(_node(target))
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    components: list[set[str]] = []
+
+    def visit(node: str) -> None:  # Tarjan
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for successor in sorted(edges.get(node, ())):
+            if successor not in index:
+                visit(successor)
+                low[node] = min(low[node], low[successor])
+            elif successor in stack:
+                low[node] = min(low[node], index[successor])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                component.add(member)
+                if member == node:
+                    break
+            components.append(component)
+
+    for node in sorted(set(edges) | {t for targets in edges.values() for t in targets}):
+        if node not in index:
+            visit(node)
+    # A cycle needs at least one edge that does not go down the layers: show those edges.
+    return [
+        sorted(
+            f"{module} → {target} ({line})"
+            for module, imported in graph.items()
+            for target, line in imported
+            if _node(module) in component
+            and _node(target) in component
+            and _node(module) != _node(target)
+            and _package_layer(_package(module)) <= _package_layer(_package(target))
+        )
+        for component in components
+        if len(component) > 1
+    ]
+
+
+def _package_layer(package: str) -> int:
+    return next((i for i, (_name, members) in enumerate(LAYERS) if package in members), TOP)
+
+
+def test_every_package_has_a_layer():
+    """A new package must be placed in LAYERS before the layer rule can say anything of it."""
+    packages = {_package(module) for module in import_graph()}
+    placed = set().union(*(members for _name, members in LAYERS))
+    assert packages <= placed, f"give these packages a layer: {sorted(packages - placed)}"
+
+
+def test_modules_import_only_from_their_own_layer_or_below():
+    """Imports inside functions and under TYPE_CHECKING count (see :func:`_imports`)."""
+    violations = layer_violations(import_graph())
+    assert not violations, "imports from a higher layer:\n" + "\n".join(violations)
+
+
+def test_no_import_cycle_between_packages():
+    """Packages form a DAG, deferred imports included; each cycle is printed as its edges that
+    do not go down the layers (every cycle has one), ``module → imported module (line)``."""
+    cycles = package_cycles(import_graph())
+    assert not cycles, "import cycles between packages:\n" + "\n\n".join(
+        "\n".join(edges) for edges in cycles
+    )

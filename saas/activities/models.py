@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import TimestampMixin, VersionedMixin, db
+from saas.core.db import Model, TimestampMixin, VersionedMixin
 from saas.core.tenancy import TenantModel, tenant_fk
 
 KINDS = {
@@ -30,7 +30,7 @@ AGE_BANDS = {
 }
 
 
-class Activity(TenantModel, VersionedMixin, TimestampMixin, db.Model):
+class Activity(TenantModel, VersionedMixin, TimestampMixin, Model):
     """One logged activity: no names or birth dates of families, only counts."""
 
     __tablename__ = "activities"
@@ -68,7 +68,7 @@ class Activity(TenantModel, VersionedMixin, TimestampMixin, db.Model):
         return f"{self.date.isoformat()} {KINDS.get(self.kind, self.kind)}"
 
 
-class ActivityPrinciple(TenantModel, db.Model):
+class ActivityPrinciple(TenantModel, Model):
     __tablename__ = "activity_principles"
     __tenant_args__ = (
         tenant_fk("activity_id", "activities", ondelete="CASCADE"),
@@ -79,7 +79,7 @@ class ActivityPrinciple(TenantModel, db.Model):
     principle_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
-class ActivityCarrier(TenantModel, db.Model):
+class ActivityCarrier(TenantModel, Model):
     __tablename__ = "activity_carriers"
     __tenant_args__ = (
         tenant_fk("activity_id", "activities", ondelete="CASCADE"),

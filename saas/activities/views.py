@@ -105,7 +105,7 @@ def _form_page(  # nosec B107 # the idempotency token of the form, not a passwor
 def index() -> str:
     args = request.args
     query = visible_activities()
-    filters = {
+    filters: dict[str, Any] = {
         "office": args.get("office", type=int),
         "month": args.get("month", ""),
         "kind": args.get("kind", ""),

@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import Date, Float, ForeignKeyConstraint, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from saas.core.db import ArchivableMixin, TimestampMixin, VersionedMixin, db
+from saas.core.db import ArchivableMixin, Model, TimestampMixin, VersionedMixin
 from saas.core.tenancy import TenantModel, tenant_fk
 
 
-class AreaLevel(TenantModel, VersionedMixin, ArchivableMixin, db.Model):
+class AreaLevel(TenantModel, VersionedMixin, ArchivableMixin, Model):
     """One level of one hierarchy, e.g. Hamm's Stadtbezirk (political) or Sozialraum (planning)."""
 
     __tablename__ = "area_levels"
@@ -27,7 +27,7 @@ class AreaLevel(TenantModel, VersionedMixin, ArchivableMixin, db.Model):
         return self.name
 
 
-class Area(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.Model):
+class Area(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A district, borough, social space or quarter; a node in its hierarchy's tree."""
 
     __tablename__ = "areas"
@@ -57,7 +57,7 @@ class Area(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.Mode
         return f"{self.name} ({self.code})"
 
 
-class AreaPopulation(TenantModel, db.Model):
+class AreaPopulation(TenantModel, Model):
     """Population of an area at a reference date, with its source."""
 
     __tablename__ = "area_populations"

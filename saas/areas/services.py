@@ -113,3 +113,8 @@ def set_population(
             setattr(row, key, value)
     flush(row)
     return row
+
+
+def area_parents() -> list[tuple[int, int | None]]:
+    """(area id, parent id) of every area of the current tenant (the trees, in one query)."""
+    return [(row.id, row.parent_id) for row in db.session.execute(select(Area.id, Area.parent_id))]

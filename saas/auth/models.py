@@ -4,26 +4,29 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_login import UserMixin
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from saas.core.db import IdMixin, TimestampMixin, db, utcnow
+from saas.core.db import IdMixin, Model, TimestampMixin, utcnow
 from saas.core.tenancy import TenantModel
 
 ROLES = ("tenant_admin", "coordinator", "staff", "viewer")
 
 
-class User(IdMixin, TimestampMixin, UserMixin, db.Model):
+class User(IdMixin, TimestampMixin, UserMixin, Model):
     """One person, one account (unique e-mail), memberships in any number of tenants."""
 
     __tablename__ = "users"
     __audited__ = True
 
     #: token of the server-side login session this request runs under (not a column)
-    session_token = None
+    if TYPE_CHECKING:
+        session_token: str | None = None
+    else:
+        session_token = None
 
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
@@ -49,7 +52,7 @@ class User(IdMixin, TimestampMixin, UserMixin, db.Model):
         return f"<User {self.email}>"
 
 
-class Membership(TenantModel, TimestampMixin, db.Model):
+class Membership(TenantModel, TimestampMixin, Model):
     """A user's role in one tenant, optionally limited to some offices or areas (local roles)."""
 
     __tablename__ = "memberships"
@@ -76,7 +79,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-class LoginSession(db.Model):
+class LoginSession(Model):
     """A server-side login: its token is what the cookies carry, so logout can revoke it."""
 
     __tablename__ = "login_sessions"
@@ -91,7 +94,7 @@ class LoginSession(db.Model):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class RecoveryCode(IdMixin, db.Model):
+class RecoveryCode(IdMixin, Model):
     """A one-time recovery code of the second factor; only its hash is stored."""
 
     __tablename__ = "recovery_codes"
@@ -102,7 +105,7 @@ class RecoveryCode(IdMixin, db.Model):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
 
 
-class PasswordReset(IdMixin, db.Model):
+class PasswordReset(IdMixin, Model):
     """A mailed password-reset link: single use, expiring; only the token's hash is stored."""
 
     __tablename__ = "password_resets"

@@ -188,7 +188,7 @@ def verify_second_factor(user: User, code: str) -> str | None:
             )
             .values(totp_last_step=step)
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
         if won:
             user.totp_last_step = step
             throttle.succeeded(user.email)
@@ -203,7 +203,7 @@ def verify_second_factor(user: User, code: str) -> str | None:
             )
             .values(used_at=utcnow())
             .execution_options(synchronize_session=False)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
         if won:
             record_event("recovery_code_used", user_id=user.id)
             throttle.succeeded(user.email)
@@ -304,7 +304,7 @@ def revoke_sessions(user: User, *, keep_token: str | None = None) -> int:
         .where(*condition)
         .values(revoked_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
 
 
 def end_session(user: User) -> None:
@@ -413,7 +413,7 @@ def use_password_reset(reset: PasswordReset, password: str) -> User | None:
         .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
     if not won:
         return None
     user = user_by_id(reset.user_id)

@@ -11,6 +11,8 @@ lock says nothing about whether an account exists. The counters live in the rate
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from flask import Flask, current_app, request
 from limits import RateLimitItemPerMinute
 from limits.storage import Storage, storage_from_string
@@ -36,10 +38,10 @@ class Unavailable(Exception):
 
 def init_app(app: Flask) -> None:
     uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    options = {"wrap_exceptions": True}
+    options: dict[str, Any] = {"wrap_exceptions": True}
     if uri.startswith("redis"):
         options.update(socket_connect_timeout=2, socket_timeout=2)
-    storage: Storage = storage_from_string(uri, **options)
+    storage = cast(Storage, storage_from_string(uri, **options))  # a sync URI: a sync storage
     app.extensions[EXTENSION] = MovingWindowRateLimiter(storage)
 
 
@@ -62,11 +64,11 @@ def _items() -> tuple[RateLimitItemPerMinute, RateLimitItemPerMinute]:
     )
 
 
-def _keys(email: str) -> tuple[tuple[str, str], tuple[str, str]]:
+def _keys(email: str) -> tuple[tuple[str, str, str], tuple[str, str, str]]:
     prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or "saas"
     account = (prefix, "secret-account", email.strip().lower()[:254])
     client = (prefix, "secret-client", request.remote_addr or "unknown")
-    return account, client  # type: ignore[return-value]
+    return account, client
 
 
 def _call(method: str, *args: object) -> bool:

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -53,7 +54,7 @@ def finish_login(user: User, *, remember: bool, target: str) -> Any:
     return redirect(target)
 
 
-def login_page(template: str, fallback: str) -> object:
+def login_page(template: str, fallback: str) -> ResponseReturnValue:
     """Shared login handling for tenant and platform login pages."""
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
@@ -83,11 +84,11 @@ def login_page(template: str, fallback: str) -> object:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 @public
-def login() -> object:
+def login() -> ResponseReturnValue:
     return login_page("auth/login.html", url_for("dashboard.index"))
 
 
-def logout_page(target: str) -> object:
+def logout_page(target: str) -> ResponseReturnValue:
     """Shared logout handling: revoke the login on the server, then go to ``target``."""
     end_session(current_user._get_current_object())
     flash(_("You have been signed out."), "info")
@@ -96,5 +97,5 @@ def logout_page(target: str) -> object:
 
 @bp.route("/logout", methods=["POST"])
 @require(AUTHENTICATED)
-def logout() -> object:
+def logout() -> ResponseReturnValue:
     return logout_page(url_for("public.index"))

@@ -16,11 +16,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, IdMixin, TimestampMixin, VersionedMixin, db, utcnow
+from saas.core.db import ArchivableMixin, IdMixin, Model, TimestampMixin, VersionedMixin, utcnow
 from saas.core.tenancy import TenantModel
 
 
-class ComparisonRing(IdMixin, VersionedMixin, ArchivableMixin, TimestampMixin, db.Model):
+class ComparisonRing(IdMixin, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A benchmarking ring defined by platform admins (e.g. "NRW Städte", "Alle")."""
 
     __tablename__ = "comparison_rings"
@@ -34,7 +34,7 @@ class ComparisonRing(IdMixin, VersionedMixin, ArchivableMixin, TimestampMixin, d
         return self.name
 
 
-class RingParticipation(TenantModel, TimestampMixin, db.Model):
+class RingParticipation(TenantModel, TimestampMixin, Model):
     """A tenant's opt-in to one ring (the row exists while it participates)."""
 
     __tablename__ = "ring_participations"
@@ -43,7 +43,7 @@ class RingParticipation(TenantModel, TimestampMixin, db.Model):
     ring_id: Mapped[int] = mapped_column(ForeignKey("comparison_rings.id"), index=True)
 
 
-class Publication(IdMixin, db.Model):
+class Publication(IdMixin, Model):
     """Pre-aggregated, disclosure-controlled yearly indicator values of one tenant.
 
     The only source of comparison pages: written from approved figures when a tenant's

@@ -9,7 +9,7 @@ Disclosure control (SPEC §5) per tenant and fully approved year:
 
 * every count family (the numerator metrics of a case-counting indicator) published per area
   is protected as one table *area × year* with the tenant totals per year as its published
-  margin (:func:`~saas.comparison.disclosure.protect_table`): small cells are suppressed and
+  margin (:func:`~saas.core.disclosure.protect_table`): small cells are suppressed and
   further cells (rarely a total) until no suppressed cell can be recovered from the totals
   and the other areas;
 * families published only for the whole tenant (the help-type groups behind the shares, § 8a)
@@ -27,12 +27,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import combinations
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, insert, select
 
 from saas.areas.models import Area
-from saas.comparison.disclosure import (
+from saas.comparison.models import ComparisonRing, Publication, RingParticipation
+from saas.core.db import db, utcnow
+from saas.core.disclosure import (
     DEFAULT_THRESHOLD,
     ColumnTotal,
     Protected,
@@ -40,8 +42,6 @@ from saas.comparison.disclosure import (
     protect_table,
     suppress_rate,
 )
-from saas.comparison.models import ComparisonRing, Publication, RingParticipation
-from saas.core.db import db, utcnow
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.models import PeriodStatus
 from saas.indicators.definitions import INDICATORS, Indicator
@@ -294,14 +294,14 @@ def _publication_rows(tenant_id: int, threshold: int) -> list[dict[str, Any]]:
     for v in per_area:
         family = _family(INDICATORS[v.indicator])
         if family is not None and v.numerator is not None:
-            counts[family].cells[(area_codes[v.group], v.year)] = v.numerator
+            counts[family].cells[(area_codes[cast(int, v.group)], v.year)] = v.numerator
             area_families.add(family)
     hidden = _suppressed_cells(counts, area_families, threshold)
 
     now = utcnow()
     rows = []
     for v in [*totals, *per_area]:
-        area_code = TOTAL if v.group is None else area_codes[v.group]
+        area_code = TOTAL if v.group is None else area_codes[cast(int, v.group)]
         if v.numerator is None and v.value is None:
             continue  # nothing known, nothing to publish
         indicator = INDICATORS[v.indicator]

@@ -23,7 +23,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-import click
 from flask import g, has_request_context, request
 from sqlalchemy import (
     JSON,
@@ -43,14 +42,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from saas.core.db import IdMixin, db, utcnow
+from saas.core.db import IdMixin, Model, db, utcnow
 from saas.core.tenancy import TenantModel, current_tenant_id
 
 SECRET_COLUMNS = frozenset({"password_hash", "totp_secret", "token"})
 IGNORED_COLUMNS = frozenset({"updated_at", "version", "lock_version"})
 
 
-class AuditLog(IdMixin, db.Model):
+class AuditLog(IdMixin, Model):
     """One recorded event; rows are only ever inserted."""
 
     __tablename__ = "audit_log"
@@ -83,7 +82,7 @@ class AuditLog(IdMixin, db.Model):
     hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
-class AuditChainHead(db.Model):
+class AuditChainHead(Model):
     """The last row of each chain (0 = platform rows); its row lock serialises the chain.
 
     Not readable by the runtime role on PostgreSQL; it also reveals rows cut off the end.
@@ -230,12 +229,12 @@ def request_id() -> str | None:
 
 def acting_user_id() -> int | None:
     if g and g.get("audit_user_id"):
-        return g.get("audit_user_id")
+        return int(g.get("audit_user_id"))
     if has_request_context():
         from flask_login import current_user
 
         if current_user and current_user.is_authenticated:
-            return current_user.id
+            return int(current_user.id)
     return None
 
 
@@ -477,34 +476,3 @@ def verify(tenant_id: int | None = None) -> list[Break]:
         chains = sorted({*stored.scalars(), *heads})
     found = (verify_chain(chain, heads.get(chain)) for chain in chains)
     return [problem for problem in found if problem is not None]
-
-
-# -- command line --------------------------------------------------------------------------
-
-
-@click.group("audit")
-def audit_cli() -> None:
-    """The audit log."""
-
-
-@audit_cli.command("verify")
-@click.argument("slug", required=False)
-def verify_command(slug: str | None) -> None:
-    """Recompute the hash chains (one tenant's, or all); exit 1 naming the first broken row."""
-    from saas.core.tenancy import all_tenants
-    from saas.tenants.models import Tenant
-
-    with all_tenants():
-        tenant_id = None
-        if slug is not None:
-            tenant_id = db.session.execute(
-                select(Tenant.id).where(Tenant.slug == slug)
-            ).scalar_one_or_none()
-            if tenant_id is None:
-                raise click.ClickException(f"no tenant {slug!r}")
-        problems = verify(tenant_id)
-    for problem in problems:
-        click.echo(str(problem), err=True)
-    if problems:
-        raise SystemExit(1)
-    click.echo(f"audit log verified ({slug or 'all chains'})")

@@ -21,11 +21,11 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from saas.core import versions
 from saas.core.audit import history
-from saas.core.db import db, utcnow
+from saas.core.db import Base, db, utcnow
 from saas.core.forms import Form
 from saas.core.operations import Conflict, Invalid, operation
 from saas.core.permissions import PLATFORM_MANAGE, ensure_in_scope, has_permission, require
@@ -66,12 +66,18 @@ def tenant_word(key: str, fallback: str) -> Callable[[], str]:
     return _label
 
 
+def table_of(model: type[Any]) -> Table:
+    """The table a model maps (mixins such as TenantModel do not declare ``__table__``)."""
+    table: Table = model.__table__
+    return table
+
+
 def references(obj: Any) -> list[tuple[str, int]]:
     """(table, count) of rows that refer to ``obj`` and would block its deletion."""
     table = obj.__table__
     found = []
-    for mapper in db.Model.registry.mappers:
-        other = mapper.local_table
+    for mapper in Base.registry.mappers:
+        other = table_of(mapper.class_)
         for fk in other.foreign_key_constraints:
             if fk.referred_table is not table or (fk.ondelete or "").upper() == "CASCADE":
                 continue
@@ -135,7 +141,7 @@ class Crud:
     # -- helpers ---------------------------------------------------------------------
 
     def column_names(self) -> set[str]:
-        return set(self.model.__table__.columns.keys()) - {"id", "tenant_id", "version"}
+        return set(table_of(self.model).columns.keys()) - {"id", "tenant_id", "version"}
 
     def column_fields(self, form: Form) -> list[str]:
         columns = self.column_names()
@@ -341,7 +347,7 @@ class Crud:
         obj = self.load(object_id)
         return render_template(
             "crud/history_page.html",
-            **self.context(obj=obj, history=history(self.model.__tablename__, obj.id)),
+            **self.context(obj=obj, history=history(table_of(self.model).name, obj.id)),
         )
 
     def _form_page(self, form: Form, obj: Any | None) -> tuple[str, int]:
@@ -481,7 +487,7 @@ def name_of(model: type[Any], object_id: int | None) -> str | None:
     """Display name of a row of the current tenant; one query per model and request."""
     if object_id is None:
         return None
-    cache = g.setdefault("name_cache", {})
+    cache: dict[type[Any], dict[int, str]] = g.setdefault("name_cache", {})
     if model not in cache:
         cache[model] = dict(db.session.execute(select(model.id, model.name)).all())
     return cache[model].get(object_id)

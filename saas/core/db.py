@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Integer, MetaData
+from sqlalchemy import DateTime, Integer, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 NAMING = {
@@ -26,8 +27,19 @@ class Base(DeclarativeBase):
 
     metadata = MetaData(naming_convention=NAMING)
 
+    if TYPE_CHECKING:  # every model maps one table (SQLAlchemy types it as any FromClause)
+        __table__: ClassVar[Table]
+
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass ``Model``. At run time it is Flask-SQLAlchemy's ``db.Model`` (built from Base,
+# sharing its metadata and registry); mypy cannot take an instance attribute as a base class
+# (python/mypy#8603), so it sees Base itself.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def analyze() -> None:

@@ -22,7 +22,7 @@ class Form(FlaskForm):
             check = text_check(field)
             if check is not None:
                 extra.setdefault(name, []).append(check)
-        return super().validate(extra)
+        return bool(super().validate(extra))
 
 
 class VersionedForm(Form):

@@ -19,12 +19,12 @@ def select_locale() -> str:
         return "de"
     chosen = session.get("locale")
     if chosen in LOCALES:
-        return chosen
+        return str(chosen)
     if current_user and current_user.is_authenticated and current_user.locale in LOCALES:
-        return current_user.locale
+        return str(current_user.locale)
     tenant = g.get("tenant")
     if tenant is not None and tenant.default_locale in LOCALES:
-        return tenant.default_locale
+        return str(tenant.default_locale)
     return request.accept_languages.best_match(LOCALES) or "de"
 
 

@@ -32,7 +32,7 @@ from sqlalchemy import DateTime, Integer, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import db, utcnow
+from saas.core.db import Model, db, utcnow
 from saas.core.tenancy import TenantModel
 
 TOKEN_FIELD = "idempotency_token"  # noqa: S105 - a form field name, not a secret  # nosec B105
@@ -40,7 +40,7 @@ MAX_AGE = 24 * 3600
 _SALT = "form-token"
 
 
-class FormToken(TenantModel, db.Model):
+class FormToken(TenantModel, Model):
     """A claimed form token and where its submit led."""
 
     __tablename__ = "form_tokens"

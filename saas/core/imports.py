@@ -16,11 +16,13 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return _(
-            "Row %(row)s, column %(column)s: %(message)s",
-            row=self.row,
-            column=self.column,
-            message=self.message,
+        return str(
+            _(
+                "Row %(row)s, column %(column)s: %(message)s",
+                row=self.row,
+                column=self.column,
+                message=self.message,
+            )
         )
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
 
 ROLE_LABELS = {
     "tenant_admin": _l("Tenant administrator"),
@@ -49,20 +48,6 @@ def label(mapping: dict[str, object], key: str | None) -> str:
     return str(mapping.get(key or "", key or ""))
 
 
-def user_label(user_id: int | None) -> str:
-    """Name or e-mail of a user for history tables; one query per request."""
-    from saas.auth.models import User
-    from saas.core.db import db
-
-    if user_id is None:
-        return str(_l("system"))
-    cache = g.setdefault("user_labels", {})
-    if user_id not in cache:
-        row = db.session.execute(select(User.name, User.email).where(User.id == user_id)).first()
-        cache[user_id] = (row.name or row.email) if row else f"#{user_id}"
-    return cache[user_id]
-
-
 def register_labels(app: Flask) -> None:
     app.jinja_env.globals.update(
         role_label=lambda key: label(ROLE_LABELS, key),
@@ -70,5 +55,4 @@ def register_labels(app: Flask) -> None:
         action_label=lambda key: label(ACTION_LABELS, key),
         table_label=lambda key: label(TABLE_LABELS, key),
         count_label=lambda key: label(TABLE_LABELS, key),
-        user_label=user_label,
     )

@@ -53,13 +53,15 @@ def is_common(password: str) -> bool:
 def password_problem(password: str, *, email: str | None = None) -> str | None:
     """Why this password is refused (a message in the user's language), or None."""
     if len(password) < MIN_LENGTH:
-        return _("The password needs at least %(count)d characters.", count=MIN_LENGTH)
+        return str(_("The password needs at least %(count)d characters.", count=MIN_LENGTH))
     if len(password) > MAX_LENGTH:
-        return _("The password may have at most %(count)d characters.", count=MAX_LENGTH)
+        return str(_("The password may have at most %(count)d characters.", count=MAX_LENGTH))
     local = (email or "").split("@")[0].lower()
     if is_common(password) or (len(local) >= 4 and local in password.lower()):
-        return _(
-            "This password is too common or too easy to guess (it is on a list of leaked"
-            " passwords or contains your e-mail address). Please choose another one."
+        return str(
+            _(
+                "This password is too common or too easy to guess (it is on a list of leaked"
+                " passwords or contains your e-mail address). Please choose another one."
+            )
         )
     return None

@@ -13,15 +13,14 @@ checks one object. Both follow one rule, :meth:`Scope.covers`. Pages about the w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache, wraps
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import abort, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from ruamel.yaml import YAML
-from sqlalchemy import select
 
 from saas.config import ROOT
 
@@ -45,20 +44,59 @@ def all_permissions() -> frozenset[str]:
     return frozenset().union(*role_permissions().values()) | {PLATFORM_MANAGE}
 
 
-def current_membership() -> Any:
-    """The user's active membership in the current tenant, or None (cached per request)."""
-    from saas.auth.models import Membership
-    from saas.core.db import db
+class Membership(Protocol):
+    """What the checks read of a membership; the model is ``saas.auth.models.Membership``."""
 
+    @property
+    def role(self) -> str: ...
+
+    @property
+    def office_ids(self) -> list[int]: ...
+
+    @property
+    def area_ids(self) -> list[int]: ...
+
+
+@dataclass
+class _Lookups:
+    """Queries on higher packages' tables, handed in by the app factory (:func:`init_app`)."""
+
+    find_membership: Callable[[int], Membership | None]
+    areas_served_by: Callable[[Iterable[int]], Iterable[int]]
+    area_parents: Callable[[], Iterable[tuple[int, int | None]]]
+
+
+_lookups: _Lookups | None = None
+
+
+def init_app(
+    *,
+    find_membership: Callable[[int], Membership | None],
+    areas_served_by: Callable[[Iterable[int]], Iterable[int]],
+    area_parents: Callable[[], Iterable[tuple[int, int | None]]],
+) -> None:
+    """Give the checks their lookups: core sits below auth, offices and areas, so it cannot
+    import their models. ``find_membership(user_id)``: the active membership in the current
+    tenant; ``areas_served_by(office_ids)``: the areas those offices serve;
+    ``area_parents()``: (area id, parent id) of every area of the current tenant."""
+    global _lookups
+    _lookups = _Lookups(find_membership, areas_served_by, area_parents)
+
+
+def _get_lookups() -> _Lookups:
+    if _lookups is None:
+        raise RuntimeError("saas.core.permissions.init_app() was not called")
+    return _lookups
+
+
+def current_membership() -> Membership | None:
+    """The user's active membership in the current tenant, or None (cached per request)."""
     if "membership" in g:
-        return g.membership
+        found: Membership | None = g.membership
+        return found
     membership = None
     if current_user.is_authenticated and g.get("tenant") is not None:
-        membership = db.session.execute(
-            select(Membership).where(
-                Membership.user_id == current_user.id, Membership.revoked_at.is_(None)
-            )
-        ).scalar_one_or_none()
+        membership = _get_lookups().find_membership(current_user.id)
     g.membership = membership
     return membership
 
@@ -129,7 +167,7 @@ def current_scope() -> Scope | None:
     if not offices and not areas:
         return None
     key = (tuple(sorted(offices)), tuple(sorted(areas)))
-    cache = g.setdefault("scopes", {})
+    cache: dict[tuple[tuple[int, ...], tuple[int, ...]], Scope] = g.setdefault("scopes", {})
     if key not in cache:
         own = _with_sub_areas(set(areas))
         served = _with_sub_areas(_areas_served_by(key[0]) if offices else set())
@@ -215,25 +253,15 @@ def scope_limits() -> tuple[frozenset[int], frozenset[int]] | None:
 
 def _areas_served_by(office_ids: tuple[int, ...]) -> set[int]:
     """Areas served by the offices a membership is limited to."""
-    from saas.core.db import db
-    from saas.offices.models import OfficeArea
-
-    return set(
-        db.session.execute(
-            select(OfficeArea.area_id).where(OfficeArea.office_id.in_(office_ids))
-        ).scalars()
-    )
+    return set(_get_lookups().areas_served_by(office_ids))
 
 
 def _with_sub_areas(area_ids: set[int]) -> set[int]:
     """The areas and every area below them in their trees (one query for the tenant's tree)."""
-    from saas.areas.models import Area
-    from saas.core.db import db
-
     if not area_ids:
         return set()
     children: dict[int, list[int]] = {}
-    for id_, parent in db.session.execute(select(Area.id, Area.parent_id)):
+    for id_, parent in _get_lookups().area_parents():
         if parent is not None:
             children.setdefault(parent, []).append(id_)
     found, todo = set(area_ids), list(area_ids)

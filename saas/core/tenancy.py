@@ -16,11 +16,11 @@ Nothing outside this module filters by tenant.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from flask import Flask, abort, g
 from sqlalchemy import ForeignKey, ForeignKeyConstraint, UniqueConstraint, event, select, text
@@ -35,10 +35,7 @@ from sqlalchemy.orm import (
 from sqlalchemy.sql.util import find_tables
 from werkzeug.local import LocalProxy
 
-from saas.core.db import IdMixin, db
-
-if TYPE_CHECKING:
-    from saas.tenants.models import Tenant
+from saas.core.db import Base, IdMixin, db
 
 T = TypeVar("T")
 
@@ -90,8 +87,8 @@ def tenant_fk(column: str, target: str, ondelete: str | None = None) -> ForeignK
 def tenant_tables() -> list[str]:
     """Names of all tables owned by tenants (the RLS catalogue is checked against this)."""
     return sorted(
-        mapper.local_table.name
-        for mapper in db.Model.registry.mappers
+        mapper.tables[0].name
+        for mapper in Base.registry.mappers
         if issubclass(mapper.class_, TenantModel)
     )
 
@@ -103,8 +100,30 @@ def current_tenant_id() -> int | None:
     return _tenant_id.get()
 
 
+class Tenant(Protocol):
+    """What core reads of a tenant; the model is ``saas.tenants.models.Tenant``.
+
+    Core sits below the packages, so it names the shape it needs instead of importing the model.
+    """
+
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def settings(self) -> dict[str, Any]: ...
+
+    def word(self, key: str) -> str: ...
+
+
 def _get_current_tenant() -> Tenant | None:
-    return g.get("tenant")
+    tenant: Tenant | None = g.get("tenant")
+    return tenant
 
 
 current_tenant: Tenant = LocalProxy(_get_current_tenant)  # type: ignore[assignment]
@@ -198,7 +217,7 @@ def _tenant_table_names(_mapper_count: int) -> frozenset[str]:
 
 def _touched_tenant_tables(statement: Any) -> bool:
     # keyed by the number of mappers, so models imported later are still seen
-    names = _tenant_table_names(len(db.Model.registry.mappers))
+    names = _tenant_table_names(len(Base.registry.mappers))
     return any(
         getattr(table, "name", None) in names
         for table in find_tables(statement, include_joins=True, include_aliases=True)
@@ -341,10 +360,11 @@ def install_session_events() -> None:
 # -- layer 1: resolution -------------------------------------------------------------------
 
 
-def init_app(app: Flask) -> None:
-    """Resolve ``/<tenant_slug>/…`` to the current tenant; unknown or suspended → 404."""
-    from saas.tenants.models import Tenant
+def init_app(app: Flask, find_active_tenant: Callable[[str], Tenant | None]) -> None:
+    """Resolve ``/<tenant_slug>/…`` to the current tenant; unknown or suspended → 404.
 
+    ``find_active_tenant(slug)`` comes from the tenants package (the app factory passes it).
+    """
     install_session_events()
 
     @app.url_value_preprocessor
@@ -353,9 +373,7 @@ def init_app(app: Flask) -> None:
             return
         slug = values.pop("tenant_slug")
         with all_tenants():
-            tenant = db.session.execute(
-                select(Tenant).where(Tenant.slug == slug, Tenant.status == "active")
-            ).scalar_one_or_none()
+            tenant = find_active_tenant(slug)
         if tenant is None:
             abort(404)
         g.tenant = tenant

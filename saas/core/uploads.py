@@ -195,4 +195,4 @@ def describe(error: UploadRefused) -> str:
             "The document has more than %(limit)s entries.", limit=p.get("limit")
         ),
     }
-    return messages[error.reason]()
+    return str(messages[error.reason]())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request, url_for
@@ -27,7 +28,7 @@ def safe_next(target: str | None, fallback: str) -> str:
     return target
 
 
-def external_url(endpoint: str, **values: object) -> str:
+def external_url(endpoint: str, **values: Any) -> str:
     """An absolute link for mails and pages: on ``SAAS_BASE_URL`` when it is configured
     (always in production), never on the request's Host or X-Forwarded-Host."""
     base = current_app.config.get("SAAS_BASE_URL")
@@ -37,7 +38,7 @@ def external_url(endpoint: str, **values: object) -> str:
     script_root = request.script_root if has_request_context() else ""
     if script_root and path.startswith(script_root):
         path = path[len(script_root) :]
-    return base + path
+    return str(base) + path
 
 
 def host_allowed(host: str) -> bool:

@@ -43,7 +43,7 @@ def current_version(obj: Any) -> int:
     mapper = inspect(obj).mapper
     if mapper.version_id_col is None:
         raise TypeError(f"{mapper.class_.__name__} has no version counter")
-    return getattr(obj, mapper.get_property_by_column(mapper.version_id_col).key)
+    return int(getattr(obj, mapper.get_property_by_column(mapper.version_id_col).key))
 
 
 def expect_version(obj: Any, expected: Any) -> None:

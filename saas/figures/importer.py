@@ -176,8 +176,8 @@ def apply_import(check: ImportCheck, *, source: str = "import") -> int:
         ).scalars():
             existing[figure.id] = figure
     for update in check.updated:
-        figure = existing.get(update.figure_id)
-        if figure is None or figure.value != update.old:
+        current = existing.get(update.figure_id)
+        if current is None or current.value != update.old:
             raise ValueError(_("The values were changed since the check; please check again."))
     if check.created:
         stored = stored_values(

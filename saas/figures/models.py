@@ -14,12 +14,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import TimestampMixin, VersionedMixin, db
+from saas.core.db import Model, TimestampMixin, VersionedMixin
 from saas.core.tenancy import TenantModel, tenant_fk
 from saas.periods.models import PeriodStatus  # noqa: F401 - moved; kept for old imports
 
 
-class FigureValue(TenantModel, VersionedMixin, TimestampMixin, db.Model):
+class FigureValue(TenantModel, VersionedMixin, TimestampMixin, Model):
     """One value of one metric for one area and period ('YYYY-MM' or 'YYYY')."""
 
     __tablename__ = "figure_values"
@@ -46,7 +46,7 @@ class FigureValue(TenantModel, VersionedMixin, TimestampMixin, db.Model):
     source: Mapped[str] = mapped_column(String(40), default="manual")
 
 
-class ImportBatch(TenantModel, TimestampMixin, db.Model):
+class ImportBatch(TenantModel, TimestampMixin, Model):
     """An uploaded figures file waiting for confirmation (warnings) or already applied."""
 
     __tablename__ = "import_batches"

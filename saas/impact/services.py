@@ -76,7 +76,7 @@ MAX_COST = 1_000_000.0
 #: 12 × 5,000 = 60,000 for § 34 lie in that range); the national spending of €13.39 bn for
 #: 1,032,929 cases (2023, [S20], §2.3) gives ≈ €13,000 per counted case over all types
 #: incl. counselling. The values equal the monthly 🧪 costs of the demo data
-#: (``saas.demo_data.HZE_TYPES``) × 12. Every tenant should replace them with its own.
+#: (``saas.demo.generator.HZE_TYPES``) × 12. Every tenant should replace them with its own.
 DEFAULT_COSTS: dict[str, float] = {
     "27_2": 13_200.0,  # ambulant
     "29": 12_000.0,  # ambulant
@@ -432,8 +432,8 @@ def _fill_years(
 ) -> None:
     """The yearly rows behind the chart, indexed to the opening year, and the data status."""
     year = result.opening_year
-    base_t = treated_series.get(year)
-    base_c = control_series.get(year)
+    base_t = treated_series.get(year) if year is not None else None
+    base_c = control_series.get(year) if year is not None else None
     for y in years:
         t, c = treated_series.get(y), control_series.get(y)
         phase = (
@@ -472,9 +472,9 @@ def _fill_costs(
     """Cost lines per help type (mix before the opening), cost per case and cost avoided."""
     assert result.treated_before is not None and result.cases_avoided is not None
     own = effective_costs(context.tenant)
-    for suffix, value in (costs or {}).items():
+    for suffix, amount in (costs or {}).items():
         if suffix in own:
-            own[suffix] = (float(value), False)
+            own[suffix] = (float(amount), False)
     mix = _compute(TYPE_CODES, result.before_years, treated, approved_only)
     by_type: dict[str, float] = defaultdict(float)
     for value in mix:

@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast as cast_type
 
 from sqlalchemy import Integer, case, cast, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.elements import Cast, ColumnElement
 
 from saas.areas.models import Area, AreaLevel
 from saas.core.db import db
@@ -55,7 +58,7 @@ class IndicatorValue:
     approved: bool = True
 
 
-def _year_of(period_column: object) -> object:
+def _year_of(period_column: ColumnElement[str] | InstrumentedAttribute[str]) -> Cast[int]:
     return cast(func.substr(period_column, 1, 4), Integer)
 
 
@@ -148,9 +151,14 @@ def annual_values(
     ).all()
     approved: dict[tuple[int, int], int] = defaultdict(int)  # (area, year) → approved mask
     last_approved: set[tuple[int, str]] = set()
-    for area_id, period in db.session.execute(
-        select(PeriodStatus.area_id, PeriodStatus.period).where(*approved_where)
-    ):
+    # area rows (approved_where): their area_id is set, though the column allows office rows
+    area_statuses = cast_type(
+        Iterable[tuple[int, str]],
+        db.session.execute(
+            select(PeriodStatus.area_id, PeriodStatus.period).where(*approved_where)
+        ),
+    )
+    for area_id, period in area_statuses:
         approved[(area_id, int(period[:4]))] |= _period_bit(period)
         last_approved.add((area_id, period))
     early: dict[tuple[int, int, str], Key] = {}  # stocks whose year ends before December
@@ -316,6 +324,7 @@ def compute(
     sums: dict[tuple[str, int | str | None, int], float] = defaultdict(float)
     present: set[tuple[str, int | str | None, int]] = set()
     open_groups: set[tuple[int | str | None, int]] = set()
+    group: int | str | None
     for key, value in annual.values.items():
         metric, area_id, yr = key
         if metric not in needed or yr not in wanted_years:
@@ -348,7 +357,7 @@ def compute(
             denominator = (
                 sum(sums[k] for k in den_parts) if any(k in present for k in den_parts) else None
             )
-            value = _ratio(indicator, numerator, denominator)
+            ratio = _ratio(indicator, numerator, denominator)
             suppressed = bool(
                 threshold
                 and indicator.counts_cases
@@ -362,7 +371,7 @@ def compute(
                     group,
                     None if suppressed else numerator,
                     None if suppressed else denominator,
-                    None if suppressed else value,
+                    None if suppressed else ratio,
                     suppressed,
                     (group, yr) not in open_groups,
                 )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import TimestampMixin, db
+from saas.core.db import Model, TimestampMixin
 from saas.core.tenancy import TenantModel
 
 
@@ -17,7 +17,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class Invitation(TenantModel, TimestampMixin, db.Model):
+class Invitation(TenantModel, TimestampMixin, Model):
     """An invitation link for an e-mail address with a role; only the token's hash is stored."""
 
     __tablename__ = "invitations"

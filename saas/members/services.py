@@ -98,7 +98,7 @@ def accept(invitation: Invitation, user: User) -> Membership | None:
         )
         .values(accepted_at=utcnow())
         .execution_options(synchronize_session=False)
-    ).rowcount
+    ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
     if not won:
         return None
     membership = db.session.execute(

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, IdMixin, TimestampMixin, VersionedMixin, db
+from saas.core.db import ArchivableMixin, IdMixin, Model, TimestampMixin, VersionedMixin
 
 KINDS = {"stock": _l("stock (measured at a date)"), "flow": _l("flow (counted over a period)")}
 TIME_AGGREGATIONS = {
@@ -21,7 +21,7 @@ AREA_AGGREGATIONS = {"sum": _l("sum over areas"), "none": _l("not additive over 
 PERIODICITIES = {"month": _l("monthly"), "year": _l("yearly")}
 
 
-class Metric(IdMixin, VersionedMixin, ArchivableMixin, TimestampMixin, db.Model):
+class Metric(IdMixin, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A metric of the shared catalogue (``tenant_id`` empty) or a tenant-local one.
 
     Local metrics are never compared across tenants; which metrics a tenant may see is

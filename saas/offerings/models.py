@@ -7,11 +7,11 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, TimestampMixin, VersionedMixin, db
+from saas.core.db import ArchivableMixin, Model, TimestampMixin, VersionedMixin
 from saas.core.tenancy import TenantModel, tenant_fk
 
 
-class Offering(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.Model):
+class Offering(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A recurring low-threshold offering of an office."""
 
     __tablename__ = "offerings"
@@ -37,7 +37,7 @@ class Offering(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.
         return self.name
 
 
-class OfferingPrinciple(TenantModel, db.Model):
+class OfferingPrinciple(TenantModel, Model):
     """A principle an offering serves."""
 
     __tablename__ = "offering_principles"

@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, TimestampMixin, VersionedMixin, db
+from saas.core.db import ArchivableMixin, Model, TimestampMixin, VersionedMixin
 from saas.core.tenancy import TenantModel, tenant_fk
 
 
-class Office(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.Model):
+class Office(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A neighbourhood office; opening and closing dates drive the impact analysis."""
 
     __tablename__ = "offices"
@@ -34,7 +34,7 @@ class Office(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.Mo
         return self.name
 
 
-class OfficeArea(TenantModel, db.Model):
+class OfficeArea(TenantModel, Model):
     """An area served by an office."""
 
     __tablename__ = "office_areas"
@@ -48,7 +48,7 @@ class OfficeArea(TenantModel, db.Model):
     area_id: Mapped[int] = mapped_column(Integer, index=True)
 
 
-class OfficeCarrier(TenantModel, db.Model):
+class OfficeCarrier(TenantModel, Model):
     """A carrier involved in running an office."""
 
     __tablename__ = "office_carriers"

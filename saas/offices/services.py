@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from saas.areas.models import Area
-from saas.carriers.models import Carrier
 from saas.core.crud import linked_ids, sync_links
 from saas.core.db import db
 from saas.core.operations import Invalid
@@ -34,32 +32,10 @@ def validate_office(values: Mapping[str, Any], _office: Office | None) -> None:
         raise Invalid(_("An office cannot close before it opened."), field="closed_on")
 
 
-def office_details(office: Office) -> dict[str, Any]:
-    from saas.offerings.models import Offering
-    from saas.teams.models import Team
-
-    area_ids = linked_ids(OfficeArea, "office_id", office.id, "area_id")
-    carrier_ids = linked_ids(OfficeCarrier, "office_id", office.id, "carrier_id")
-    return {
-        "served_areas": db.session.execute(
-            select(Area).where(Area.id.in_(area_ids)).order_by(Area.code)
-        )
-        .unique()
-        .scalars()
-        .all(),
-        "carriers": db.session.execute(
-            select(Carrier).where(Carrier.id.in_(carrier_ids)).order_by(Carrier.name)
-        )
-        .scalars()
-        .all(),
-        "teams": db.session.execute(
-            select(Team).where(Team.office_id == office.id).order_by(Team.name)
-        )
-        .scalars()
-        .all(),
-        "offerings": db.session.execute(
-            select(Offering).where(Offering.office_id == office.id).order_by(Offering.name)
-        )
-        .scalars()
-        .all(),
-    }
+def areas_served_by(office_ids: Iterable[int]) -> list[int]:
+    """The areas these offices serve."""
+    return list(
+        db.session.execute(
+            select(OfficeArea.area_id).where(OfficeArea.office_id.in_(list(office_ids)))
+        ).scalars()
+    )

@@ -6,20 +6,19 @@ from typing import Any
 
 from flask import Blueprint
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from saas.areas.models import Area
 from saas.carriers.models import Carrier
-from saas.core.crud import Column, Crud, options, tenant_word
+from saas.core.crud import Column, Crud, linked_ids, options, tenant_word
+from saas.core.db import db
 from saas.core.fields import as_choices
 from saas.core.unique import ensure_code_free
+from saas.offerings.models import Offering
 from saas.offices.forms import OfficeForm
-from saas.offices.models import Office
-from saas.offices.services import (
-    load_office_links,
-    office_details,
-    save_office_links,
-    validate_office,
-)
+from saas.offices.models import Office, OfficeArea, OfficeCarrier
+from saas.offices.services import load_office_links, save_office_links, validate_office
+from saas.teams.models import Team
 
 bp = Blueprint(
     "offices", __name__, url_prefix="/<tenant_slug>/offices", template_folder="templates"
@@ -35,6 +34,35 @@ def prepare_office(form: OfficeForm, _obj: Any) -> None:
 def check_office(values: dict[str, Any], office: Office | None) -> None:
     ensure_code_free(Office, values, office)
     validate_office(values, office)
+
+
+def office_details(office: Office) -> dict[str, Any]:
+    """The office's page: served areas and carriers, and the teams and offerings it hosts."""
+    area_ids = linked_ids(OfficeArea, "office_id", office.id, "area_id")
+    carrier_ids = linked_ids(OfficeCarrier, "office_id", office.id, "carrier_id")
+    return {
+        "served_areas": db.session.execute(
+            select(Area).where(Area.id.in_(area_ids)).order_by(Area.code)
+        )
+        .unique()
+        .scalars()
+        .all(),
+        "carriers": db.session.execute(
+            select(Carrier).where(Carrier.id.in_(carrier_ids)).order_by(Carrier.name)
+        )
+        .scalars()
+        .all(),
+        "teams": db.session.execute(
+            select(Team).where(Team.office_id == office.id).order_by(Team.name)
+        )
+        .scalars()
+        .all(),
+        "offerings": db.session.execute(
+            select(Offering).where(Offering.office_id == office.id).order_by(Offering.name)
+        )
+        .scalars()
+        .all(),
+    }
 
 
 def address(office: Office) -> str:

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import VersionedMixin, db
+from saas.core.db import Model, VersionedMixin
 from saas.core.tenancy import TenantModel, tenant_fk
 
 
-class PeriodStatus(TenantModel, VersionedMixin, db.Model):
+class PeriodStatus(TenantModel, VersionedMixin, Model):
     """Workflow state of one period for one area (figures) or one office (activities)."""
 
     __tablename__ = "period_statuses"

@@ -9,6 +9,7 @@ state is editable (draft, reopened).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from flask import g
 from sqlalchemy import select
@@ -57,7 +58,8 @@ def states(
         query = query.where(column.in_(list(ref_ids)))
     if periods is not None:
         query = query.where(PeriodStatus.period.in_(list(periods)))
-    return {(ref, period): state for ref, period, state in db.session.execute(query)}
+    # the rows of this scope carry its id (the column is optional for the other scope)
+    return {(cast(int, ref), period): state for ref, period, state in db.session.execute(query)}
 
 
 def is_editable(

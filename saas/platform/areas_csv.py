@@ -6,6 +6,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -123,7 +124,7 @@ def import_areas_csv(data: bytes, *, reference_date: date | None = None) -> Area
     next_position = max((lvl.position for lvl in levels.values()), default=0) + 1
     by_code = {a.code: a for a in db.session.execute(select(Area)).unique().scalars()}
     pending = list(rows)
-    ordered = []
+    ordered: list[tuple[Any, ...]] = []
     while pending:  # parents before children, whatever the order in the file
         ready = [
             r for r in pending if not r[4] or r[4] in by_code or r[4] in {o[1] for o in ordered}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -28,24 +29,29 @@ def index() -> str:
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("10 per minute", methods=["POST"])
 @public
-def login() -> object:
+def login() -> ResponseReturnValue:
     return login_page("auth/login.html", url_for("platform.index"))
 
 
 @bp.route("/logout", methods=["POST"])
 @require(AUTHENTICATED)
-def logout() -> object:
+def logout() -> ResponseReturnValue:
     return logout_page(url_for("site.index"))
+
+
+def _tenant_name(tenant_id: int) -> str:
+    tenant = tenant_by_id(tenant_id)
+    return tenant.name if tenant is not None else f"#{tenant_id}"
 
 
 @bp.route("/tenants/<int:tenant_id>/suspend", methods=["POST"])
 @require(PLATFORM_MANAGE)
-def suspend(tenant_id: int) -> object:
+def suspend(tenant_id: int) -> ResponseReturnValue:
     if suspend_tenant(tenant_id):
         flash(
             _(
                 "%(name)s is suspended; its pages cannot be reached until it is reactivated.",
-                name=tenant_by_id(tenant_id).name,
+                name=_tenant_name(tenant_id),
             ),
             "success",
         )
@@ -54,7 +60,7 @@ def suspend(tenant_id: int) -> object:
 
 @bp.route("/tenants/<int:tenant_id>/activate", methods=["POST"])
 @require(PLATFORM_MANAGE)
-def activate(tenant_id: int) -> object:
+def activate(tenant_id: int) -> ResponseReturnValue:
     if reactivate_tenant(tenant_id):
-        flash(_("%(name)s is active again.", name=tenant_by_id(tenant_id).name), "success")
+        flash(_("%(name)s is active again.", name=_tenant_name(tenant_id)), "success")
     return redirect(url_for("platform.index"))

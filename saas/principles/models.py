@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, VersionedMixin, db
+from saas.core.db import ArchivableMixin, Model, VersionedMixin
 from saas.core.tenancy import TenantModel
 
 
-class Principle(TenantModel, VersionedMixin, ArchivableMixin, db.Model):
+class Principle(TenantModel, VersionedMixin, ArchivableMixin, Model):
     """A principle or strategic goal, ordered by ``position``."""
 
     __tablename__ = "principles"

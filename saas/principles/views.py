@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect
+from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 
 from saas.core.crud import Column, Crud
@@ -39,7 +40,7 @@ crud = Crud(
 
 @bp.route("/<int:object_id>/move/<direction>", methods=["POST"])
 @require("config.manage")
-def move(object_id: int, direction: str) -> object:
+def move(object_id: int, direction: str) -> ResponseReturnValue:
     """Swap a principle with its neighbour and renumber the list 1…n."""
     if direction not in DIRECTIONS:
         abort(404)

@@ -342,7 +342,8 @@ class _Importer:
             return False
         db.session.delete(obj)
         db.session.flush()
-        self.note("delete", entity, code, getattr(obj, "name", None) or getattr(obj, "title", ""))
+        label = getattr(obj, "name", None) or getattr(obj, "title", "")
+        self.note("delete", entity, code, str(label))
         return True
 
     # -- the steps ---------------------------------------------------------------------
@@ -408,7 +409,7 @@ class _Importer:
                         "area",
                         spec.code,
                         field="parent",
-                        old=area_codes.get(obj.parent_id),
+                        old=area_codes.get(obj.parent_id) if obj.parent_id is not None else None,
                         new=spec.parent,
                     )
                 obj.parent_id = parent_id

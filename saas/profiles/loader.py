@@ -207,9 +207,9 @@ def parse_yaml(name: str, raw: bytes | str) -> tuple[Source | None, list[Issue]]
         ]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        at = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or _("invalid YAML")
-        return None, [Issue(name, line, "", _("YAML syntax error: %(problem)s", problem=problem))]
+        return None, [Issue(name, at, "", _("YAML syntax error: %(problem)s", problem=problem))]
     except YAMLError as exc:
         return None, [Issue(name, None, "", _("YAML syntax error: %(problem)s", problem=exc))]
     source = Source(name, lines={(): 1})
@@ -511,7 +511,14 @@ def _load(files: Mapping[str, str | bytes], origin: str, base_path: Path) -> Pro
 
     if issues or tenant is None:
         raise ProfileError(issues)
-    if None in (areas, carriers, offices, teams, principles, offerings):  # pragma: no cover
+    if (  # pragma: no cover - a missing file is an issue above
+        areas is None
+        or carriers is None
+        or offices is None
+        or teams is None
+        or principles is None
+        or offerings is None
+    ):
         raise ProfileError(issues)
     return Profile(
         origin=origin,

@@ -173,16 +173,26 @@ def _no_controls(multiline: bool) -> AfterValidator:
     return AfterValidator(check)
 
 
-def Text(  # noqa: N802
-    max_length: int | None = None, *, required: bool = False, multiline: bool = False
-) -> Any:
-    """A string with the column's maximum length; ``required`` means not empty. Control
-    characters are refused; ``multiline`` text (descriptions) may hold line breaks."""
-    return Annotated[
-        str,
-        StringConstraints(min_length=1 if required else None, max_length=max_length),
-        _no_controls(multiline),
-    ]
+# A profile's text fields, as types mypy can read: ``Annotated[str, Max(n), OneLine]`` is a
+# single line of at most n characters; control characters are refused, multi-line text
+# (descriptions) may hold line breaks.
+OneLine = _no_controls(multiline=False)
+MultiLine = _no_controls(multiline=True)
+
+
+def Max(length: int) -> StringConstraints:  # noqa: N802
+    """At most ``length`` characters (the column's size)."""
+    return StringConstraints(max_length=length)
+
+
+def Required(length: int) -> StringConstraints:  # noqa: N802
+    """Not empty, at most ``length`` characters."""
+    return StringConstraints(min_length=1, max_length=length)
+
+
+Line = Annotated[str, OneLine]
+Lines = Annotated[str, MultiLine]
+Name = Annotated[str, Required(200), OneLine]
 
 
 class Strict(BaseModel):
@@ -195,11 +205,13 @@ class Strict(BaseModel):
 
 
 class TenantFile(Strict):
-    profile_version: Text(40) | None = None
+    profile_version: Annotated[str, Max(40), OneLine] | None = None
     slug: Slug
-    name: Text(200, required=True)
+    name: Name
     default_locale: Locale = "de"
-    vocabulary: dict[VocabularyKey, Text(60, required=True)] = Field(default_factory=dict)
+    vocabulary: dict[VocabularyKey, Annotated[str, Required(60), OneLine]] = Field(
+        default_factory=dict
+    )
     #: checked against ``_base/settings.yaml`` by the loader
     settings: dict[Key, Any] = Field(default_factory=dict)
 
@@ -209,8 +221,8 @@ class TenantFile(Strict):
 
 class LevelSpec(Strict):
     code: Code
-    name: Text(120, required=True)
-    plural: Text(120) = ""
+    name: Annotated[str, Required(120), OneLine]
+    plural: Annotated[str, Max(120), OneLine] = ""
     hierarchy: Code = "main"
     position: int = 0
 
@@ -220,12 +232,12 @@ class PopulationSpec(Strict):
     total: NonNegInt | None = None
     under_18: NonNegInt | None = None
     under_21: NonNegInt | None = None
-    source: Text(200) = ""
+    source: Annotated[str, Max(200), OneLine] = ""
 
 
 class AreaSpec(Strict):
     code: Code
-    name: Text(200, required=True)
+    name: Name
     level: Code
     parent: Code | None = None
     area_km2: NonNegFloat | None = None
@@ -242,9 +254,9 @@ class AreasFile(Strict):
 
 class CarrierSpec(Strict):
     code: Code
-    name: Text(200, required=True)
+    name: Name
     type: CarrierType = "other"
-    website: Text(300) = ""
+    website: Annotated[str, Max(300), OneLine] = ""
 
 
 class CarriersFile(Strict):
@@ -256,13 +268,13 @@ class CarriersFile(Strict):
 
 class OfficeSpec(Strict):
     code: Code
-    name: Text(200, required=True)
-    address: Text(300) = ""
-    postal_code: Text(10) = ""
-    city: Text(100) = ""
-    opening_hours: Text(multiline=True) = ""
-    phone: Text(60) = ""
-    email: Text(254) = ""
+    name: Name
+    address: Annotated[str, Max(300), OneLine] = ""
+    postal_code: Annotated[str, Max(10), OneLine] = ""
+    city: Annotated[str, Max(100), OneLine] = ""
+    opening_hours: Lines = ""
+    phone: Annotated[str, Max(60), OneLine] = ""
+    email: Annotated[str, Max(254), OneLine] = ""
     opened: Date | None = None
     closed: Date | None = None
     areas: list[Code] = Field(default_factory=list)
@@ -277,7 +289,7 @@ class OfficesFile(Strict):
 
 
 class MemberSpec(Strict):
-    name: Text(200, required=True)
+    name: Name
     role: StaffRole = "asd"
     carrier: Code | None = None
     fte: NonNegFloat | None = None
@@ -285,7 +297,7 @@ class MemberSpec(Strict):
 
 class TeamSpec(Strict):
     code: Code
-    name: Text(200, required=True)
+    name: Name
     office: Code | None = None
     members: list[MemberSpec] = Field(default_factory=list)
 
@@ -299,8 +311,8 @@ class TeamsFile(Strict):
 
 class PrincipleSpec(Strict):
     code: Code
-    title: Text(200, required=True)
-    description: Text(multiline=True) = ""
+    title: Name
+    description: Lines = ""
 
 
 class PrinciplesFile(Strict):
@@ -312,13 +324,13 @@ class PrinciplesFile(Strict):
 
 class OfferingSpec(Strict):
     code: Code
-    name: Text(200, required=True)
-    description: Text(multiline=True) = ""
-    target_groups: Text(300) = ""
+    name: Name
+    description: Lines = ""
+    target_groups: Annotated[str, Max(300), OneLine] = ""
     age_min: NonNegInt | None = None
     age_max: NonNegInt | None = None
     #: weekly times separated by ";", e.g. "Di 09:30-11:30; Do 15:00-17:00"
-    schedule: Text() = ""
+    schedule: Line = ""
     office: Code | None = None
     carrier: Code | None = None
     principles: list[Code] = Field(default_factory=list)
@@ -336,7 +348,7 @@ class SettingDef(Strict):
 
     type: SettingType
     default: Any = None
-    description: Text(multiline=True) = ""
+    description: Lines = ""
     choices: list[Any] | None = None
 
 
@@ -345,7 +357,7 @@ class SettingsFile(Strict):
 
 
 class RolesFile(Strict):
-    roles: dict[Key, list[Text(100, required=True)]] = Field(default_factory=dict)
+    roles: dict[Key, list[Annotated[str, Required(100), OneLine]]] = Field(default_factory=dict)
 
 
 FILE_MODELS: dict[str, type[Strict]] = {

@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from saas.activities.models import KINDS, Activity, ActivityPrinciple
 from saas.activities.services import month_expr, participants_expr
@@ -33,14 +35,14 @@ class ActivityCounts:
     values: dict[tuple[str, int], tuple[int, int]]
 
 
-def _range(years: list[int]) -> list[object]:
+def _range(years: list[int]) -> list[ColumnElement[bool]]:
     return [
         Activity.date >= date(years[0], 1, 1),
         Activity.date < date(years[-1] + 1, 1, 1),
     ]
 
 
-def _year() -> object:
+def _year() -> ColumnElement[str]:
     return func.substr(month_expr(Activity.date), 1, 4)
 
 
@@ -51,6 +53,7 @@ def activity_counts(dimension: str, years: Iterable[int]) -> ActivityCounts:
         return ActivityCounts([], {})
     year = _year().label("year")
     measures = (func.count(Activity.id), func.sum(participants_expr()))
+    key: InstrumentedAttribute[Any]
     if dimension == "office":
         key = Activity.office_id
         query = select(key, year, *measures)

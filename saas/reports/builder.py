@@ -22,8 +22,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from saas.areas.models import AreaLevel
-from saas.comparison.disclosure import ColumnTotal, is_small, protect_table
 from saas.core.db import db
+from saas.core.disclosure import ColumnTotal, is_small, protect_table
 from saas.core.tenancy import tenant_scope
 from saas.figures.models import FigureValue
 from saas.indicators.definitions import ACTIVITY_METRICS, INDICATORS, Indicator
@@ -366,8 +366,8 @@ class _Builder:
                 Row(label, [cell(ref, y, measure) for y in years]) for ref, label in counts.rows
             ]
             caption = f"{title}: {names[measure]} ({span})"
-            chart = Chart("line", caption, labels, _series(rows)) if rows else None
-            blocks.append(Block(Table(caption, corner, labels, rows), chart))
+            trend = Chart("line", caption, labels, _series(rows)) if rows else None
+            blocks.append(Block(Table(caption, corner, labels, rows), trend))
         return blocks
 
     # -- footnotes --------------------------------------------------------------------------
@@ -471,7 +471,7 @@ def _protect_areas(
     """Primary and secondary suppression of the values by area.
 
     Per case count, the table area × year with the tenant's yearly totals (which the report
-    shows) goes through :func:`saas.comparison.disclosure.protect_table`: small counts are
+    shows) goes through :func:`saas.core.disclosure.protect_table`: small counts are
     withheld, and further cells (or totals, added to ``hidden_totals``) until no withheld
     count can be recovered by subtracting what is shown. Every value resting on a withheld
     count — the count, its rates, a share of it — is withheld too.

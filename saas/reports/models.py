@@ -18,11 +18,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, IdMixin, TimestampMixin, db, utcnow
+from saas.core.db import ArchivableMixin, IdMixin, Model, TimestampMixin, utcnow
 from saas.core.tenancy import TenantModel
 
 
-class ReportTemplate(IdMixin, ArchivableMixin, TimestampMixin, db.Model):
+class ReportTemplate(IdMixin, ArchivableMixin, TimestampMixin, Model):
     """One version of a report template.
 
     Shared templates have no tenant and a new row per version (code, version); a tenant's
@@ -71,7 +71,7 @@ Index(
 )
 
 
-class PublishedReport(TenantModel, db.Model):
+class PublishedReport(TenantModel, Model):
     """A frozen snapshot of a report for the committee: later data changes do not alter it."""
 
     __tablename__ = "published_reports"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -52,7 +53,7 @@ def healthz() -> tuple[dict[str, str], int]:
 
 @bp.route("/lang", methods=["POST"])
 @public
-def set_language() -> object:
+def set_language() -> ResponseReturnValue:
     locale = request.form.get("locale")
     if locale in LOCALES:
         session["locale"] = locale

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, TimestampMixin, VersionedMixin, db
+from saas.core.db import ArchivableMixin, Model, TimestampMixin, VersionedMixin
 from saas.core.tenancy import TenantModel, tenant_fk
 
 STAFF_ROLES = {
@@ -18,7 +18,7 @@ STAFF_ROLES = {
 }
 
 
-class Team(TenantModel, VersionedMixin, ArchivableMixin, db.Model):
+class Team(TenantModel, VersionedMixin, ArchivableMixin, Model):
     """A team, usually the team of one office."""
 
     __tablename__ = "teams"
@@ -36,7 +36,7 @@ class Team(TenantModel, VersionedMixin, ArchivableMixin, db.Model):
         return self.name
 
 
-class StaffMember(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, db.Model):
+class StaffMember(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A person in a team with a role of the social-space work (no user account needed)."""
 
     __tablename__ = "staff_members"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String
+from sqlalchemy import JSON, DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import IdMixin, VersionedMixin, db, utcnow
+from saas.core.db import IdMixin, Model, VersionedMixin, db, utcnow
 
 TENANT_STATUSES = ("setup", "active", "suspended")
 
@@ -21,7 +21,7 @@ DEFAULT_VOCABULARY: dict[str, str] = {
 }
 
 
-class Tenant(IdMixin, VersionedMixin, db.Model):
+class Tenant(IdMixin, VersionedMixin, Model):
     """A municipality using the platform; platform-level, not tenant-scoped."""
 
     __tablename__ = "tenants"
@@ -46,3 +46,10 @@ class Tenant(IdMixin, VersionedMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Tenant {self.slug}>"
+
+    @classmethod
+    def find_active(cls, slug: str) -> Tenant | None:
+        """The active tenant with this slug (call it with tenant scoping lifted)."""
+        return db.session.execute(
+            select(cls).where(cls.slug == slug, cls.status == "active")
+        ).scalar_one_or_none()

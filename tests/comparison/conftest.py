@@ -152,14 +152,14 @@ def assert_disclosure_safe(rows: list[Publication], threshold: int = 3) -> None:
     denominator gives it back). Per family, the table area × year with its published tenant
     totals must resist the subtraction attack of :func:`recoverable`.
     """
-    from saas.comparison.disclosure import (
+    from saas.comparison.services import TOTAL, dependencies
+    from saas.core.disclosure import (
         GRAND_TOTAL,
         ColumnTotal,
         Protected,
         is_small,
         recoverable,
     )
-    from saas.comparison.services import TOTAL, dependencies
     from saas.indicators.definitions import INDICATORS
 
     by_tenant: dict[int, list[Publication]] = {}

@@ -93,7 +93,7 @@ def explained(tenant_id: int, statements: list[tuple[str, Any]]) -> list[tuple[s
 
 def test_refresh_touches_rows_in_proportion_to_the_tenants_figures(pg_app: Flask) -> None:
     from saas.comparison.models import ComparisonRing, RingParticipation
-    from saas.demo_data import generate_demo_data
+    from saas.demo.generator import generate_demo_data
 
     marl = tenant("marl")
     # the last two months stay open; no ANALYZE: as after ``flask demo`` run by the runtime

@@ -240,7 +240,7 @@ def test_publication_equals_the_engine(marl_figures):
 
 @pytest.mark.parametrize("slug", ["marl", "hamm"])
 def test_demo_data_publication_is_safe_and_plausible(tenants, slug):
-    from saas.demo_data import generate_demo_data
+    from saas.demo.generator import generate_demo_data
 
     generate_demo_data(tenants[slug])
     db.session.commit()

@@ -71,7 +71,7 @@ CRUD_HOOKS = {"save", "links", "check"}
 CRUD_OPERATION = "<Crud operation>"
 #: the demo loader: a bulk job that runs as the system (``acting_as_system``), outside any
 #: request, and seeds three tenants' configuration, accounts and rings at once
-SYSTEM_JOBS = {"saas.demo._load_demo", "saas.demo._demo_rings"}
+SYSTEM_JOBS = {"saas.demo.tenants._load_demo", "saas.demo.tenants._demo_rings"}
 
 
 def load_app_modules() -> None:

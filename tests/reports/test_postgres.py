@@ -18,7 +18,7 @@ pytestmark = pytest.mark.postgres
 
 
 def test_templates_run_publish_and_stay_isolated_on_postgres(pg_app: Flask) -> None:
-    from saas.demo_data import generate_demo_data
+    from saas.demo.generator import generate_demo_data
 
     generate_demo_data(tenant("marl"), years=range(2019, 2025))
     db.session.commit()

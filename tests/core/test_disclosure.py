@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from saas.comparison.disclosure import (
+from saas.core.disclosure import (
     DEFAULT_THRESHOLD,
     GRAND_TOTAL,
     Cell,

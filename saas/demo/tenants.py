@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 
-from saas.auth.models import Membership
+from saas.auth.models import Membership, User
 from saas.auth.services import create_user, find_user
 from saas.config import ROOT
 from saas.core.db import analyze, db
@@ -26,7 +27,7 @@ DEMO_ROLES = (
 )
 
 
-def _ensure_user(email: str, password: str, **fields: object) -> object:
+def _ensure_user(email: str, password: str, **fields: Any) -> User:
     user = find_user(email)
     if user is None:
         user = create_user(email, password, **fields)
@@ -96,7 +97,7 @@ def _load_demo(echo: Callable[[str], None], *, figures: bool) -> None:
                 db.session.add(Membership(user_id=user.id, role=role, scope=scope))
             db.session.flush()
     if figures:
-        from saas.demo_data import generate_demo_data
+        from saas.demo.generator import generate_demo_data
 
         for tenant in tenants:
             started = time.perf_counter()
@@ -147,16 +148,3 @@ def _demo_rings(tenants: list[Tenant], echo: Callable[[str], None], *, publish: 
         for tenant in tenants:
             count = refresh_publication(tenant)
             echo(f"Vergleichsring-Veröffentlichung {tenant.slug}: {count} Werte")
-
-
-def register_extra_cli(app: Flask) -> None:
-    """CLI groups of the domain areas."""
-    from saas.comparison.cli import register as register_comparison
-    from saas.figures.cli import register as register_figures
-    from saas.profiles.cli import register as register_profiles
-    from saas.reports.cli import register as register_reports
-
-    register_profiles(app)
-    register_figures(app)
-    register_reports(app)
-    register_comparison(app)

@@ -1,4 +1,4 @@
-"""Synthetic demo data (saas.demo_data): determinism, consistency, magnitudes and the effect."""
+"""Synthetic demo data (saas.demo.generator): determinism, consistency, magnitudes, effect."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from saas.activities.models import Activity, ActivityCarrier, ActivityPrinciple
 from saas.areas.models import Area, AreaLevel, AreaPopulation
 from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
-from saas.demo_data import _load_config, _serving_offices, figure_areas, generate_demo_data
+from saas.demo.generator import _load_config, _serving_offices, figure_areas, generate_demo_data
 from saas.figures.models import FigureValue, PeriodStatus
 from saas.metrics.catalogue import AMBULANT, HELP_TYPES, PART_RESIDENTIAL, RESIDENTIAL
 from saas.metrics.models import Metric

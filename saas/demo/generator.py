@@ -281,6 +281,7 @@ def _load_config() -> _Config:
         .where(Offering.office_id.is_not(None), Offering.archived_at.is_(None))
         .order_by(Offering.code)
     ).scalars():
+        assert offering.office_id is not None  # selected above
         offerings[offering.office_id].append(offering)
     config = _Config(
         areas=areas,
@@ -311,8 +312,12 @@ def _load_config() -> _Config:
         (config.principles, config.offering_principles),
     ):
         rank = {ref: position for position, ref in enumerate(ranked)}
+
+        def order(ref: int, rank: dict[int, int] = rank) -> tuple[bool, int]:
+            return (ref not in rank, rank.get(ref, ref))
+
         for values in lists.values():
-            values.sort(key=lambda ref, rank=rank: (ref not in rank, rank.get(ref, ref)))
+            values.sort(key=order)
     config.by_id = {a.id: a for a in areas}
     children: dict[int | None, list[Area]] = defaultdict(list)
     for area in areas:
@@ -938,9 +943,9 @@ def generate_demo_data(
                 served.get(area.id, []),
                 months,
             )
-            for code, values in series.items():
-                for period, value in zip(periods, values, strict=True):
-                    add(code, area.id, period, value)
+            for code, monthly in series.items():
+                for period, amount in zip(periods, monthly, strict=True):
+                    add(code, area.id, period, amount)
             statuses += _status_rows(
                 tenant_id, "area", area.id, [*periods, *map(str, years)], last_months
             )

@@ -39,7 +39,7 @@ import math
 from collections import deque
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -64,7 +64,7 @@ DEFAULT_THRESHOLD = 3
 class Cell:
     """One cell of a table: its key and its (published) count, ``None`` when not shown."""
 
-    key: tuple
+    key: tuple[Hashable, Hashable]
     value: float | None
 
 
@@ -117,21 +117,21 @@ class Protected:
     keys whose value is ``None`` because the input had no value.
     """
 
-    cells: dict[tuple, float | None]
+    cells: dict[tuple[Hashable, Hashable], float | None]
     row_totals: dict[Any, float | None]
     column_totals: dict[Any, float | None]
     grand_total: float | None
-    primary: frozenset
-    secondary: frozenset
+    primary: frozenset[Hashable]
+    secondary: frozenset[Hashable]
     threshold: float = DEFAULT_THRESHOLD
     with_row_totals: bool = True
     with_column_totals: bool = True
-    missing: frozenset = frozenset()
-    rows: tuple = ()
-    columns: tuple = ()
+    missing: frozenset[Hashable] = frozenset()
+    rows: tuple[Hashable, ...] = ()
+    columns: tuple[Hashable, ...] = ()
 
     @property
-    def suppressed(self) -> frozenset:
+    def suppressed(self) -> frozenset[Any]:
         """All suppressed keys (cells and margins)."""
         return self.primary | self.secondary
 
@@ -169,14 +169,14 @@ class ProtectedSeries:
 
     values: dict[Hashable, float | None]
     total: float | None
-    primary: frozenset
-    secondary: frozenset
+    primary: frozenset[Hashable]
+    secondary: frozenset[Hashable]
     threshold: float = DEFAULT_THRESHOLD
     with_total: bool = True
-    missing: frozenset = frozenset()
+    missing: frozenset[Hashable] = frozenset()
 
     @property
-    def suppressed(self) -> frozenset:
+    def suppressed(self) -> frozenset[Any]:
         return self.primary | self.secondary
 
 
@@ -200,11 +200,11 @@ def _check_count(key: Hashable, value: float | None) -> None:
         raise ValueError(f"count for {key!r} must be finite and non-negative, got {value!r}")
 
 
-def _canonical(items: Iterable[Hashable]) -> list:
+def _canonical(items: Iterable[Hashable]) -> list[Hashable]:
     """Unique items in a deterministic order that does not depend on the input order."""
     unique = list(dict.fromkeys(items))
     try:
-        return sorted(unique)
+        return sorted(cast(list[Any], unique))
     except TypeError:
         return sorted(unique, key=lambda item: (type(item).__name__, repr(item)))
 
@@ -237,9 +237,9 @@ class _Structure:
     @classmethod
     def build(
         cls,
-        rows: list,
-        columns: list,
-        cell_values: Mapping[tuple, float | None],
+        rows: list[Hashable],
+        columns: list[Hashable],
+        cell_values: Mapping[tuple[Any, Any], float | None],
         row_totals: Mapping[Any, float | None],
         column_totals: Mapping[Any, float | None],
         grand_total: float | None,
@@ -282,10 +282,10 @@ class _Structure:
 
     # -- the subtraction attack ---------------------------------------------------------------
 
-    def subtraction_attack(self, unknown: set) -> set:
+    def subtraction_attack(self, unknown: set[Hashable]) -> set[Hashable]:
         """Keys derivable by repeatedly solving lines that have exactly one unknown entry."""
         unknown = set(unknown)
-        derived: set = set()
+        derived: set[Hashable] = set()
         changed = True
         while changed:
             changed = False
@@ -311,7 +311,7 @@ class _Structure:
         decreases = forward if entry.rank == 1 else not forward
         return not decreases or (entry.value or 0) > 0
 
-    def is_free(self, key: Hashable, unknown: set) -> bool:
+    def is_free(self, key: Hashable, unknown: set[Hashable]) -> bool:
         """True if the unknown entry ``key`` has a second non-negative value consistent with
         all known entries (it lies on a feasible cycle of unknown entries)."""
         entry = self.entries[key]
@@ -320,7 +320,7 @@ class _Structure:
             return True
         return self._can_move(entry, False) and self._reaches(u, v, key, unknown)
 
-    def _reaches(self, start: int, goal: int, skip: Hashable, unknown: set) -> bool:
+    def _reaches(self, start: int, goal: int, skip: Hashable, unknown: set[Hashable]) -> bool:
         seen = {start}
         queue = deque([start])
         while queue:
@@ -339,10 +339,10 @@ class _Structure:
                 queue.append(other)
         return False
 
-    def degree(self, node: int, unknown: set) -> int:
+    def degree(self, node: int, unknown: set[Hashable]) -> int:
         return sum(1 for key in self.incident[node] if key in unknown)
 
-    def is_leaf(self, key: Hashable, unknown: set) -> bool:
+    def is_leaf(self, key: Hashable, unknown: set[Hashable]) -> bool:
         """Is ``key`` the only unknown entry of its row-line or of its column-line?"""
         entry = self.entries[key]
         return 1 in (self.degree(entry.row_node, unknown), self.degree(entry.col_node, unknown))
@@ -353,7 +353,7 @@ class _Structure:
 
 
 def protect_table(
-    cells: dict[tuple[str, str], float | None],
+    cells: Mapping[tuple[Any, Any], float | None],
     *,
     threshold: int = DEFAULT_THRESHOLD,
     row_totals: bool = True,
@@ -392,7 +392,7 @@ def protect_table(
     primary = {key for key, e in entries.items() if e.requested and is_small(e.value, threshold)}
     unpublished = {key for key, e in entries.items() if not e.requested} - missing
     unknown = primary | unpublished
-    secondary: set = set()
+    secondary: set[Hashable] = set()
 
     while True:
         protected_keys = primary | secondary
@@ -431,7 +431,9 @@ def protect_table(
     return result
 
 
-def _choose_secondary(structure: _Structure, target: Hashable, unknown: set, missing: set):
+def _choose_secondary(
+    structure: _Structure, target: Hashable, unknown: set[Hashable], missing: set[Hashable]
+) -> Hashable:
     """The next entry to suppress so that the exposed ``target`` gets (closer to) protection."""
     entries = structure.entries
     entry = entries[target]
@@ -454,7 +456,7 @@ def _choose_secondary(structure: _Structure, target: Hashable, unknown: set, mis
     def closes(key: Hashable) -> bool:
         return structure.is_free(target, unknown | {key})
 
-    def preference(key: Hashable) -> tuple:
+    def preference(key: Hashable) -> tuple[Any, ...]:
         candidate = entries[key]
         return (
             candidate.rank,  # cells before totals before the grand total
@@ -482,7 +484,7 @@ def _choose_secondary(structure: _Structure, target: Hashable, unknown: set, mis
     return min(pool, key=preference)
 
 
-def _structure_of(protected: Protected) -> tuple[_Structure, set]:
+def _structure_of(protected: Protected) -> tuple[_Structure, set[Hashable]]:
     """The public structure of a protected table and its unknown entries."""
     rows, columns = list(protected.rows), list(protected.columns)
     if not rows and protected.cells:
@@ -507,7 +509,7 @@ def _structure_of(protected: Protected) -> tuple[_Structure, set]:
     return structure, unknown
 
 
-def recoverable(protected: Protected | ProtectedSeries) -> set:
+def recoverable(protected: Protected | ProtectedSeries) -> set[Hashable]:
     """Suppressed keys a reader can recover by subtraction from what is published.
 
     Repeatedly finds a line (row, column, the row of column totals or the column of row
@@ -557,7 +559,7 @@ def protect_series(
     primary = {key for key, value in values.items() if is_small(value, threshold)}
     if is_small(total, threshold):
         primary.add(GRAND_TOTAL)
-    secondary: set = set()
+    secondary: set[Hashable] = set()
     if with_total and len(primary) == 1:
         # The only unknown of the line could be recovered by subtraction: hide a second entry.
         pool = [key for key in values if key not in primary and key not in missing]
