@@ -27,6 +27,7 @@ from saas.core import versions
 from saas.core.audit import history
 from saas.core.db import Base, db, utcnow
 from saas.core.forms import Form
+from saas.core.idempotency import TOKEN_FIELD, claim, first_result, issue_token, remember
 from saas.core.operations import Conflict, Invalid, operation
 from saas.core.permissions import PLATFORM_MANAGE, ensure_in_scope, has_permission, require
 from saas.core.tenancy import TenantModel, all_tenants, get_or_404
@@ -350,21 +351,41 @@ class Crud:
             **self.context(obj=obj, history=history(table_of(self.model).name, obj.id)),
         )
 
-    def _form_page(self, form: Form, obj: Any | None) -> tuple[str, int]:
+    def _form_page(self, form: Form, obj: Any | None, token: str | None = None) -> tuple[str, int]:
         status = 400 if form.is_submitted() else 200
-        return render_template("crud/form.html", **self.context(form=form, obj=obj)), status
+        context = self.context(form=form, obj=obj, token=token, token_field=TOKEN_FIELD)
+        return render_template("crud/form.html", **context), status
 
     def new_view(self) -> Any:
         form = self.make_form()
+        # the page's one-time token: a double submit creates once and is sent where the
+        # first one went (a request without a token, e.g. a script, is simply processed)
+        # (tokens are kept per tenant: platform pages do without)
+        token = None
+        if not self.platform and g.get("tenant") is not None:
+            posted = request.form.get(TOKEN_FIELD, "")
+            token = posted if request.method == "POST" else issue_token()
         if form.validate_on_submit() and (self.validate is None or self.validate(form, None)):
+            if token and not claim(token):
+                done = first_result(token)
+                if done:
+                    return redirect(done)
+                flash(
+                    _("This form has expired. Please check the entries and send it again."),
+                    "error",
+                )
+                return self._form_page(form, None, issue_token())
             try:
                 obj = self.create(self.values(form))
             except Invalid as error:
                 field_errors(form, error)
-                return self._form_page(form, None)
+                return self._form_page(form, None, token)
+            target = self.url("detail", object_id=obj.id)
+            if token:
+                remember(token, target)
             flash(_("%(thing)s was created.", thing=resolve(self.singular)), "success")
-            return redirect(self.url("detail", object_id=obj.id))
-        return self._form_page(form, None)
+            return redirect(target)
+        return self._form_page(form, None, token)
 
     def edit_view(self, object_id: int) -> Any:
         obj = self.load(object_id)
