@@ -3,7 +3,6 @@ change and reset, active sessions; and the platform admins' list of accounts."""
 
 from __future__ import annotations
 
-import hashlib
 import smtplib
 import time
 from email.message import EmailMessage
@@ -33,11 +32,12 @@ from saas.auth.forms import (
     ResetRequestForm,
     SecondFactorForm,
 )
-from saas.auth.models import LoginSession, User
+from saas.auth.models import User
 from saas.auth.services import (
     active_sessions,
-    change_password,
-    check_password,
+    change_own_password,
+    end_own_other_sessions,
+    end_own_session,
     enrol_second_factor,
     has_second_factor,
     is_admin,
@@ -46,18 +46,17 @@ from saas.auth.services import (
     provisioning_uri,
     qr_svg,
     remaining_recovery_codes,
+    remove_own_second_factor,
     request_password_reset,
-    reset_second_factor,
-    revoke_sessions,
-    set_active,
-    use_password_reset,
+    reset_password,
+    session_handle,
     user_by_id,
     verify_second_factor,
 )
-from saas.core.audit import record_event
-from saas.core.db import db, utcnow
+from saas.auth.services import set_account_active as set_account_active_operation
+from saas.core.db import db
 from saas.core.extensions import limiter
-from saas.core.operations import keep_changes
+from saas.core.operations import Invalid, keep_changes
 from saas.core.permissions import AUTHENTICATED, PLATFORM_MANAGE, public, require
 from saas.core.tenancy import all_tenants
 from saas.core.urls import external_url
@@ -71,9 +70,8 @@ SECRET_FORM_LIMIT = "10 per minute"  # noqa: S105  # nosec B105 - a rate, not a 
 SECOND_FACTOR_SECONDS = 300
 
 
-def session_id(login: LoginSession) -> str:
-    """A public handle of a login session for the page (never the token itself)."""
-    return hashlib.sha256(login.token.encode()).hexdigest()[:16]
+#: the public handle of a login session on the page (never the token itself)
+session_id = session_handle
 
 
 def _locked(template: str, error: throttle.Locked, **context: Any) -> tuple[str, int]:
@@ -170,24 +168,15 @@ def index() -> str:
 @bp.route("/sessions/<handle>/end", methods=["POST"])
 @require(AUTHENTICATED)
 def end_other_session(handle: str) -> Any:
-    user = _me()
-    with all_tenants():
-        for login in active_sessions(user):
-            if session_id(login) == handle and login.token != user.session_token:
-                login.revoked_at = utcnow()
-                record_event("session_ended", user_id=user.id)
-                flash(_("The session was ended."), "success")
-                break
+    if end_own_session(handle):
+        flash(_("The session was ended."), "success")
     return redirect(url_for("account.index"))
 
 
 @bp.route("/sessions/end-others", methods=["POST"])
 @require(AUTHENTICATED)
 def end_other_sessions() -> Any:
-    user = _me()
-    with all_tenants():
-        count = revoke_sessions(user, keep_token=user.session_token)
-        record_event("session_ended", user_id=user.id, details={"count": count})
+    end_own_other_sessions()
     flash(_("All other sessions were ended."), "success")
     return redirect(url_for("account.index"))
 
@@ -201,16 +190,13 @@ def password() -> Any:
     form.policy_email = user.email
     if form.validate_on_submit():
         try:
-            with all_tenants():
-                ok = check_password(user, form.current.data or "", purpose="password_change")
+            ok = change_own_password(form.current.data or "", form.password.data)
         except throttle.Locked as error:
             return _locked("auth/password.html", error, form=form)
         if not ok:
             keep_changes()  # the 401 keeps the audit record of the failure
             form.current.errors.append(_("The current password is not correct."))
             return render_template("auth/password.html", form=form), 401
-        with all_tenants():
-            change_password(user, form.password.data, keep_token=user.session_token)
         flash(_("Your password was changed. Your other sessions were ended."), "success")
         return redirect(url_for("account.index"))
     return render_template("auth/password.html", form=form), (400 if form.is_submitted() else 200)
@@ -250,8 +236,7 @@ def reset_two_factor() -> Any:
     form = ConfirmPasswordForm()
     if form.validate_on_submit():
         try:
-            with all_tenants():
-                ok = check_password(user, form.current.data or "", purpose="second_factor_reset")
+            ok = remove_own_second_factor(form.current.data or "")
         except throttle.Locked as error:
             flash(
                 _(
@@ -262,8 +247,6 @@ def reset_two_factor() -> Any:
             )
             return redirect(url_for("account.index"))
         if ok:
-            with all_tenants():
-                reset_second_factor(user, keep_token=user.session_token)
             flash(_("The second factor was removed. Your other sessions were ended."), "success")
             if is_admin(user):
                 return redirect(url_for("account.enrol"))
@@ -340,9 +323,7 @@ def reset(token: str) -> Any:
     form = ResetForm()
     form.policy_email = user.email
     if form.validate_on_submit():
-        with all_tenants():
-            done = use_password_reset(pending, form.password.data)
-        if done is None:
+        if reset_password(token, form.password.data) is None:
             abort(404)
         flash(_("Your password was changed. Please sign in."), "success")
         return redirect(url_for("site.index"))
@@ -364,22 +345,21 @@ def list_accounts() -> str:
 @require(PLATFORM_MANAGE)
 def set_account_active(user_id: int) -> Any:
     active = request.form.get("active") == "1"
-    with all_tenants():
-        user = user_by_id(user_id)
+    try:
+        user = set_account_active_operation(user_id, active)
+    except Invalid as error:
+        flash(error.message, "error")
+    else:
         if user is None:
             abort(404)
-        if user.id == current_user.id:
-            flash(_("You cannot deactivate your own account."), "error")
+        if active:
+            flash(_("The account %(email)s is active again.", email=user.email), "success")
         else:
-            set_active(user, active)
-            if active:
-                flash(_("The account %(email)s is active again.", email=user.email), "success")
-            else:
-                flash(
-                    _(
-                        "The account %(email)s was deactivated; its sessions were ended.",
-                        email=user.email,
-                    ),
-                    "success",
-                )
+            flash(
+                _(
+                    "The account %(email)s was deactivated; its sessions were ended.",
+                    email=user.email,
+                ),
+                "success",
+            )
     return redirect(url_for("accounts.list_accounts"))

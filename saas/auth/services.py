@@ -8,7 +8,8 @@ import secrets
 from datetime import datetime, timedelta
 
 import pyotp
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
+from flask_babel import gettext
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select, update
 
@@ -16,7 +17,7 @@ from saas.auth import throttle
 from saas.auth.models import LoginSession, Membership, PasswordReset, RecoveryCode, User
 from saas.core.audit import record_event
 from saas.core.db import db, utcnow
-from saas.core.operations import operation
+from saas.core.operations import Invalid, operation
 from saas.core.passwords import hash_password, needs_rehash, verify_password
 from saas.core.permissions import AUTHENTICATED, PLATFORM_MANAGE, PUBLIC
 from saas.core.tenancy import all_tenants
@@ -27,6 +28,13 @@ RECOVERY_CODES = 10
 RESET_MINUTES = 60
 #: last_seen_at is written at most this often (one UPDATE per minute, not per request)
 SEEN_RESOLUTION = timedelta(seconds=60)
+
+
+def _me() -> User:
+    """The signed-in user (the operations below act on the caller's own account)."""
+    from flask_login import current_user
+
+    return current_user._get_current_object()
 
 
 def aware(moment: datetime) -> datetime:
@@ -231,6 +239,21 @@ def reset_second_factor(user: User, *, keep_token: str | None = None) -> None:
     record_event("second_factor_reset", user_id=user.id)
 
 
+@operation(AUTHENTICATED)
+def remove_own_second_factor(current_password: str) -> bool:
+    """The signed-in user removes the second factor after re-entering the password.
+
+    False for a wrong password (its audit record is written); raises :class:`throttle.Locked`
+    when the account or the client is locked out. Ends the user's other sessions.
+    """
+    user = _me()
+    with all_tenants():
+        if not check_password(user, current_password, purpose="second_factor_reset"):
+            return False
+        reset_second_factor(user, keep_token=user.session_token)
+    return True
+
+
 # --- login sessions --------------------------------------------------------------------------
 
 
@@ -307,6 +330,40 @@ def revoke_sessions(user: User, *, keep_token: str | None = None) -> int:
     ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
 
 
+def session_handle(login: LoginSession) -> str:
+    """A public handle of a login session for the page (never the token itself)."""
+    return hashlib.sha256(login.token.encode()).hexdigest()[:16]
+
+
+@operation(AUTHENTICATED)
+def end_own_session(handle: str) -> bool:
+    """End another live session of the signed-in user by its handle; False if none matched."""
+    user = _me()
+    with all_tenants():
+        for login in active_sessions(user):
+            if session_handle(login) == handle and login.token != user.session_token:
+                login.revoked_at = utcnow()
+                record_event("session_ended", user_id=user.id)
+                return True
+    return False
+
+
+@operation(AUTHENTICATED)
+def end_own_other_sessions() -> int:
+    """End every other live session of the signed-in user; how many were ended."""
+    user = _me()
+    with all_tenants():
+        count = revoke_sessions(user, keep_token=user.session_token)
+        record_event("session_ended", user_id=user.id, details={"count": count})
+    return count
+
+
+@operation(AUTHENTICATED)
+def log_out() -> None:
+    """The signed-in user logs out (the login is revoked on the server)."""
+    end_session(_me())
+
+
 def end_session(user: User) -> None:
     """Log out and revoke the login on the server, so a copied cookie stops working."""
     token = getattr(user, "session_token", None)
@@ -352,6 +409,38 @@ def change_password(user: User, password: str, *, keep_token: str | None = None)
     user.password_changed_at = utcnow()
     revoke_sessions(user, keep_token=keep_token)
     record_event("password_changed", user_id=user.id)
+
+
+@operation(AUTHENTICATED)
+def change_own_password(current_password: str, new_password: str) -> bool:
+    """The signed-in user changes the password; ends the user's other sessions.
+
+    False for a wrong current password (its audit record is written); raises
+    :class:`throttle.Locked` when the account or the client is locked out. Callers check the
+    password policy.
+    """
+    user = _me()
+    with all_tenants():
+        if not check_password(user, current_password, purpose="password_change"):
+            return False
+        change_password(user, new_password, keep_token=user.session_token)
+    return True
+
+
+@operation(PLATFORM_MANAGE)
+def set_account_active(user_id: int, active: bool) -> User | None:
+    """A platform admin (de)activates an account; None for an unknown one.
+
+    Raises :class:`Invalid` for the admin's own account (nobody locks themselves out).
+    """
+    with all_tenants():
+        user = user_by_id(user_id)
+        if user is None:
+            return None
+        if has_request_context() and user.id == getattr(_me(), "id", None):
+            raise Invalid(gettext("You cannot deactivate your own account."))
+        set_active(user, active)
+    return user
 
 
 def set_active(user: User, active: bool) -> None:
@@ -404,6 +493,17 @@ def open_password_reset(token: str) -> PasswordReset | None:
     if reset is None or reset.used_at is not None or aware(reset.expires_at) <= utcnow():
         return None
     return reset
+
+
+@operation(PUBLIC)
+def reset_password(token: str, password: str) -> User | None:
+    """Set a new password with a reset link's token; None when the token is not (any more)
+    valid. Public: the user is not signed in, the single-use token is the secret."""
+    with all_tenants():
+        reset = open_password_reset(token)
+        if reset is None:
+            return None
+        return use_password_reset(reset, password)
 
 
 def use_password_reset(reset: PasswordReset, password: str) -> User | None:

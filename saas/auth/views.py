@@ -8,16 +8,15 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from saas.auth import throttle
 from saas.auth.forms import LoginForm
 from saas.auth.models import User
 from saas.auth.services import (
     authenticate,
-    end_session,
     has_second_factor,
     log_in,
+    log_out,
 )
 from saas.core.extensions import limiter
 from saas.core.operations import keep_changes
@@ -90,7 +89,7 @@ def login() -> ResponseReturnValue:
 
 def logout_page(target: str) -> ResponseReturnValue:
     """Shared logout handling: revoke the login on the server, then go to ``target``."""
-    end_session(current_user._get_current_object())
+    log_out()
     flash(_("You have been signed out."), "info")
     return redirect(target)
 

@@ -165,3 +165,23 @@ def test_platform_admin_deactivates_an_account(app, auth, client):
 def test_tenant_admin_cannot_reach_the_account_list(auth, client):
     auth("admin", "marl")
     assert client.get("/platform/accounts/").status_code == 403
+
+
+def test_platform_admin_cannot_deactivate_the_own_account(app, auth, client):
+    """The rule lives in the operation ``set_account_active``; the page shows its message."""
+    auth("platform", "platform")
+    with all_tenants():
+        own_id = db.session.execute(
+            select(User.id).where(User.email == "platform@sozialraum.example")
+        ).scalar_one()
+    token = csrf_token(client, "/platform/accounts/")
+    response = client.post(
+        f"/platform/accounts/{own_id}/active", data={"active": "0", "csrf_token": token}
+    )
+    assert response.status_code == 302
+    page = client.get("/platform/accounts/").get_data(as_text=True)
+    assert "Sie können Ihr eigenes Konto nicht deaktivieren." in page
+    with all_tenants():
+        assert db.session.get(User, own_id).is_active
+    unknown = client.post("/platform/accounts/999999/active", data={"csrf_token": token})
+    assert unknown.status_code == 404

@@ -59,6 +59,8 @@ ELSEWHERE: tuple[str, ...] = ()
 PUBLIC_OPERATIONS = {
     "saas.auth.services.log_in",
     "saas.auth.services.request_password_reset",
+    # using a reset link: the user is not signed in; the single-use token is the secret
+    "saas.auth.services.reset_password",
     "saas.members.services.accept_with_new_account",
 }
 
