@@ -288,10 +288,10 @@ def test_an_edit_of_links_only_claims_a_version(app: Flask, auth: Any, client: A
         carrier_ids=[],
         version=str(office.version),
     )
-    version = office.version
-    db.session.rollback()
+    version, office_id = office.version, office.id
+    db.session.rollback()  # expires office: on PostgreSQL it cannot reload outside its tenant
     auth("admin", "marl")
-    url = f"/marl/offices/{office.id}/edit"
+    url = f"/marl/offices/{office_id}/edit"
     data["csrf_token"] = csrf_token(client, url)
     assert client.post(url, data={**data, "area_ids": []}).status_code == 302
     db.session.expire_all()
