@@ -53,6 +53,8 @@ import sqlalchemy as sa  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
+from bench import _pg  # noqa: E402
+
 DEFAULT_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
 BENCH_DB = os.environ.get("BENCH_DB") or "bench_transitions"
 APP_ROLE = "sozialraum_bench_transitions"
@@ -77,39 +79,8 @@ KEEP = os.environ.get("BENCH_KEEP") == "1"
 
 
 def create_database(owner_url: str, *, reuse: bool) -> tuple[str, str, bool]:
-    """The benchmark database (fresh, or a kept one with ``reuse``) and the runtime role;
-    (owner URL, app URL, whether the kept database was reused)."""
-    admin = sa.create_engine(
-        make_url(owner_url).set(database="postgres"),
-        isolation_level="AUTOCOMMIT",
-        poolclass=NullPool,
-    )
-    with admin.connect() as conn:
-        kept = conn.execute(
-            sa.text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": BENCH_DB}
-        ).first()
-        reused = bool(reuse and kept)
-        if not reused:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-            conn.execute(sa.text(f"CREATE DATABASE {BENCH_DB}"))
-        exists = conn.execute(
-            sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": APP_ROLE}
-        ).first()
-        if not exists:
-            conn.execute(sa.text(f"CREATE ROLE {APP_ROLE} LOGIN"))
-        conn.execute(
-            sa.text(
-                f"ALTER ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD '{APP_PASSWORD}'"
-            )
-        )
-    admin.dispose()
-    bench_owner = make_url(owner_url).set(database=BENCH_DB)
-    bench_app = bench_owner.set(username=APP_ROLE, password=APP_PASSWORD)
-    return (
-        bench_owner.render_as_string(hide_password=False),
-        bench_app.render_as_string(hide_password=False),
-        reused,
-    )
+    """This benchmark's database and runtime role (see :func:`bench._pg.create_database`)."""
+    return _pg.create_database(owner_url, BENCH_DB, APP_ROLE, APP_PASSWORD, reuse=reuse)
 
 
 def drop_database(owner_url: str) -> None:
