@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -40,4 +42,23 @@ def create_database(
         bench_owner.render_as_string(hide_password=False),
         bench_app.render_as_string(hide_password=False),
         reused,
+    )
+
+
+def make_app(url: str, owner_url: str, role: str, password: str, **extra: Any) -> Any:
+    """The app on the benchmark database as ``role`` (test settings, no CSRF or limits)."""
+    from saas import create_app
+
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MIGRATION_DATABASE_URL": owner_url,
+            "SAAS_DB_APP_ROLE": role,
+            "SAAS_DEMO_PASSWORD": password,
+            "TESTING": True,
+            "WTF_CSRF_ENABLED": False,
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+            **extra,
+        }
     )

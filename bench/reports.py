@@ -99,20 +99,7 @@ def drop_database(owner_url: str) -> None:
 
 
 def make_app(url: str, owner_url: str) -> Any:
-    from saas import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "MIGRATION_DATABASE_URL": owner_url,
-            "SAAS_DB_APP_ROLE": APP_ROLE,
-            "SAAS_DEMO_PASSWORD": PASSWORD,
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
-        }
-    )
+    return _pg.make_app(url, owner_url, APP_ROLE, PASSWORD)
 
 
 # -- data ------------------------------------------------------------------------------------

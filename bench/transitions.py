@@ -100,25 +100,12 @@ def drop_database(owner_url: str) -> None:
 
 
 def make_app(url: str, owner_url: str) -> Any:
-    from saas import create_app
-
-    return create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "MIGRATION_DATABASE_URL": owner_url,
-            "SAAS_DB_APP_ROLE": APP_ROLE,
-            "SAAS_DEMO_PASSWORD": PASSWORD,
-            "TESTING": True,
-            "WTF_CSRF_ENABLED": False,
-            "RATELIMIT_ENABLED": False,
-            "SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
-            # a request past the timeout fails instead of blocking the run (the "before")
-            "SQLALCHEMY_ENGINE_OPTIONS": {
-                "pool_pre_ping": True,
-                "connect_args": {"options": f"-c statement_timeout={int(TIMEOUT * 1000)}"},
-            },
-        }
-    )
+    # a request past the timeout fails instead of blocking the run (the "before")
+    engine = {
+        "pool_pre_ping": True,
+        "connect_args": {"options": f"-c statement_timeout={int(TIMEOUT * 1000)}"},
+    }
+    return _pg.make_app(url, owner_url, APP_ROLE, PASSWORD, SQLALCHEMY_ENGINE_OPTIONS=engine)
 
 
 def vacuum_analyze(owner_url: str) -> None:
