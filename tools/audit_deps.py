@@ -1,9 +1,9 @@
 """Audit the pins of the lock files against PyPI's vulnerability metadata.
 
     python tools/audit_deps.py                      # live: https://pypi.org/pypi/<name>/json
-    python tools/audit_deps.py --write-snapshot security/pypi-vulns-2026-12-01.json
-    python tools/audit_deps.py --snapshot security/pypi-vulns-2026-12-01.json   # no network
-    python tools/audit_deps.py --fallback security/pypi-vulns-2026-12-01.json   # live, else file
+    python tools/audit_deps.py --write-snapshot security/pypi-vulns-2026-12-02.json
+    python tools/audit_deps.py --snapshot security/pypi-vulns-2026-12-02.json   # no network
+    python tools/audit_deps.py --fallback security/pypi-vulns-2026-12-02.json   # live, else file
 
 Why not pip-audit: it asks either the OSV API (api.osv.dev) or PyPI's per-version JSON
 (``/pypi/<name>/<version>/json``) about every pin, and has no local database. From our CI
