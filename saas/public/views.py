@@ -65,9 +65,12 @@ def _weekdays() -> list[str]:
 
 
 def _weekly(slots: list[dict[str, Any]] | None) -> list[tuple[str, str]]:
-    """Weekly times as (day name, "09:30–11:30") for the pages."""
+    """Weekly times as (day name, "09:00–12:00, 14:00–16:00"), one entry per day."""
     days = _weekdays()
-    return [(days[s["day"]], f"{s['start']}–{s['end']}") for s in slots or []]
+    by_day: dict[int, list[str]] = {}
+    for slot in sorted(slots or [], key=lambda s: (s["day"], s["start"])):
+        by_day.setdefault(slot["day"], []).append(f"{slot['start']}–{slot['end']}")
+    return [(days[day], ", ".join(times)) for day, times in by_day.items()]
 
 
 def _opening_hours(office: Office) -> list[tuple[str, str]] | None:
