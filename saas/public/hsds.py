@@ -8,7 +8,7 @@ served) get a UUID derived from their owner's id with ``uuid5``: stable as long 
 it names is the same. Empty values are left out, as the schemas type every field strictly.
 
 Only what :mod:`saas.public.directory` lists is ever serialised here; this module reads no
-database and knows no Flask beyond the link builder it is given.
+database; the links come from the builder it is given.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid5
+
+from flask_babel import force_locale
 
 from saas.areas.models import Area
 from saas.carriers.models import CARRIER_TYPES, Carrier
@@ -85,7 +87,8 @@ class HsdsView:
         )
 
     def carrier(self, carrier: Carrier) -> dict[str, Any]:
-        kind = str(CARRIER_TYPES.get(carrier.type, carrier.type))
+        with force_locale("de"):  # the descriptions are German sentences
+            kind = str(CARRIER_TYPES.get(carrier.type, carrier.type))
         return _clean(
             {
                 "id": carrier.public_id,

@@ -147,7 +147,10 @@ def office(public_id: str) -> str:
 def flyer(public_id: str) -> str:
     directory = load_directory()
     return render_template(
-        "public/flyer.html", directory=directory, office=_office_or_404(directory, public_id)
+        "public/flyer.html",
+        directory=directory,
+        office=_office_or_404(directory, public_id),
+        page_url=external_url("public.office", public_id=public_id),
     )
 
 
@@ -221,6 +224,11 @@ def _hsds() -> HsdsView:
     )
 
 
+def _missing() -> ResponseReturnValue:
+    """HSDS clients read JSON, also when an id is unknown (or not public, or not this tenant's)."""
+    return jsonify({"error": "not found"}), 404
+
+
 def _paged(items: list[dict[str, Any]]) -> ResponseReturnValue:
     number = _int_arg("page", 1, 10**6) or 1
     size = _int_arg("per_page", 1, MAX_PER_PAGE) or PER_PAGE
@@ -268,7 +276,8 @@ def hsds_services() -> ResponseReturnValue:
 @public
 def hsds_service(public_id: str) -> ResponseReturnValue:
     view = _hsds()
-    return jsonify(view.service_full(_offering_or_404(view.directory, public_id)))
+    offering = next((o for o in view.directory.offerings if o.public_id == public_id), None)
+    return jsonify(view.service_full(offering)) if offering else _missing()
 
 
 @bp.route("/open-data/hsds/organizations")
@@ -281,9 +290,7 @@ def hsds_organizations() -> ResponseReturnValue:
 @public
 def hsds_organization(public_id: str) -> ResponseReturnValue:
     org = _hsds().organization_full(public_id)
-    if org is None:
-        abort(404)
-    return jsonify(org)
+    return jsonify(org) if org else _missing()
 
 
 @bp.route("/open-data/hsds/service_at_locations")
@@ -315,4 +322,4 @@ def hsds_service_at_location(public_id: str) -> ResponseReturnValue:
     for offering, office in view.at_location_pairs():
         if view.at_location_id(offering, office) == public_id:
             return jsonify(view.service_at_location_full(offering, office))
-    abort(404)
+    return _missing()

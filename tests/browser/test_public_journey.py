@@ -25,11 +25,15 @@ SCREENSHOTS = Path(__file__).parents[2] / "build" / "screenshots"
 def public_ids(slug: str) -> tuple[str, str]:
     """An office with offerings and one of its offerings."""
     with tenant_scope(tenant(slug)):
-        offering = db.session.execute(
-            select(Offering)
-            .where(Offering.public.is_(True), Offering.office_id.is_not(None))
-            .order_by(Offering.code)
-        ).scalars().first()
+        offering = (
+            db.session.execute(
+                select(Offering)
+                .where(Offering.public.is_(True), Offering.office_id.is_not(None))
+                .order_by(Offering.code)
+            )
+            .scalars()
+            .first()
+        )
         office = db.session.get(Office, offering.office_id)
         ids = (office.public_id, offering.public_id)
     db.session.rollback()

@@ -201,4 +201,5 @@ def test_another_tenants_ids_are_404(client):
     assert client.get(f"/hamm/open-data/hsds/services/{service_id}").status_code == 404
     assert client.get(f"/hamm/open-data/hsds/organizations/{marl_org}").status_code == 404
     assert client.get("/nowhere/open-data/hsds/services").status_code == 404
-    assert client.get("/marl/open-data/hsds/services/not-a-uuid").status_code == 404
+    missing = client.get("/marl/open-data/hsds/services/not-a-uuid")
+    assert missing.status_code == 404 and missing.get_json() == {"error": "not found"}
