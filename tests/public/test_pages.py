@@ -249,3 +249,10 @@ def test_office_form_has_the_public_flag_on_by_default(auth):
     assert re.search(r'<input[^>]*checked[^>]*name="public"|name="public"[^>]*checked', html)
     html = get(client, "/marl/offerings/new")
     assert 'name="public"' in html and 'name="costs"' in html and 'name="place"' in html
+
+
+def test_the_office_page_for_staff_links_its_public_page(auth):
+    client = auth("admin")
+    office = row(Office, code="stb-brassert")
+    html = get(client, f"/marl/offices/{office.id}")
+    assert f'href="/marl/directory/offices/{office.public_id}"' in html
