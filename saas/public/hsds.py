@@ -99,11 +99,9 @@ class HsdsView:
             }
         )
 
-    def organizations(self) -> list[tuple[str, dict[str, Any]]]:
-        """(public id, list item) of the Jugendamt and the carriers."""
-        items = [(self.tenant.public_id, self.jugendamt())]
-        items += [(c.public_id, self.carrier(c)) for c in self.directory.organizations()]
-        return items
+    def organizations(self) -> list[dict[str, Any]]:
+        """The list items: the Jugendamt first, then the carriers by name."""
+        return [self.jugendamt(), *(self.carrier(c) for c in self.directory.organizations())]
 
     def organization_full(self, public_id: str) -> dict[str, Any] | None:
         if public_id == self.tenant.public_id:

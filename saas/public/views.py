@@ -283,7 +283,7 @@ def hsds_service(public_id: str) -> ResponseReturnValue:
 @bp.route("/open-data/hsds/organizations")
 @public
 def hsds_organizations() -> ResponseReturnValue:
-    return _paged(_searched([item for _id, item in _hsds().organizations()]))
+    return _paged(_searched(_hsds().organizations()))
 
 
 @bp.route("/open-data/hsds/organizations/<public_id>")
