@@ -25,6 +25,7 @@ def get(client, url: str, status: int = 200) -> str:
 
 
 def row(model, slug: str = "marl", **where):
+    db.session.expire_all()  # what the requests wrote, not what this session saw before
     with tenant_scope(tenant(slug)):
         return db.session.execute(select(model).filter_by(**where)).unique().scalar_one()
 
@@ -256,3 +257,32 @@ def test_the_office_page_for_staff_links_its_public_page(auth):
     office = row(Office, code="stb-brassert")
     html = get(client, f"/marl/offices/{office.id}")
     assert f'href="/marl/directory/offices/{office.public_id}"' in html
+
+
+def test_an_office_added_by_the_admin_is_public_and_keeps_its_id_on_edits(auth):
+    client = auth("admin")
+    token = csrf_token(client, "/marl/offices/new")
+    data = {
+        "csrf_token": token,
+        "code": "stb-neu",
+        "name": "Stadtteilbüro Neu",
+        "address": "Lipper Weg 1",
+        "city": "Marl",
+        "opening_hours": "Di 10:00-12:00",
+        "public": "y",
+    }
+    assert client.post("/marl/offices/new", data=data).status_code == 302
+    office = row(Office, code="stb-neu")
+    html = get(client, "/marl/")
+    assert "Stadtteilbüro Neu" in html and "Lipper Weg 1" in html and "10:00–12:00" in html
+    edit = get(client, f"/marl/offices/{office.id}/edit")
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', edit)
+    assert version
+    data |= {"csrf_token": csrf_token(client, f"/marl/offices/{office.id}/edit")}
+    data |= {"name": "Stadtteilbüro Lipper Weg", "version": version.group(1)}
+    del data["public"]  # unticked: taken off the public pages
+    assert client.post(f"/marl/offices/{office.id}/edit", data=data).status_code == 302
+    again = row(Office, code="stb-neu")
+    assert again.public_id == office.public_id and not again.public
+    assert "Stadtteilbüro Lipper Weg" not in get(client, "/marl/")
+    get(client, f"/marl/directory/offices/{office.public_id}", 404)
