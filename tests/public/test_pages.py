@@ -25,9 +25,13 @@ def get(client, url: str, status: int = 200) -> str:
 
 
 def row(model, slug: str = "marl", **where):
-    db.session.expire_all()  # what the requests wrote, not what this session saw before
+    """A fresh copy of a row as the requests left it, detached, so that its attributes stay
+    readable outside the tenant scope (on PostgreSQL, RLS hides the row there)."""
+    db.session.expire_all()
     with tenant_scope(tenant(slug)):
-        return db.session.execute(select(model).filter_by(**where)).unique().scalar_one()
+        obj = db.session.execute(select(model).filter_by(**where)).unique().scalar_one()
+        db.session.expunge(obj)
+        return obj
 
 
 @pytest.mark.parametrize(
