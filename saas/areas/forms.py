@@ -35,6 +35,10 @@ class AreaForm(VersionedForm):
     parent_id = OptionalSelectField(_l("Part of"))
     area_km2 = FloatField(_l("Area in km²"), validators=[Optional(), NumberRange(min=0)])
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+    streets = TextAreaField(
+        _l("Streets (one per line; for the public search by street)"),
+        validators=[Length(max=50000)],
+    )
 
 
 class PopulationForm(Form):

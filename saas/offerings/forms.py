@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from saas.carriers.forms import CODE
@@ -20,6 +20,12 @@ class OfferingForm(VersionedForm):
     age_min = IntegerField(_l("Age from"), validators=[Optional(), NumberRange(0, 120)])
     age_max = IntegerField(_l("Age to"), validators=[Optional(), NumberRange(0, 120)])
     schedule = ScheduleField(_l("Weekly schedule"))
+    dates = TextAreaField(
+        _l("Other dates (not weekly), one per line"), validators=[Length(max=2000)]
+    )
+    place = StringField(_l("Place, if not at the office"), validators=[Length(max=300)])
+    costs = StringField(_l("Costs (e.g. free of charge)"), validators=[Length(max=300)])
     office_id = OptionalSelectField(_l("Office"))
     carrier_id = OptionalSelectField(_l("Carrier"))
     principle_ids = IdsSelectField(_l("Principles"))
+    public = BooleanField(_l("Show on the public pages and in the open data"), default=False)

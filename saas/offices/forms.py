@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, EmailField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from saas.carriers.forms import CODE
@@ -25,3 +25,7 @@ class OfficeForm(VersionedForm):
     area_ids = IdsSelectField(_l("Areas served"))
     carrier_ids = IdsSelectField(_l("Carriers involved"))
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+    public = BooleanField(
+        _l("Show on the public pages (address, opening hours, the office's phone and e-mail)"),
+        default=True,
+    )
