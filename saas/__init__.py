@@ -43,6 +43,7 @@ def _blueprints() -> list[Any]:
     from saas.metrics.views import local_bp as local_metrics
     from saas.offerings.views import bp as offerings
     from saas.offices.views import bp as offices
+    from saas.periods.views import bp as periods
     from saas.platform.views import bp as platform
     from saas.platform.wizard import bp as onboarding
     from saas.principles.views import bp as principles
@@ -75,6 +76,7 @@ def _blueprints() -> list[Any]:
         offerings,
         activities,
         figures,
+        periods,
         metrics,
         local_metrics,
         reports,
