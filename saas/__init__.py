@@ -50,6 +50,7 @@ def _blueprints() -> list[Any]:
     from saas.public.views import bp as public
     from saas.reports.platform_views import bp as report_templates
     from saas.reports.views import bp as reports
+    from saas.search.views import bp as search
     from saas.settings.views import bp as settings
     from saas.site.views import bp as site
     from saas.teams.views import bp as teams
@@ -77,6 +78,7 @@ def _blueprints() -> list[Any]:
         activities,
         figures,
         periods,
+        search,
         metrics,
         local_metrics,
         reports,
