@@ -40,7 +40,7 @@ def index() -> str:
         summary=services.dashboard_summary() if role == "tenant_admin" else None,
         week=services.this_week(today) if logs and not approves else None,
         month=month,
-        complete=services.month_completeness(month) if logs else None,
+        complete=services.month_completeness(month) if role in ("staff", "coordinator") else None,
         waiting=services.waiting_for_approval() if approves else None,
         trends=trends,
         sparkline=sparkline,

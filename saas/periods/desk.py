@@ -11,7 +11,8 @@ Plausibility hints follow DHIS2's outlier detection, with two rules a reader can
   :data:`YEAR_THRESHOLD` (50 %) and by at least :data:`MIN_DIFFERENCE` units (small numbers
   jump without meaning anything);
 * **z-score**: the value lies more than :data:`Z_THRESHOLD` (3) standard deviations from the
-  mean of the last :data:`HISTORY` periods (at least :data:`MIN_HISTORY` values needed).
+  mean of the last :data:`HISTORY` periods (at least :data:`MIN_HISTORY` values needed), and
+  again by at least :data:`MIN_DIFFERENCE` units.
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def hints(
         spread = pstdev(known)
         if spread > 0:
             z = (value - mean(known)) / spread
-            if abs(z) > Z_THRESHOLD:
+            if abs(z) > Z_THRESHOLD and abs(value - mean(known)) >= MIN_DIFFERENCE:
                 found.append(
                     _(
                         "unusual against the last %(count)s periods (z = %(z)s)",

@@ -53,7 +53,7 @@ def test_coordinator_sees_what_waits_for_approval_with_a_link_to_the_desk(auth, 
     html = client.get("/marl/dashboard").get_data(as_text=True)
     block = html.split('id="dash-waiting"')[1].split("</section>")[0]
     assert "/marl/figures/periods?period=2025-03&amp;state=submitted" in block, block
-    assert "März 2025: 1 Gebiet (Kennzahlen)" in block
+    assert "März 2025: 1 Stadtteil (Kennzahlen)" in block
     assert "Diese Woche" not in html
 
 
