@@ -87,8 +87,8 @@ class Filters:
         return {k: v for k, v in values.items() if v}
 
 
-def _keep(row: desk.Row, filters: Filters, scope: str) -> bool:
-    if filters.state and row.state.name != filters.state:
+def _keep(row: desk.Row, filters: Filters, scope: str, *, by_state: bool = True) -> bool:
+    if by_state and filters.state and row.state.name != filters.state:
         return False
     wanted = filters.office if scope == "area" else filters.area
     if wanted and wanted not in row.related:
@@ -115,7 +115,8 @@ def _page(scope: str, rows: list[desk.Row], filters: Filters, refs: list[tuple[i
         if len(filters.period) == 7
         else [filters.period]
     )
-    related = {row.ref_id for row in rows if _keep(row, filters, scope) or not filters.state}
+    # completeness of the filtered areas or offices, whatever their state this month
+    related = {row.ref_id for row in rows if _keep(row, filters, scope, by_state=False)}
     counted = [(i, n) for i, n in refs if i in related]
     return render_template(
         "periods/desk.html",
@@ -321,6 +322,9 @@ def _approve(scope: str, endpoint: str) -> Any:
     back = safe_next(request.form.get("next"), url_for(endpoint))
     if not steps:
         flash(_("Please check at least one row."), "error")
+        return redirect(back)
+    if len({s.period for s in steps}) > 1:
+        flash(_("Please approve one month at a time."), "error")
         return redirect(back)
     rows, _refs = (figure_rows if scope == "area" else office_rows)(steps[0].period)
     wanted = {(s.ref_id, s.period): s for s in steps}

@@ -39,9 +39,12 @@ def test_staff_sees_this_weeks_entries_of_its_office_and_the_open_month(auth, cl
 def test_staff_does_not_see_the_week_of_another_office(auth, client, marl):
     from saas.offices.models import Office
 
-    office = Office(code="elsewhere", name="Woanders")
-    add(office)
-    add(Activity(date=date.today(), office_id=office.id, kind="event"))
+    with tenant_scope(tenant("marl")):
+        office = Office(code="elsewhere", name="Woanders")
+        db.session.add(office)
+        db.session.flush()
+        db.session.add(Activity(date=date.today(), office_id=office.id, kind="event"))
+        db.session.commit()
     auth("staff", "marl")
     html = client.get("/marl/dashboard").get_data(as_text=True)
     assert "Diese Woche ist noch nichts erfasst" in html
