@@ -56,6 +56,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("SAAS_SESSION_LIFETIME_HOURS", "12", "a login session ends this long after sign-in"),
     Option("SAAS_LOCKOUT_ATTEMPTS", "10", "wrong secrets per account before it is locked"),
     Option("SAAS_LOCKOUT_MINUTES", "15", "how long a locked account (or client) waits"),
+    Option("SAAS_RESET_MAILS", "3", "password-reset mails per address within that time"),
 )
 
 #: below this estimate of a secret's randomness (bits) production refuses to start; 32 random
@@ -157,6 +158,7 @@ def load_config() -> dict[str, object]:
         "SAAS_SESSION_LIFETIME_HOURS": int(env("SAAS_SESSION_LIFETIME_HOURS") or 12),
         "SAAS_LOCKOUT_ATTEMPTS": int(env("SAAS_LOCKOUT_ATTEMPTS") or 10),
         "SAAS_LOCKOUT_MINUTES": int(env("SAAS_LOCKOUT_MINUTES") or 15),
+        "SAAS_RESET_MAILS": int(env("SAAS_RESET_MAILS") or 3),
         # Admins must use a second factor. In development they may postpone enrolment (a banner
         # says so on every page) so that the demo logins work; in production never.
         "SAAS_MFA_GRACE": not production,
