@@ -193,3 +193,15 @@ def test_staff_single_step_submit_still_works_and_returns_to_the_desk(auth, clie
     )
     assert response.status_code == 302 and response.headers["Location"].endswith("period=2023-05")
     assert state_of("area", area.id, "2023-05") == "submitted"
+
+
+def test_the_desk_follows_the_english_ui(auth, client, marl, status, store):
+    area = marl["area"].id
+    store((area, "ION_COUNT", "2022-05", 40), (area, "ION_COUNT", "2023-05", 100))
+    status("area", area, "2023-05", "submitted")
+    auth("coordinator", "marl")
+    token = csrf_token(client, DESK)
+    client.post("/lang", data={"csrf_token": token, "locale": "en", "next": DESK})
+    html = client.get(f"{DESK}?period=2023-05&area={area}").get_data(as_text=True)
+    assert "<h1>Approval of key figures: May 2023</h1>" in html, html[:2000]
+    assert "+150 % against the previous year" in html and "waiting for approval" in html
