@@ -43,12 +43,14 @@ def _blueprints() -> list[Any]:
     from saas.metrics.views import local_bp as local_metrics
     from saas.offerings.views import bp as offerings
     from saas.offices.views import bp as offices
+    from saas.periods.views import bp as periods
     from saas.platform.views import bp as platform
     from saas.platform.wizard import bp as onboarding
     from saas.principles.views import bp as principles
     from saas.public.views import bp as public
     from saas.reports.platform_views import bp as report_templates
     from saas.reports.views import bp as reports
+    from saas.search.views import bp as search
     from saas.settings.views import bp as settings
     from saas.site.views import bp as site
     from saas.teams.views import bp as teams
@@ -75,6 +77,8 @@ def _blueprints() -> list[Any]:
         offerings,
         activities,
         figures,
+        periods,
+        search,
         metrics,
         local_metrics,
         reports,

@@ -106,7 +106,9 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     ("outputs", frozenset({"reports", "comparison", "impact"})),
     (
         "top",
-        frozenset({"", "platform", "dashboard", "site", "public", "cli", "demo", "models"}),
+        frozenset(
+            {"", "platform", "dashboard", "search", "site", "public", "cli", "demo", "models"}
+        ),
     ),
 )
 TOP = len(LAYERS) - 1
