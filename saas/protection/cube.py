@@ -1,0 +1,370 @@
+"""The protected cube of one tenant and year: pure arithmetic, no Flask, no database.
+
+Everything a tenant's users can obtain for a year is a *cell*: a count family (the HzE case
+count, one help type, the ambulant group, § 8a, …) summed over a *node* (the whole
+municipality or one area of any level of any hierarchy). Every cell is a sum of *atoms*:
+(atom type, data area) — the finest parts the figures are entered in (one help type of one
+area; the HzE count minus its help types is an atom type of its own). A reader who sees some
+cells knows linear equations over the atoms (each shown cell: its atoms add up to its value)
+and that atoms are non-negative.
+
+Protection (the τ-ARGUS rules for hierarchical tables, applied to all tables at once):
+
+1. *primary*: every cell with ``0 < value < threshold`` is withheld, and every cell a
+   published snapshot withheld (``forced``);
+2. *secondary*, by lines: wherever a relation "whole = sum of its parts" (an area and its
+   sub-areas, a family and its sub-families) has exactly one withheld member, another one is
+   withheld, the smallest non-zero part first;
+3. *secondary*, by linear programming: for every primary cell the reader's feasible interval
+   is computed (:func:`interval`, ``scipy.optimize.linprog``, confirmed with ``milp``); a cell
+   whose interval does not contain 0 or does not reach the threshold gets another cell
+   withheld — one of the shown cells that bound it (the constraints with a non-zero dual
+   value), the smallest first — until it does.
+
+Cells with the same atoms (a district with one sub-area, the day-group share's numerator
+and § 32) are one cell: withheld together. Cells shown in a published snapshot with the same
+value (``known``) count as shown whatever the current pattern says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Node = Hashable  # None: the whole municipality; otherwise an area id
+Atom = tuple[str, Hashable]  # (atom type, data area)
+CellKey = tuple[str, Node]  # (family code, node)
+Canon = tuple[frozenset[str], frozenset[Hashable]]  # (atom types, data areas)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The public structure: which atom types each family sums, which data areas each node.
+
+    Readers know it (it is what the report pages and the catalogue say), so it is no secret.
+    """
+
+    families: Mapping[str, frozenset[str]]
+    nodes: Mapping[Node, frozenset[Hashable]]
+
+    def canon(self, key: CellKey) -> Canon:
+        family, node = key
+        return (self.families[family], self.nodes[node])
+
+
+@dataclass
+class YearCube:
+    """The protected cells of one year: value, and why a cell is withheld."""
+
+    layout: Layout
+    values: dict[CellKey, float | None]  # None: no figure behind the cell ("." )
+    primary: set[Canon] = field(default_factory=set)
+    secondary: set[Canon] = field(default_factory=set)
+    threshold: int = 3
+
+    def withheld(self, key: CellKey) -> bool:
+        canon = self.layout.canon(key)
+        return canon in self.primary or canon in self.secondary
+
+    def status(self, key: CellKey) -> str:
+        """``"withheld"``, ``"missing"`` or ``"shown"``."""
+        if self.withheld(key):
+            return "withheld"
+        return "missing" if self.values.get(key) is None else "shown"
+
+    def shown(self) -> dict[CellKey, float]:
+        """Every shown cell with its value (missing cells count as a shown 0)."""
+        return {key: value or 0.0 for key, value in self.values.items() if not self.withheld(key)}
+
+    def withheld_keys(self) -> set[CellKey]:
+        return {key for key in self.values if self.withheld(key)}
+
+
+# -- building the cells -----------------------------------------------------------------------
+
+
+def cell_values(
+    layout: Layout, atoms: Mapping[Atom, float]
+) -> tuple[dict[CellKey, float | None], dict[Canon, float | None]]:
+    """The value of every cell (None where no atom of it has a figure), by key and canon."""
+    by_area: dict[Hashable, dict[str, float]] = {}
+    for (kind, area), value in atoms.items():
+        by_area.setdefault(area, {})[kind] = value
+    canon_values: dict[Canon, float | None] = {}
+    values: dict[CellKey, float | None] = {}
+    for family in layout.families:
+        for node in layout.nodes:
+            key = (family, node)
+            canon = layout.canon(key)
+            if canon not in canon_values:
+                found = [
+                    by_area[area][kind]
+                    for area in canon[1]
+                    if area in by_area
+                    for kind in canon[0]
+                    if kind in by_area[area]
+                ]
+                canon_values[canon] = float(sum(found)) if found else None
+            values[key] = canon_values[canon]
+    return values, canon_values
+
+
+def _relations(canons: Iterable[Canon]) -> list[tuple[Canon, list[Canon]]]:
+    """Every "whole = sum of its parts" among the cells: for one family, an area and the
+    maximal areas below it; for one node, a family and its maximal sub-families — when the
+    parts are disjoint and add up to the whole."""
+    canons = list(canons)
+    by_kinds: dict[frozenset[str], list[frozenset[Hashable]]] = {}
+    by_areas: dict[frozenset[Hashable], list[frozenset[str]]] = {}
+    for kinds, areas in canons:
+        by_kinds.setdefault(kinds, []).append(areas)
+        by_areas.setdefault(areas, []).append(kinds)
+    found: list[tuple[Canon, list[Canon]]] = []
+
+    def partitions(sets: list[frozenset[Any]]) -> list[tuple[frozenset[Any], list[frozenset[Any]]]]:
+        result = []
+        unique = sorted(set(sets), key=lambda s: (len(s), sorted(map(str, s))))
+        for whole in unique:
+            below = [s for s in unique if s < whole and s]
+            maximal = [s for s in below if not any(s < t for t in below)]
+            if len(maximal) < 2:
+                continue
+            if sum(len(s) for s in maximal) == len(whole) and frozenset().union(*maximal) == whole:
+                result.append((whole, maximal))
+        return result
+
+    for kinds, area_sets in by_kinds.items():
+        for whole, parts in partitions(area_sets):
+            found.append(((kinds, whole), [(kinds, p) for p in parts]))
+    for areas, kind_sets in by_areas.items():
+        for whole, parts in partitions(kind_sets):
+            found.append(((whole, areas), [(p, areas) for p in parts]))
+    return found
+
+
+# -- the reader's feasible interval -------------------------------------------------------------
+
+
+def blocks(layout: Layout) -> list[frozenset[str]]:
+    """The atom types linked by some family: each block is an independent problem."""
+    parent: dict[str, str] = {k: k for kinds in layout.families.values() for k in kinds}
+
+    def find(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for kinds in layout.families.values():
+        first, *rest = sorted(kinds)
+        for other in rest:
+            parent[find(other)] = find(first)
+    grouped: dict[str, set[str]] = {}
+    for k in parent:
+        grouped.setdefault(find(k), set()).add(k)
+    return [frozenset(g) for g in grouped.values()]
+
+
+@dataclass
+class Problem:
+    """The reader's knowledge as linear equations over the atoms of one block and year."""
+
+    kinds: frozenset[str]
+    atoms: list[Atom]
+    index: dict[Atom, int]
+    lower: np.ndarray
+
+    @classmethod
+    def of(cls, layout: Layout, atoms: Mapping[Atom, float], kinds: frozenset[str]) -> Problem:
+        areas = frozenset().union(*layout.nodes.values()) if layout.nodes else frozenset()
+        every = sorted(
+            ((kind, area) for kind in kinds for area in areas), key=lambda a: (a[0], str(a[1]))
+        )
+        index = {atom: i for i, atom in enumerate(every)}
+        # an inconsistent entry (parts above their whole) gives a negative remainder
+        lower = np.array([min(0.0, atoms.get(atom, 0.0)) for atom in every])
+        return cls(kinds, every, index, lower)
+
+    def covers(self, canon: Canon) -> bool:
+        return canon[0] <= self.kinds
+
+    def row(self, canon: Canon) -> np.ndarray:
+        row = np.zeros(len(self.atoms))
+        kinds, areas = canon
+        for kind in kinds:
+            for area in areas:
+                i = self.index.get((kind, area))
+                if i is not None:
+                    row[i] = 1.0
+        return row
+
+
+@dataclass
+class Interval:
+    low: float
+    high: float
+    #: the shown cells that bound the minimum / the maximum (non-zero dual values)
+    bound_low: list[Canon] = field(default_factory=list)
+    bound_high: list[Canon] = field(default_factory=list)
+    #: both optima were whole-number vertices: the integer interval is the same
+    integral: bool = True
+
+
+def interval(
+    problem: Problem,
+    shown: Mapping[Canon, float],
+    target: Canon,
+    *,
+    integer: bool = False,
+) -> Interval:
+    """The smallest and largest value of ``target`` consistent with ``shown`` (the cells a
+    reader sees, with their values) and non-negative atoms (``inf`` when unbounded), by
+    linear programming (``integer``: in whole numbers, ``milp``; then without duals)."""
+    from scipy.optimize import (  # type: ignore[import-untyped]
+        Bounds,
+        LinearConstraint,
+        linprog,
+        milp,
+    )
+
+    objective = problem.row(target)
+    relevant = [c for c in shown if problem.covers(c)]
+    rows = [problem.row(c) for c in relevant]
+    keep = [i for i, r in enumerate(rows) if r.any()]
+    relevant = [relevant[i] for i in keep]
+    a_eq = np.array([rows[i] for i in keep]) if keep else None
+    b_eq = np.array([shown[c] for c in relevant]) if keep else None
+    found = Interval(0.0, 0.0)
+    for sign in (1.0, -1.0):
+        if integer:
+            constraints = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
+            res = milp(
+                sign * objective,
+                constraints=constraints,
+                integrality=np.ones(len(objective)),
+                bounds=Bounds(problem.lower, np.inf),
+            )
+        else:
+            bounds = [(lo, None) for lo in problem.lower]
+            res = linprog(sign * objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if res.status == 3 or (res.status != 0 and "nbounded" in str(res.message)):
+            value = np.inf
+        elif res.status != 0:
+            raise RuntimeError(f"disclosure LP failed: {res.message}")
+        else:
+            value = float(sign * res.fun)
+            if not integer and not np.allclose(res.x, np.round(res.x), atol=1e-7):
+                found.integral = False
+        binding = []
+        if not integer and a_eq is not None and res.status == 0:
+            marginals = res.eqlin.marginals
+            binding = [c for c, m in zip(relevant, marginals, strict=True) if abs(m) > 1e-9]
+        if sign > 0:
+            found.low, found.bound_low = value, binding
+        else:
+            found.high, found.bound_high = value, binding
+    return found
+
+
+def protected(found: Interval, threshold: float) -> bool:
+    """The criterion: the interval contains 0 and reaches the threshold."""
+    return found.low <= 1e-6 and found.high >= threshold - 1e-6
+
+
+# -- protection ---------------------------------------------------------------------------------
+
+
+def protect_year(
+    layout: Layout,
+    atoms: Mapping[Atom, float],
+    threshold: int,
+    *,
+    forced: Iterable[CellKey] = (),
+    known: Iterable[CellKey] = (),
+    check: bool = True,
+) -> YearCube:
+    """Primary and secondary suppression of every cell of one year (see the module)."""
+    values, canon_values = cell_values(layout, atoms)
+
+    def canons(keys: Iterable[CellKey]) -> set[Canon]:
+        return {layout.canon(k) for k in keys if k[0] in layout.families and k[1] in layout.nodes}
+
+    known_canons = canons(known)
+    small = {c for c, v in canon_values.items() if v is not None and 0 < v < threshold}
+    primary = (small | canons(forced)) - known_canons
+    withheld = set(primary)
+
+    def eligible(canon: Canon) -> bool:
+        return canon not in withheld and canon not in known_canons
+
+    def cost(canon: Canon) -> tuple[Any, ...]:
+        value = canon_values[canon] or 0.0
+        return (value == 0, len(canon[1]) * len(canon[0]), value)
+
+    relations = _relations(canon_values)
+    changed = True
+    while changed:
+        changed = False
+        for whole, parts in relations:
+            hidden = [m for m in (whole, *parts) if m in withheld]
+            if len(hidden) != 1:
+                continue
+            candidates = [p for p in parts if eligible(p)] or ([whole] if eligible(whole) else [])
+            if candidates:
+                withheld.add(min(candidates, key=cost))
+                changed = True
+    if check:
+        _repair(
+            layout, atoms, canon_values, small - known_canons, withheld, known_canons, threshold
+        )
+    return YearCube(layout, values, primary, withheld - primary, threshold)
+
+
+def _repair(
+    layout: Layout,
+    atoms: Mapping[Atom, float],
+    canon_values: Mapping[Canon, float | None],
+    sensitive: set[Canon],
+    withheld: set[Canon],
+    known: set[Canon],
+    threshold: int,
+) -> None:
+    """Withhold further cells until every sensitive cell's interval contains 0 and reaches
+    the threshold: linear programming first, then confirmed in whole numbers."""
+    problems = {kinds: Problem.of(layout, atoms, kinds) for kinds in blocks(layout)}
+
+    def problem_of(canon: Canon) -> Problem:
+        return next(p for p in problems.values() if p.covers(canon))
+
+    order = sorted(sensitive, key=lambda c: (len(c[1]), sorted(c[0]), sorted(map(str, c[1]))))
+    fractional: set[Canon] = set()
+    for integer in (False, True):
+        for target in order if not integer else [c for c in order if c in fractional]:
+            problem = problem_of(target)
+            for _attempt in range(500):
+                shown = {
+                    c: v or 0.0
+                    for c, v in canon_values.items()
+                    if c not in withheld and problem.covers(c)
+                }
+                found = interval(problem, shown, target, integer=integer)
+                if protected(found, threshold):
+                    if not found.integral:
+                        fractional.add(target)
+                    break
+                if integer:  # the relaxation allowed a fraction: ask the LP which cells bind
+                    found = interval(problem, shown, target)
+                low_ok = found.low <= 1e-6
+                binding = found.bound_high if low_ok else found.bound_low
+                target_row = problem.row(target)
+                pool = [c for c in binding if c not in known] or [
+                    c for c in shown if c not in known and problem.row(c) @ target_row
+                ]
+                if not pool:
+                    break  # nothing left to withhold around it
+                withheld.add(
+                    min(pool, key=lambda c: (len(c[1]) * len(c[0]), canon_values[c] or 0.0))
+                )
