@@ -28,7 +28,7 @@ value (``known``) count as shown whatever the current pattern says.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,45 +168,81 @@ def blocks(layout: Layout) -> list[frozenset[str]]:
     return [frozenset(g) for g in grouped.values()]
 
 
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier publication of the year: the cells it showed (with their values then), the
+    cells it withheld, and the atoms it was built from (to know which figures changed)."""
+
+    shown: Mapping[CellKey, float]
+    withheld: frozenset[CellKey]
+    atoms: Mapping[Atom, float]
+
+
 @dataclass
 class Problem:
-    """The reader's knowledge as linear equations over the atoms of one block and year."""
+    """The reader's knowledge as linear equations over the atoms of one block and year.
+
+    Unknowns: the current atoms, and for every earlier publication a copy of each atom that
+    has changed since (the reader is assumed to know which ones: the worst case); an atom
+    that has not changed is the same unknown in every version.
+    """
 
     kinds: frozenset[str]
-    atoms: list[Atom]
-    index: dict[Atom, int]
+    index: dict[tuple[int, Atom], int]
     lower: np.ndarray
+    changed: list[set[Atom]]
 
     @classmethod
-    def of(cls, layout: Layout, atoms: Mapping[Atom, float], kinds: frozenset[str]) -> Problem:
+    def of(
+        cls,
+        layout: Layout,
+        atoms: Mapping[Atom, float],
+        kinds: frozenset[str],
+        earlier: Sequence[Earlier] = (),
+    ) -> Problem:
         areas = frozenset().union(*layout.nodes.values()) if layout.nodes else frozenset()
         every = sorted(
             ((kind, area) for kind in kinds for area in areas), key=lambda a: (a[0], str(a[1]))
         )
-        index = {atom: i for i, atom in enumerate(every)}
+        index: dict[tuple[int, Atom], int] = {(0, atom): i for i, atom in enumerate(every)}
         # an inconsistent entry (parts above their whole) gives a negative remainder
-        lower = np.array([min(0.0, atoms.get(atom, 0.0)) for atom in every])
-        return cls(kinds, every, index, lower)
+        lower = [min(0.0, atoms.get(atom, 0.0)) for atom in every]
+        changed = []
+        for version, publication in enumerate(earlier, start=1):
+            moved = {a for a in every if publication.atoms.get(a, 0.0) != atoms.get(a, 0.0)}
+            changed.append(moved)
+            for atom in sorted(moved, key=lambda a: (a[0], str(a[1]))):
+                index[(version, atom)] = len(lower)
+                lower.append(min(0.0, publication.atoms.get(atom, 0.0)))
+        return cls(kinds, index, np.array(lower), changed)
 
     def covers(self, canon: Canon) -> bool:
         return canon[0] <= self.kinds
 
-    def row(self, canon: Canon) -> np.ndarray:
-        row = np.zeros(len(self.atoms))
+    def row(self, canon: Canon, version: int = 0) -> np.ndarray:
+        """The cell as a row over the unknowns (``version`` 0: now, n: the n-th earlier)."""
+        row = np.zeros(len(self.lower))
         kinds, areas = canon
+        moved = self.changed[version - 1] if version else set()
         for kind in kinds:
             for area in areas:
-                i = self.index.get((kind, area))
+                atom = (kind, area)
+                i = self.index.get((version if atom in moved else 0, atom))
                 if i is not None:
                     row[i] = 1.0
         return row
+
+
+#: one equation a reader knows: a row over the unknowns, its value, and the current cell it
+#: comes from (None: an earlier publication's, which can no longer be withheld)
+Equation = tuple[np.ndarray, float, Canon | None]
 
 
 @dataclass
 class Interval:
     low: float
     high: float
-    #: the shown cells that bound the minimum / the maximum (non-zero dual values)
+    #: the current shown cells that bound the minimum / the maximum (non-zero dual values)
     bound_low: list[Canon] = field(default_factory=list)
     bound_high: list[Canon] = field(default_factory=list)
     #: both optima were whole-number vertices: the integer interval is the same
@@ -214,15 +250,11 @@ class Interval:
 
 
 def interval(
-    problem: Problem,
-    shown: Mapping[Canon, float],
-    target: Canon,
-    *,
-    integer: bool = False,
+    problem: Problem, equations: Sequence[Equation], objective: np.ndarray, *, integer: bool = False
 ) -> Interval:
-    """The smallest and largest value of ``target`` consistent with ``shown`` (the cells a
-    reader sees, with their values) and non-negative atoms (``inf`` when unbounded), by
-    linear programming (``integer``: in whole numbers, ``milp``; then without duals)."""
+    """The smallest and largest value of ``objective`` (a row) consistent with
+    ``equations`` and non-negative atoms (``inf`` when unbounded), by linear programming
+    (``integer``: in whole numbers, ``milp``, then without duals)."""
     from scipy.optimize import (  # type: ignore[import-untyped]
         Bounds,
         LinearConstraint,
@@ -230,13 +262,9 @@ def interval(
         milp,
     )
 
-    objective = problem.row(target)
-    relevant = [c for c in shown if problem.covers(c)]
-    rows = [problem.row(c) for c in relevant]
-    keep = [i for i, r in enumerate(rows) if r.any()]
-    relevant = [relevant[i] for i in keep]
-    a_eq = np.array([rows[i] for i in keep]) if keep else None
-    b_eq = np.array([shown[c] for c in relevant]) if keep else None
+    used = [e for e in equations if e[0].any()]
+    a_eq = np.array([e[0] for e in used]) if used else None
+    b_eq = np.array([e[1] for e in used]) if used else None
     found = Interval(0.0, 0.0)
     for sign in (1.0, -1.0):
         if integer:
@@ -258,10 +286,14 @@ def interval(
             value = float(sign * res.fun)
             if not integer and not np.allclose(res.x, np.round(res.x), atol=1e-7):
                 found.integral = False
-        binding = []
+        binding: list[Canon] = []
         if not integer and a_eq is not None and res.status == 0:
             marginals = res.eqlin.marginals
-            binding = [c for c, m in zip(relevant, marginals, strict=True) if abs(m) > 1e-9]
+            binding = [
+                e[2]
+                for e, m in zip(used, marginals, strict=True)
+                if abs(m) > 1e-9 and e[2] is not None
+            ]
         if sign > 0:
             found.low, found.bound_low = value, binding
         else:
@@ -282,23 +314,33 @@ def protect_year(
     atoms: Mapping[Atom, float],
     threshold: int,
     *,
-    forced: Iterable[CellKey] = (),
-    known: Iterable[CellKey] = (),
+    earlier: Sequence[Earlier] = (),
     check: bool = True,
 ) -> YearCube:
-    """Primary and secondary suppression of every cell of one year (see the module)."""
+    """Primary and secondary suppression of every cell of one year (see the module).
+
+    ``earlier``: the year's earlier publications (snapshots). Their withheld cells are
+    withheld again; their shown cells are equations the reader has, on the figures as they
+    were then — the intervals are computed over both versions together.
+    """
     values, canon_values = cell_values(layout, atoms)
 
     def canons(keys: Iterable[CellKey]) -> set[Canon]:
         return {layout.canon(k) for k in keys if k[0] in layout.families and k[1] in layout.nodes}
 
-    known_canons = canons(known)
+    # shown before with the value it still has: a reader has it, withholding it is no help
+    known = canons(
+        k
+        for e in earlier
+        for k, v in e.shown.items()
+        if values.get(k) is not None and values[k] == v
+    )
     small = {c for c, v in canon_values.items() if v is not None and 0 < v < threshold}
-    primary = (small | canons(forced)) - known_canons
+    primary = (small | canons(k for e in earlier for k in e.withheld)) - known
     withheld = set(primary)
 
     def eligible(canon: Canon) -> bool:
-        return canon not in withheld and canon not in known_canons
+        return canon not in withheld and canon not in known
 
     def cost(canon: Canon) -> tuple[Any, ...]:
         value = canon_values[canon] or 0.0
@@ -317,10 +359,9 @@ def protect_year(
                 withheld.add(min(candidates, key=cost))
                 changed = True
     if check:
-        _repair(
-            layout, atoms, canon_values, small - known_canons, withheld, known_canons, threshold
-        )
-    return YearCube(layout, values, primary, withheld - primary, threshold)
+        _repair(layout, atoms, canon_values, small - known, withheld, known, threshold, earlier)
+        _release(layout, atoms, canon_values, small, withheld, earlier)
+    return YearCube(layout, values, primary & withheld, withheld - primary, threshold)
 
 
 def _repair(
@@ -331,40 +372,93 @@ def _repair(
     withheld: set[Canon],
     known: set[Canon],
     threshold: int,
+    earlier: Sequence[Earlier],
 ) -> None:
-    """Withhold further cells until every sensitive cell's interval contains 0 and reaches
-    the threshold: linear programming first, then confirmed in whole numbers."""
-    problems = {kinds: Problem.of(layout, atoms, kinds) for kinds in blocks(layout)}
+    """Withhold further cells until every sensitive cell's interval — now and in every
+    earlier publication — contains 0 and reaches the threshold: linear programming first,
+    then confirmed in whole numbers where the optimum was fractional."""
+    for kinds in blocks(layout):
+        problem = Problem.of(layout, atoms, kinds, earlier)
+        before: list[Equation] = []
+        targets: list[tuple[Canon, int]] = [
+            (c, 0) for c in sorted(sensitive, key=_order) if problem.covers(c)
+        ]
+        for version, publication in enumerate(earlier, start=1):
+            for key, value in publication.shown.items():
+                if key[0] in layout.families and key[1] in layout.nodes:
+                    canon = layout.canon(key)
+                    if problem.covers(canon):
+                        before.append((problem.row(canon, version), value, None))
+            old_values, _ = cell_values(layout, publication.atoms)
+            for key in publication.withheld:
+                if key[0] in layout.families and key[1] in layout.nodes:
+                    old = old_values.get(key)
+                    canon = layout.canon(key)
+                    if old is not None and 0 < old < threshold and problem.covers(canon):
+                        targets.append((canon, version))
+        fractional: set[tuple[Canon, int]] = set()
+        for integer in (False, True):
+            for target, version in targets if not integer else sorted(fractional, key=str):
+                objective = problem.row(target, version)
+                for _attempt in range(500):
+                    equations = before + [
+                        (problem.row(c), v or 0.0, c)
+                        for c, v in canon_values.items()
+                        if c not in withheld and problem.covers(c)
+                    ]
+                    found = interval(problem, equations, objective, integer=integer)
+                    if protected(found, threshold):
+                        if not found.integral:
+                            fractional.add((target, version))
+                        break
+                    if integer:  # ask the relaxation which cells bind
+                        found = interval(problem, equations, objective)
+                    binding = found.bound_high if found.low <= 1e-6 else found.bound_low
+                    pool = [c for c in binding if c not in known] or [
+                        e[2]
+                        for e in equations
+                        if e[2] is not None and e[2] not in known and e[0] @ objective
+                    ]
+                    if not pool:
+                        break  # nothing left to withhold around it
+                    withheld.add(
+                        min(pool, key=lambda c: (len(c[1]) * len(c[0]), canon_values[c] or 0.0))
+                    )
 
-    def problem_of(canon: Canon) -> Problem:
-        return next(p for p in problems.values() if p.covers(canon))
 
-    order = sorted(sensitive, key=lambda c: (len(c[1]), sorted(c[0]), sorted(map(str, c[1]))))
-    fractional: set[Canon] = set()
-    for integer in (False, True):
-        for target in order if not integer else [c for c in order if c in fractional]:
-            problem = problem_of(target)
-            for _attempt in range(500):
-                shown = {
-                    c: v or 0.0
-                    for c, v in canon_values.items()
-                    if c not in withheld and problem.covers(c)
-                }
-                found = interval(problem, shown, target, integer=integer)
-                if protected(found, threshold):
-                    if not found.integral:
-                        fractional.add(target)
-                    break
-                if integer:  # the relaxation allowed a fraction: ask the LP which cells bind
-                    found = interval(problem, shown, target)
-                low_ok = found.low <= 1e-6
-                binding = found.bound_high if low_ok else found.bound_low
-                target_row = problem.row(target)
-                pool = [c for c in binding if c not in known] or [
-                    c for c in shown if c not in known and problem.row(c) @ target_row
-                ]
-                if not pool:
-                    break  # nothing left to withhold around it
-                withheld.add(
-                    min(pool, key=lambda c: (len(c[1]) * len(c[0]), canon_values[c] or 0.0))
-                )
+def _release(
+    layout: Layout,
+    atoms: Mapping[Atom, float],
+    canon_values: Mapping[Canon, float | None],
+    small: set[Canon],
+    withheld: set[Canon],
+    earlier: Sequence[Earlier],
+) -> None:
+    """Show again every withheld cell that is not a small count and whose value the shown
+    cells determine anyway: a "–" a reader can work out protects nothing and only misleads."""
+    for kinds in blocks(layout):
+        problem = Problem.of(layout, atoms, kinds, earlier)
+        before: list[Equation] = [
+            (problem.row(layout.canon(key), version), value, None)
+            for version, publication in enumerate(earlier, start=1)
+            for key, value in publication.shown.items()
+            if key[0] in layout.families
+            and key[1] in layout.nodes
+            and problem.covers(layout.canon(key))
+        ]
+        equations = before + [
+            (problem.row(c), v or 0.0, c)
+            for c, v in canon_values.items()
+            if c not in withheld and problem.covers(c)
+        ]
+        for canon in sorted(withheld - small, key=_order):
+            if not problem.covers(canon):
+                continue
+            found = interval(problem, equations, problem.row(canon))
+            if found.high - found.low < 1e-6:
+                withheld.discard(canon)
+                equations.append((problem.row(canon), canon_values[canon] or 0.0, canon))
+
+
+def _order(canon: Canon) -> tuple[Any, ...]:
+    return (len(canon[1]), sorted(canon[0]), sorted(map(str, canon[1])))

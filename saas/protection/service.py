@@ -33,7 +33,15 @@ from saas.core.db import db
 from saas.core.disclosure import tenant_threshold
 from saas.core.tenancy import current_tenant_id
 from saas.indicators.engine import AreaTree, annual_values
-from saas.protection.cube import Atom, CellKey, Layout, Node, YearCube, protect_year
+from saas.protection.cube import (
+    Atom,
+    CellKey,
+    Earlier,
+    Layout,
+    Node,
+    YearCube,
+    protect_year,
+)
 from saas.protection.families import atom_kinds, atoms_of_area, metrics_read, revealed
 
 
@@ -46,6 +54,8 @@ class Publication:
     withheld: frozenset[CellKey]
     shown: Mapping[CellKey, float]
     revision: str = ""
+    #: the atoms it was built from (to know which figures have changed since)
+    atoms: Mapping[Atom, float] = field(default_factory=dict)
 
 
 #: providers of earlier publications of the current tenant: years → publications
@@ -163,33 +173,26 @@ def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
         data_areas = {area for (_kind, area) in atoms}
         layout = _layout(tree, data_areas, level_codes)
         revision = _revision(atoms)
-        earlier = publications.get(year, [])
-        forced = {key for p in earlier for key in p.withheld}
-        current = None
-        known: set[CellKey] = set()
+        earlier = [Earlier(p.shown, p.withheld, p.atoms) for p in publications.get(year, [])]
         digest = _digest(
             revision,
             threshold,
             sorted((str(n), sorted(map(str, a))) for n, a in layout.nodes.items()),
-            sorted(map(str, forced)),
-            sorted((str(k), v) for p in earlier for k, v in p.shown.items()),
+            [
+                (
+                    sorted(map(str, e.withheld)),
+                    sorted((str(k), v) for k, v in e.shown.items()),
+                    _revision(e.atoms),
+                )
+                for e in earlier
+            ],
         )
         with _LOCK:
             cached = _CACHE.get((tenant_id, year))
         if cached is not None and cached[0] == digest:
             current = cached[1]
         else:
-            if earlier:
-                from saas.protection.cube import cell_values
-
-                values, _canon = cell_values(layout, atoms)
-                known = {
-                    key
-                    for p in earlier
-                    for key, shown in p.shown.items()
-                    if values.get(key) is not None and abs((values.get(key) or 0) - shown) < 1e-9
-                }
-            current = protect_year(layout, atoms, threshold, forced=forced, known=known)
+            current = protect_year(layout, atoms, threshold, earlier=earlier)
             with _LOCK:
                 if len(_CACHE) >= _CACHE_SIZE:
                     _CACHE.pop(next(iter(_CACHE)))
@@ -207,8 +210,9 @@ def protect_counts(
     cube: Cube, year: int, family: str, groups: Mapping[Hashable, Iterable[int]]
 ) -> dict[Hashable, float | None]:
     """Counts of ``family`` for groups of areas (e.g. the areas an office serves and the
-    others) that may be shown beside everything the cube shows: a group's count, or None
-    where it must be withheld.
+    others) that may be shown beside everything the cube shows: each group's count, or None
+    where it must be withheld. For outputs whose groups are not areas of the tree (the
+    impact pages); ``family`` is a code of :func:`saas.protection.families.revealed`.
 
     A small group count is withheld; a larger one is shown only if, with it published, every
     withheld small cell of the cube and every withheld small group still has an interval that
@@ -230,24 +234,29 @@ def protect_counts(
     }
     block = next((b for b in _blocks(layout) if kinds <= b), frozenset(kinds))
     problem = Problem.of(layout, atoms, block)
-    shown = {
-        layout.canon(key): v
+    equations = [
+        (problem.row(layout.canon(key)), v, None)
         for key, v in yearly.shown().items()
         if problem.covers(layout.canon(key))
-    }
+    ]
     threshold = cube.threshold
-    sensitive = [c for c in yearly.primary if problem.covers(c)]
+    by_canon = {layout.canon(k): v for k, v in yearly.values.items()}
+    sensitive = [
+        problem.row(c)
+        for c in yearly.primary
+        if problem.covers(c) and 0 < (by_canon.get(c) or 0.0) < threshold
+    ]
     out: dict[Hashable, float | None] = {}
     for key, members in wanted.items():
         if 0 < value[key] < threshold:
-            sensitive.append((kinds, members))
+            sensitive.append(problem.row((kinds, members)))
             out[key] = None
     for key, members in wanted.items():
         if key in out:
             continue
-        trial = {**shown, (kinds, members): value[key]}
-        if all(protected(interval(problem, trial, c), threshold) for c in sensitive):
-            shown = trial
+        trial = [*equations, (problem.row((kinds, members)), value[key], None)]
+        if all(protected(interval(problem, trial, row), threshold) for row in sensitive):
+            equations = trial
             out[key] = value[key]
         else:
             out[key] = None

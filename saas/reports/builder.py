@@ -272,6 +272,11 @@ class _Builder:
                         key=lambda c: (c[0], str(c[1])),
                     ),
                     "values": entry["values"],
+                    # the atoms, to tell later which figures were corrected since
+                    "atoms": sorted(
+                        ([k, a, v] for (k, a), v in self.cube.atoms.get(year, {}).items()),
+                        key=lambda c: (c[0], str(c[1])),
+                    ),
                 }
                 for year, entry in sorted(self.protection.items())
             },
@@ -502,6 +507,7 @@ def published_cells(years: Iterable[int]) -> list[Publication]:
                     frozenset((f, n) for f, n in entry.get("withheld", [])),
                     {(f, n): float(v) for f, n, v in entry.get("shown", [])},
                     entry.get("revision", ""),
+                    {(k, a): float(v) for k, a, v in entry.get("atoms", [])},
                 )
             )
     return found

@@ -25,6 +25,12 @@ class Knowledge:
 
     equations: list[tuple[frozenset[Atom], float]] = field(default_factory=list)
     atoms: set[Atom] = field(default_factory=set)
+    #: pairs of atoms known to be equal (the same figure in two versions of the data)
+    links: list[tuple[Atom, Atom]] = field(default_factory=list)
+
+    def same(self, first: Atom, second: Atom) -> None:
+        self.atoms |= {first, second}
+        self.links.append((first, second))
 
     def publish(self, atoms: Iterable[Atom], value: float) -> None:
         members = frozenset(atoms)
@@ -46,6 +52,11 @@ class Knowledge:
                 row[index[atom]] = 1
             rows.append(row)
             values.append(value)
+        for first, second in self.links:
+            row = np.zeros(n)
+            row[index[first]], row[index[second]] = 1, -1
+            rows.append(row)
+            values.append(0.0)
         constraints = (
             [LinearConstraint(np.array(rows), np.array(values), np.array(values))] if rows else []
         )
