@@ -191,6 +191,7 @@ class Problem:
     index: dict[tuple[int, Atom], int]
     lower: np.ndarray
     changed: list[set[Atom]]
+    _rows: dict[tuple[Canon, int], np.ndarray] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -221,6 +222,12 @@ class Problem:
 
     def row(self, canon: Canon, version: int = 0) -> np.ndarray:
         """The cell as a row over the unknowns (``version`` 0: now, n: the n-th earlier)."""
+        cached = self._rows.get((canon, version))
+        if cached is None:
+            cached = self._rows[(canon, version)] = self._row(canon, version)
+        return cached
+
+    def _row(self, canon: Canon, version: int) -> np.ndarray:
         row = np.zeros(len(self.lower))
         kinds, areas = canon
         moved = self.changed[version - 1] if version else set()
