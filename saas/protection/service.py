@@ -27,6 +27,7 @@ from threading import Lock
 from typing import Any
 
 from flask import g
+from sqlalchemy import select
 
 from saas.areas.models import AreaLevel
 from saas.core.db import db
@@ -156,8 +157,6 @@ def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
     threshold = tenant_threshold(tenant.settings if tenant is not None else None)
     years = sorted(set(years))
     tenant_id = current_tenant_id()
-    from sqlalchemy import select
-
     level_codes = list(
         db.session.execute(select(AreaLevel.code).where(AreaLevel.archived_at.is_(None))).scalars()
     )
