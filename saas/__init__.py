@@ -164,6 +164,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _init_listeners() -> None:
     """Connect the receivers of higher packages to the signals of lower ones."""
     from saas.comparison import listeners  # noqa: F401 - connects on import
+    from saas.protection import listeners as protection  # noqa: F401 - connects on import
 
 
 def _init_lookups(app: Flask) -> None:
