@@ -34,6 +34,10 @@ class Activity(TenantModel, VersionedMixin, TimestampMixin, Model):
     """One logged activity: no names or birth dates of families, only counts."""
 
     __tablename__ = "activities"
+    #: the history names a changed column as the form does
+    __field_labels__ = {
+        band: _l("Participants aged %(band)s", band=ages) for band, ages in AGE_BANDS.items()
+    }
     __scope__ = {"office": "office_id", "area": "area_id"}
     __tenant_args__ = (
         tenant_fk("office_id", "offices"),

@@ -12,6 +12,7 @@ from saas.activities.models import Activity, ActivityPrinciple
 from saas.activities.services import activity_rollup
 from saas.core.audit import AuditLog
 from saas.core.db import db
+from saas.core.formatting import format_month
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.offices.models import Office
 from saas.periods.models import PeriodStatus
@@ -111,7 +112,8 @@ def test_months_page_counts_activities_per_office_and_month(app, client, auth, m
     response = reader.get("/marl/activities/months")
     assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
     html = response.get_data(as_text=True)
-    row = re.search(rf"<th scope=\"row\">{LAST_MONTH:%Y-%m}</th>(.*?)</tr>", html, re.S).group(1)
+    month = format_month(LAST_MONTH, "de")  # "November 2024": the months in German
+    row = re.search(rf"<th scope=\"row\">{month}</th>(.*?)</tr>", html, re.S).group(1)
     assert re.search(r"</span> 2\s", row), row
 
 
@@ -250,13 +252,16 @@ def test_history_shows_who_changed_what(client, auth, marl):
             "area_id": marl["area"].id,
             "kind": "group_session",
             "p_0_5": "7",
-            "p_27_64": "5",
+            "p_27_64": "6",
             "note": "korrigiert",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     html = client.get(f"/marl/activities/{activity.id}").get_data(as_text=True)
-    assert "p_0_5" in html and "4 → 7" in html
+    # the history names the fields as the form does, never the column (issue 12: "p_27_64")
+    assert "Teilnehmende 0–5 Jahre: 4 → 7" in html
+    assert "Teilnehmende 27–64 Jahre: 5 → 6" in html
+    assert "p_0_5" not in html and "p_27_64" not in html
     assert "Demo staff" in html
 
 
