@@ -69,7 +69,8 @@ def test_staff_logs_activity_and_next_form_has_defaults(client, auth, marl):
             db.session.execute(select(ActivityPrinciple)).scalar_one().principle_id
             == marl["principle"].id
         )
-    html = client.get("/marl/activities/new").get_data(as_text=True)
+    # right after "Save and log the next one" the next entry keeps the date as well
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f'value="{LAST_MONTH.isoformat()}"' in html
     assert (
         f'<option selected value="{marl["offering"].id}"' in html
