@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, IntegerField, SelectField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms import IntegerField, SelectField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional
 
 from saas.activities.models import AGE_BANDS, KINDS
-from saas.core.fields import IdSelectField, IdsSelectField, OptionalSelectField, as_choices
+from saas.core.fields import (
+    DayField,
+    DayRequired,
+    IdSelectField,
+    IdsSelectField,
+    OptionalSelectField,
+    as_choices,
+)
 from saas.core.forms import VersionedForm
 
 COUNT = [Optional(), NumberRange(min=0, max=10000, message=_l("Enter a number from 0 to 10,000."))]
 
 
 class ActivityForm(VersionedForm):
-    date = DateField(
+    date = DayField(
         _l("Date"),
         description=_l("The day it took place (not the day you enter it)."),
-        validators=[DataRequired()],
+        validators=[DayRequired()],
     )
     office_id = IdSelectField(_l("Office"))
     area_id = OptionalSelectField(

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from saas.core.db import Model, TimestampMixin, VersionedMixin
+from saas.core.formatting import format_day
 from saas.core.tenancy import TenantModel, tenant_fk
 
 KINDS = {
@@ -34,6 +36,10 @@ class Activity(TenantModel, VersionedMixin, TimestampMixin, Model):
     """One logged activity: no names or birth dates of families, only counts."""
 
     __tablename__ = "activities"
+    #: the history names a changed column as the form does
+    __field_labels__ = {
+        band: _l("Participants aged %(band)s", band=ages) for band, ages in AGE_BANDS.items()
+    }
     __scope__ = {"office": "office_id", "area": "area_id"}
     __tenant_args__ = (
         tenant_fk("office_id", "offices"),
@@ -65,7 +71,7 @@ class Activity(TenantModel, VersionedMixin, TimestampMixin, Model):
         return self.date.strftime("%Y-%m")
 
     def __str__(self) -> str:
-        return f"{self.date.isoformat()} {KINDS.get(self.kind, self.kind)}"
+        return f"{format_day(self.date, get_locale())} {KINDS.get(self.kind, self.kind)}"
 
 
 class ActivityPrinciple(TenantModel, Model):

@@ -20,8 +20,10 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, literal_column, or_, select, true
 
 from saas.activities.models import AGE_BANDS, KINDS, Activity, ActivityCarrier, ActivityPrinciple
+from saas.areas.models import Area
 from saas.core.crud import linked_ids, sync_links
 from saas.core.db import db
+from saas.core.labels import word
 from saas.core.operations import Conflict, Invalid, operation
 from saas.core.permissions import current_scope, ensure_in_scope, in_scope, scope_criteria
 from saas.core.tenancy import get_or_404
@@ -115,12 +117,19 @@ def last_activity() -> Activity | None:
     ).scalar_one_or_none()
 
 
-def defaults() -> dict[str, Any]:
+def defaults(continued: bool = False) -> dict[str, Any]:
+    """The new form's values: those of the user's last entry (office, area, kind …).
+
+    The date is today's — a new form is most often today's work, and a week-old date taken
+    over unseen is how entries land in the wrong month. Only right after "Save and log the
+    next one" (``continued``), when a batch of the same day is typed in, does the last date
+    stay, as the message then says.
+    """
     last = last_activity()
     if last is None:
         return {"date": date.today()}
     return {
-        "date": last.date,
+        "date": last.date if continued else date.today(),
         "office_id": last.office_id,
         "area_id": last.area_id,
         "kind": last.kind,
@@ -148,6 +157,21 @@ def _locked() -> str:
     return _("This month has been submitted and can no longer be changed.")
 
 
+def _not_served(office_id: int, area_id: int, served: list[int]) -> str:
+    """Which areas the office serves, in the tenant's words (no article to get wrong)."""
+    names = dict(
+        db.session.execute(select(Area.id, Area.name).where(Area.id.in_([area_id, *served]))).all()
+    )
+    office = db.session.execute(select(Office.name).where(Office.id == office_id)).scalar()
+    return _(
+        "%(areas)s of “%(office)s”: %(served)s. “%(area)s” is not among them.",
+        areas=word("areas"),
+        office=office,
+        served=", ".join(sorted(names[i] for i in served if i in names)),
+        area=names.get(area_id, ""),
+    )
+
+
 def _check(values: ActivityValues) -> None:
     """Raise :class:`Invalid` (naming the field) unless ``values`` make a valid activity."""
     if values.kind not in KINDS:
@@ -156,7 +180,10 @@ def _check(values: ActivityValues) -> None:
     if db.session.execute(offices).first() is None or not in_scope(
         office_id=values.office_id, area_id=values.area_id
     ):
-        raise Invalid(_("You can only log activities for your own offices."), "office_id")
+        raise Invalid(
+            _("You can only log activities for your own %(offices)s.", offices=word("offices")),
+            "office_id",
+        )
     if values.date > date.today():
         raise Invalid(_("The date lies in the future."), "date")
     if not month_editable(values.office_id, values.date):
@@ -164,13 +191,16 @@ def _check(values: ActivityValues) -> None:
     if values.area_id is not None:
         served = office_areas().get(values.office_id, [])
         if served and values.area_id not in served:
-            raise Invalid(_("The office does not serve this area."), "area_id")
+            raise Invalid(_not_served(values.office_id, values.area_id, served), "area_id")
     if values.offering_id is not None:
         office_of = db.session.execute(
             select(Offering.office_id).where(Offering.id == values.offering_id)
         ).first()
         if office_of is None or office_of[0] != values.office_id:
-            raise Invalid(_("The offering belongs to another office."), "offering_id")
+            raise Invalid(
+                _("The offering belongs to another %(office)s.", office=word("office")),
+                "offering_id",
+            )
     for band in values.counts:
         if band not in AGE_BANDS:
             raise Invalid(f"unknown age band: {band!r}")

@@ -31,6 +31,7 @@ from saas.core.crud import linked_ids, name_of, options
 from saas.core.db import db
 from saas.core.fields import as_choices
 from saas.core.idempotency import TOKEN_FIELD, claim, first_result, issue_token, remember
+from saas.core.labels import word
 from saas.core.operations import Conflict, Invalid
 from saas.core.permissions import require, scope_criteria
 from saas.offerings.models import Offering
@@ -44,6 +45,8 @@ PAGE_SIZE = 100
 
 
 def _prepare(form: ActivityForm) -> None:
+    form.office_id.label.text = word("office")
+    form.area_id.label.text = word("area")
     form.office_id.choices = as_choices(office_choices())
     form.area_id.set_choices(
         [
@@ -154,7 +157,8 @@ def index() -> str:
 @bp.route("/new", methods=["GET", "POST"])
 @require("activities.log")
 def new() -> Any:
-    form = ActivityForm(data=None if request.method == "POST" else defaults())
+    continued = request.args.get("next") == "1"
+    form = ActivityForm(data=None if request.method == "POST" else defaults(continued))
     _prepare(form)
     token = request.form.get(TOKEN_FIELD, "") if request.method == "POST" else issue_token()
     if form.validate_on_submit():
@@ -172,12 +176,15 @@ def new() -> Any:
         except Invalid as error:
             _refused(form, error)
         else:
-            flash(
-                _("The activity was saved. The next entry starts with the same values."),
-                "success",
-            )
-            then = "activities.index" if request.form.get("then") == "list" else "activities.new"
-            target = url_for(then)
+            if request.form.get("then") == "list":
+                flash(_("The activity was saved."), "success")
+                target = url_for("activities.index")
+            else:
+                flash(
+                    _("The activity was saved. The next entry starts with the same values."),
+                    "success",
+                )
+                target = url_for("activities.new", next="1")
             remember(token, target)
             return redirect(target)
     return _form_page(form, None, 400 if form.is_submitted() else 200, token)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from wtforms import (
+    DateField,
     Field,
     HiddenField,
     PasswordField,
@@ -15,7 +17,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from saas.core.text import control_character
 
@@ -101,3 +103,27 @@ def text_check(field: Field) -> NoControlCharacters | None:
     if any(isinstance(v, NoControlCharacters) for v in field.validators):
         return None  # the field chose its own
     return NoControlCharacters(multiline=isinstance(field, TextAreaField))
+
+
+class DayField(DateField):
+    """A date typed as the browser's date input sends it (2024-11-03) or as people write it
+    (03.11.2024); an unreadable entry is called an invalid date, not a missing one."""
+
+    def __init__(self, label: Any = None, validators: Any = None, **kwargs: Any) -> None:
+        super().__init__(label, validators, format=["%Y-%m-%d", "%d.%m.%Y"], **kwargs)
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(
+                _("This is not a valid date. Please enter it like 24.11.2024.")
+            ) from error
+
+
+class DayRequired(InputRequired):
+    """Refuses an empty date field only: an invalid one keeps its own message (DataRequired
+    would replace it with "This field is required")."""
+
+    def __init__(self) -> None:
+        super().__init__(message=_l("Please enter a date."))

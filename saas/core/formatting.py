@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from babel.dates import format_date as _babel_date
+from babel.dates import format_skeleton as _babel_skeleton
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 LANGUAGES = ("de", "en")
@@ -75,3 +76,39 @@ def format_day(value: date | datetime | None, locale: Any, fmt: str = "medium") 
         return ""
     day = value.date() if isinstance(value, datetime) else value
     return _babel_date(day, fmt, locale=language(locale))
+
+
+def _month_day(period: str | date | datetime) -> date | None:
+    """The first day of a ``YYYY-MM`` period (or of a date's month); None for anything else."""
+    if isinstance(period, datetime):
+        return period.date().replace(day=1)
+    if isinstance(period, date):
+        return period.replace(day=1)
+    text = str(period)
+    if len(text) == 7 and text[4] == "-" and text[:4].isdigit() and text[5:].isdigit():
+        month = int(text[5:])
+        if 1 <= month <= 12:
+            return date(int(text[:4]), month, 1)
+    return None
+
+
+def format_month(period: str | date | datetime | None, locale: Any, short: bool = False) -> str:
+    """A month as readers write it: ``November 2024`` or, ``short``, ``11/2024`` (de; en:
+    ``November 2024``, ``11/2024``). A year (``2024``) or any other period stays as it is."""
+    if period is None or period == "":
+        return ""
+    day = _month_day(period)
+    if day is None:
+        return str(period)
+    if short:
+        return f"{day.month:02d}/{day.year}"
+    return _babel_skeleton("yMMMM", day, locale=language(locale))
+
+
+def format_money(value: float | int | Decimal | None, locale: Any, decimals: int = 0) -> str:
+    """An amount in euros: ``388.849 €`` (de) or ``€388,849`` (en); empty for None. The space
+    before the sign does not break."""
+    if value is None:
+        return ""
+    number = format_fixed(rounded(float(value), decimals) or 0, decimals, locale)
+    return f"€{number}" if language(locale) == "en" else f"{number}\u00a0€"

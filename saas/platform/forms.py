@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import DateField, EmailField, RadioField, SelectField, StringField
+from wtforms import EmailField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from saas.core.fields import as_choices
+from saas.core.fields import DayField, as_choices
 from saas.core.forms import Form
 
 SLUG = Regexp(
@@ -22,7 +22,6 @@ class TenantBasicsForm(Form):
     slug = StringField(
         _l("Web address (slug)"),
         validators=[DataRequired(), Length(max=63), SLUG],
-        description=_l("The municipality's pages will live under /<slug>/."),
     )
     default_locale = SelectField(
         _l("Default language"), choices=as_choices([("de", "Deutsch"), ("en", "English")])
@@ -54,7 +53,7 @@ class VocabularyForm(Form):
 
 class AreasCsvForm(Form):
     file = FileField(_l("CSV file with areas"))
-    reference_date = DateField(
+    reference_date = DayField(
         _l("Reference date of the population figures"), validators=[Optional()]
     )
 

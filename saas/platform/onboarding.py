@@ -23,7 +23,7 @@ from saas.core.operations import Invalid, operation
 from saas.core.permissions import PLATFORM_MANAGE
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.core.versions import flush
-from saas.platform.areas_csv import AreaImport, import_areas_csv
+from saas.platform.areas_csv import AreaImport, NewLevel, import_areas_csv
 from saas.platform.forms import RESERVED_SLUGS
 from saas.profiles.importer import ImportReport
 from saas.profiles.schema import Profile
@@ -103,14 +103,31 @@ def set_setup_vocabulary(tenant_id: int, vocabulary: dict[str, str]) -> Tenant:
 
 
 @operation(PLATFORM_MANAGE)
-def import_setup_areas(tenant_id: int, data: bytes, reference_date: date | None) -> AreaImport:
-    """Step 4: areas from a CSV, all or nothing (the errors say why; nothing is written)."""
+def import_setup_areas(
+    tenant_id: int,
+    data: bytes,
+    reference_date: date | None,
+    answers: dict[str, NewLevel] | None = None,
+) -> AreaImport:
+    """Step 4: areas from a CSV, all or nothing: the errors say why, the questions ask for
+    the levels and the reference date the file leaves open; then nothing is written."""
     tenant = tenant_in_setup(tenant_id)
     with tenant_scope(tenant):
-        result = import_areas_csv(data, reference_date=reference_date)
-        if not result.errors:
+        result = import_areas_csv(data, reference_date=reference_date, answers=answers)
+        if not result.pending:
             flush()
     return result
+
+
+def setup_levels(tenant_id: int) -> list[tuple[str, str]]:
+    """(code, name) of the levels a tenant in the wizard has, top down."""
+    from saas.areas.models import AreaLevel
+
+    with tenant_scope(tenant_in_setup(tenant_id)):
+        levels = db.session.execute(
+            select(AreaLevel).order_by(AreaLevel.hierarchy, AreaLevel.position)
+        ).scalars()
+        return [(level.code, level.name) for level in levels]
 
 
 @operation(PLATFORM_MANAGE)
@@ -194,3 +211,49 @@ def uploaded_profile_files(uploads: list[Any]) -> dict[str, str]:
         except UnicodeDecodeError as exc:
             raise ValueError(_("%(name)s is not UTF-8 encoded.", name=name)) from exc
     return texts
+
+
+def pending_invitations(tenant_id: int) -> list[Any]:
+    """The invitations of a municipality nobody has accepted or withdrawn yet, newest first
+    (after the wizard: the first administrator's, until they accept)."""
+    from saas.members.models import Invitation
+
+    tenant = _platform_tenant(tenant_id)
+    with tenant_scope(tenant):
+        return list(
+            db.session.execute(
+                select(Invitation)
+                .where(Invitation.accepted_at.is_(None), Invitation.revoked_at.is_(None))
+                .order_by(Invitation.id.desc())
+            ).scalars()
+        )
+
+
+@operation(PLATFORM_MANAGE)
+def renew_invitation(tenant_id: int, invitation_id: int) -> tuple[Any, str]:
+    """A new link for a pending invitation: (invitation, link).
+
+    Only the token's hash is stored, so the first link cannot be shown again; instead the
+    invitation gets a fresh token and fourteen days from now. The previous link stops
+    working at once: every link stays single-use, expiring and bound to the same address.
+    """
+    import secrets
+    from datetime import timedelta
+
+    from saas.core.audit import record_event
+    from saas.core.db import utcnow
+    from saas.core.urls import external_url
+    from saas.members.models import hash_token
+    from saas.members.services import INVITATION_DAYS
+
+    tenant = _platform_tenant(tenant_id)
+    invitation = next((i for i in pending_invitations(tenant_id) if i.id == invitation_id), None)
+    if invitation is None:
+        abort(404)
+    token = secrets.token_urlsafe(32)
+    with tenant_scope(tenant):
+        invitation.token_hash = hash_token(token)
+        invitation.expires_at = utcnow() + timedelta(days=INVITATION_DAYS)
+        record_event("invitation_renewed", entity="invitations", entity_id=invitation.id)
+        flush()
+    return invitation, external_url("members.accept", tenant_slug=tenant.slug, token=token)

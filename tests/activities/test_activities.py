@@ -68,7 +68,8 @@ def test_staff_logs_activity_and_next_form_has_defaults(client, auth, marl):
             db.session.execute(select(ActivityPrinciple)).scalar_one().principle_id
             == marl["principle"].id
         )
-    html = client.get("/marl/activities/new").get_data(as_text=True)
+    # right after "Save and log the next one" the next entry keeps the date as well
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert f'value="{LAST_MONTH.isoformat()}"' in html
     assert (
         f'<option selected value="{marl["offering"].id}"' in html
@@ -251,13 +252,16 @@ def test_history_shows_who_changed_what(client, auth, marl):
             "area_id": marl["area"].id,
             "kind": "group_session",
             "p_0_5": "7",
-            "p_27_64": "5",
+            "p_27_64": "6",
             "note": "korrigiert",
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[-1500:]
     html = client.get(f"/marl/activities/{activity.id}").get_data(as_text=True)
-    assert "p_0_5" in html and "4 → 7" in html
+    # the history names the fields as the form does, never the column (issue 12: "p_27_64")
+    assert "Teilnehmende 0–5 Jahre: 4 → 7" in html
+    assert "Teilnehmende 27–64 Jahre: 5 → 6" in html
+    assert "p_0_5" not in html and "p_27_64" not in html
     assert "Demo staff" in html
 
 

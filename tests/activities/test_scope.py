@@ -59,7 +59,8 @@ def test_operation_refuses_the_mismatch_for_an_unscoped_coordinator(client, auth
     before = count()
     response = post_activity(client, marl, offering_id=str(marl["foreign_offering"].id))
     assert response.status_code == 400
-    assert "Das Angebot gehört zu einem anderen Büro." in response.get_data(as_text=True)
+    # in the tenant's words (issue 12), not the generic "Büro"
+    assert "Das Angebot gehört zu einem anderen Stadtteilbüro." in response.get_data(as_text=True)
     assert count() == before
 
 

@@ -109,6 +109,7 @@ def browser(browser_available: None, tmp_path: Path) -> Iterator[Any]:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={profile}")
     options.add_experimental_option("prefs", {"intl.accept_languages": "de-DE,de"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors
     service = Service(executable_path=str(CHROMEDRIVER))
     driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(30)

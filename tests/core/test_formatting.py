@@ -39,3 +39,30 @@ def test_signs_zero_and_plain_numbers() -> None:
     assert rounded(2.675, 2) == Decimal("2.68") and rounded(None, 2) is None
     assert format_day(date(2024, 3, 1), "de") == "01.03.2024"
     assert format_day(date(2024, 3, 1), "en") == "Mar 1, 2024" and format_day(None, "de") == ""
+
+
+def test_months_and_money_in_german_and_english() -> None:
+    """Issue 12: months read "November 2024" or "11/2024", never "2024-11"; amounts
+    "388.849 €", never "388849 €"."""
+    from saas.core.formatting import format_money, format_month
+
+    assert format_month("2024-11", "de") == "November 2024"
+    assert format_month("2024-03", "de") == "März 2024"
+    assert format_month(date(2024, 3, 9), "en") == "March 2024"
+    assert format_month("2024-11", "de", short=True) == "11/2024"
+    assert (format_month("2024", "de"), format_month(None, "de")) == ("2024", "")
+    assert format_month("2024-13", "de") == "2024-13"  # not a month: shown as it is
+    assert format_money(388849, "de") == "388.849\u00a0€"
+    assert format_money(388849.4, "en") == "€388,849"
+    assert format_money(1234.5, "de", 2) == "1.234,50\u00a0€" and format_money(None, "de") == ""
+
+
+def test_template_filters_write_german(app) -> None:  # noqa: ANN001
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        text = render_template_string(
+            "{{ '2024-11'|month }}|{{ '2024-11'|month('short') }}|{{ 0.75|decimal(2) }}|"
+            "{{ 388849|money }}|{{ 14038|number }}|{{ none|shown }}|{{ '2024-06-10'|shown }}"
+        )
+    assert text == "November 2024|11/2024|0,75|388.849\u00a0€|14.038|–|10.06.2024"

@@ -22,6 +22,18 @@ AREAS_CSV = (
 )
 
 
+def answer(word: str, name: str, plural: str, below: str, n: int, existing: str = "") -> dict:
+    """The form fields answering the wizard's question about a level word of the file."""
+    prefix = f"level-{n}-"
+    return {
+        prefix + "word": word,
+        prefix + "existing": existing,
+        prefix + "name": name,
+        prefix + "plural": plural,
+        prefix + "below": below,
+    }
+
+
 def test_onboard_fourth_municipality_end_to_end(app, auth, client):
     auth("platform", "platform")
     token = csrf_token(client, "/platform/onboard/")
@@ -77,6 +89,19 @@ def test_onboard_fourth_municipality_end_to_end(app, auth, client):
             "reference_date": "2023-12-31",
         },
         content_type="multipart/form-data",
+    )
+    # the template's only level is "Sozialraum": the file's two levels are asked for
+    assert response.status_code == 200, response.get_data(as_text=True)[-3000:]
+    carried = re.search(r'name="carried" value="([^"]+)"', response.get_data(as_text=True))
+    response = client.post(
+        f"/platform/onboard/{tenant_id}/areas",
+        data={
+            "csrf_token": token,
+            "carried": carried.group(1),
+            "reference_date": "2023-12-31",
+            **answer("Stadtteil", "Stadtteil", "Stadtteile", "", 1),
+            **answer("Quartier", "Quartier", "Quartiere", "Stadtteil", 2),
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)[-3000:]
 
