@@ -42,9 +42,11 @@ VOID_TAGS = {
     "wbr",
 }
 
-#: German dates and postal codes of addresses ("…straße 9, 45772 Marl") are not numbers
+#: German dates, postal codes of addresses ("…straße 9, 45772 Marl", or on a line of their
+#: own) and the versions of standards ("BITV 2.0", "WCAG 2.1") are not numbers
 NOT_NUMBERS = re.compile(
-    r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b|\b\d{1,2}\.\d{1,2}\.|, \d{5} (?=[A-ZÄÖÜ])"
+    r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b|\b\d{1,2}\.\d{1,2}\.|(?:^|, )\d{5} (?=[A-ZÄÖÜ])"
+    r"|\b(?:BITV|WCAG) \d\.\d\b"
 )
 #: (what, pattern) — the mistakes a German reader must not see
 MISTAKES = (
