@@ -357,7 +357,7 @@ def bar_chart(
     value at the end of each bar (``missing`` where there is none); the labels stand in full
     (wrapped) to the left."""
     values = [v for s in series for v in s.values if v is not None]
-    scale, decimals = ticks(min([*values, 0.0]), max([*values, 0.0]) or 1.0)
+    scale, decimals = ticks(min([*values, 0.0]), max([*values, 0.0]) or 1.0, count=5)
     low, high = scale[0], scale[-1]
     tick_labels = [_fmt(v, locale, decimals) for v in scale]
     names = [wrap(label, MAX_LABEL_WIDTH) for label in x_labels]
