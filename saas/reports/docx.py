@@ -139,6 +139,8 @@ def _table(doc: Any, table: Table, number: int) -> None:
         if k % 2:
             for cell in cells:
                 _shade(cell._tc.get_or_add_tcPr(), ZEBRA)
+    for column, width in zip(grid.columns, widths, strict=True):
+        column.width = width  # the grid (LibreOffice reads it) and each cell (Word does)
     for row in grid.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width

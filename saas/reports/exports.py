@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from saas.core.spreadsheet import MIMETYPES as SPREADSHEET_MIMETYPES
 from saas.core.spreadsheet import Cell as Cell_
 from saas.core.spreadsheet import Number, Text, number_format, write_csv, write_xlsx
-from saas.reports.document import Document, facts
+from saas.reports.document import Document, facts, used_flags
 from saas.reports.result import Cell, ReportResult, format_cell
 
 FORMATS = ("csv", "xlsx", "pdf", "docx")
@@ -97,6 +97,12 @@ def _rows(document: Document, number: Callable[[Cell], Cell_]) -> Iterator[list[
     yield [Text(_("Notes"), bold=True)]
     for note in result.footnotes:
         yield [note]
+    legend = used_flags(result)
+    if legend:
+        yield []
+        yield [Text(_("Legend"), bold=True)]
+        for flag, meaning in legend:
+            yield [flag, meaning]
 
 
 def _csv_number(cell: Cell) -> Cell_:

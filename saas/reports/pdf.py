@@ -29,7 +29,6 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
-    KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -86,7 +85,6 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=19,
             spaceBefore=6,
             spaceAfter=6,
-            keepWithNext=1,
         ),
         "h2": body.clone(
             "h2", fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, keepWithNext=1
@@ -118,7 +116,9 @@ def _column_width(table: Table, j: int) -> float:
     """As wide as the column's widest number and its header's longest word."""
     numbers = [_width(cell_text(row.cells[j])[0]) for row in table.rows if j < len(row.cells)]
     words = [_width(word, BOLD) for word in table.columns[j].split()]
-    return max([*numbers, *words, 18.0]) + 2 * CELL_PADDING
+    # a long header (an indicator's name) gets two lines, not five
+    header = min(_width(table.columns[j], BOLD) / 2, 3.5 * cm)
+    return max([*numbers, *words, header, 18.0]) + 2 * CELL_PADDING
 
 
 def _parts(table: Table, label_width: float, flagged: bool) -> list[list[int]]:
@@ -136,7 +136,11 @@ def _parts(table: Table, label_width: float, flagged: bool) -> list[list[int]]:
     return parts
 
 
-def _grid(table: Table, columns: list[int], label_width: float, flagged: bool, s: Any) -> Grid:
+def _grid(
+    title: str, table: Table, columns: list[int], label_width: float, flagged: bool, s: Any
+) -> Grid:
+    """The table with its caption and header as the first two rows: both repeat on every
+    page the table runs onto, and the caption never stays behind alone."""
     header: list[Any] = [Paragraph(escape(table.corner), s["head"])]
     widths = [label_width]
     natural = [_column_width(table, j) for j in columns]
@@ -150,7 +154,8 @@ def _grid(table: Table, columns: list[int], label_width: float, flagged: bool, s
         if flagged:
             header.append("")
             widths.append(FLAG_WIDTH)
-    data: list[list[Any]] = [header]
+    caption = [Paragraph(escape(title), s["caption"])] + [""] * (len(header) - 1)
+    data: list[list[Any]] = [caption, header]
     for row in table.rows:
         line: list[Any] = [Paragraph(escape(row.label), s["cell"])]
         for j in columns:
@@ -161,30 +166,32 @@ def _grid(table: Table, columns: list[int], label_width: float, flagged: bool, s
         data.append(line)
     step = 2 if flagged else 1
     commands: list[Any] = [
-        ("FONT", (1, 1), (-1, -1), FONT, NUMBER_SIZE),
+        ("SPAN", (0, 0), (-1, 0)),
+        ("LEFTPADDING", (0, 0), (0, 0), 0),
+        ("FONT", (1, 2), (-1, -1), FONT, NUMBER_SIZE),
         ("TEXTCOLOR", (0, 0), (-1, -1), INK),
-        ("ALIGN", (1, 0), (-1, -1), "RIGHT"),
-        ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
-        ("VALIGN", (0, 1), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 2.5),
-        ("LINEABOVE", (0, 0), (-1, 0), 0.8, INK),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, INK),
+        ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
+        ("VALIGN", (0, 1), (-1, 1), "BOTTOM"),
+        ("VALIGN", (0, 2), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 1), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 1), (-1, -1), CELL_PADDING),
+        ("TOPPADDING", (0, 1), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 1), (-1, -1), 2.5),
+        ("LINEABOVE", (0, 1), (-1, 1), 0.8, INK),
+        ("LINEBELOW", (0, 1), (-1, 1), 0.8, INK),
         ("LINEBELOW", (0, -1), (-1, -1), 0.8, INK),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, ZEBRA]),
+        ("ROWBACKGROUNDS", (0, 2), (-1, -1), [colors.white, ZEBRA]),
     ]
     if flagged:  # a flag sits close to its number, in a narrow column of its own
         for k in range(len(columns)):
             flag_col = 1 + k * step + 1
             commands += [
-                ("ALIGN", (flag_col, 1), (flag_col, -1), "LEFT"),
-                ("FONT", (flag_col, 1), (flag_col, -1), FONT, NUMBER_SIZE - 1),
-                ("LEFTPADDING", (flag_col, 0), (flag_col, -1), 0),
-                ("RIGHTPADDING", (flag_col - 1, 1), (flag_col - 1, -1), 1.5),
+                ("ALIGN", (flag_col, 2), (flag_col, -1), "LEFT"),
+                ("FONT", (flag_col, 2), (flag_col, -1), FONT, NUMBER_SIZE - 1),
+                ("LEFTPADDING", (flag_col, 1), (flag_col, -1), 0),
+                ("RIGHTPADDING", (flag_col - 1, 2), (flag_col - 1, -1), 1.5),
             ]
-    grid = Grid(data, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    grid = Grid(data, colWidths=widths, repeatRows=2, hAlign="LEFT", spaceBefore=6)
     grid.setStyle(TableStyle(commands))
     return grid
 
@@ -205,10 +212,7 @@ def _table(table: Table, number: int, s: Any) -> list[Flowable]:
         title = caption
         if len(parts) > 1:
             title = f"{caption} ({_('part %(k)s of %(n)s', k=k, n=len(parts))})"
-        # the caption never stays alone at the bottom of a page
-        story.append(CondPageBreak(3 * cm))
-        story.append(Paragraph(escape(title), s["caption"]))
-        story.append(_grid(table, columns, max(label_width, 4 * cm), flagged, s))
+        story.append(_grid(title, table, columns, max(label_width, 4 * cm), flagged, s))
     return story
 
 
@@ -231,10 +235,40 @@ def chart_drawing(chart: Chart, width: float = CHART_WIDTH, height: float | None
     return drawing
 
 
+class _Figure(Flowable):
+    """A caption and its chart, shrunk by up to a quarter to fit the rest of a page rather
+    than leave half of it empty; smaller than that, the figure moves to the next page."""
+
+    def __init__(self, caption: Paragraph, drawing: Any) -> None:
+        super().__init__()
+        self.caption, self.drawing, self.scale = caption, drawing, 1.0
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        style = self.caption.style
+        _w, self.text_height = self.caption.wrap(available_width, available_height)
+        head = self.text_height + style.spaceBefore + style.spaceAfter
+        room = available_height - head - 6
+        self.scale = 1.0 if room >= self.drawing.height else max(room / self.drawing.height, 0.75)
+        self.width = available_width
+        self.height = head + self.drawing.height * self.scale + 6
+        return self.width, self.height
+
+    def draw(self) -> None:
+        canvas = self.canv
+        top = self.height - self.caption.style.spaceBefore - self.text_height
+        self.caption.drawOn(canvas, 0, top)
+        canvas.saveState()
+        canvas.translate(0, 6)
+        canvas.scale(self.scale, self.scale)
+        self.drawing.drawOn(canvas, 0, 0)
+        canvas.restoreState()
+
+
 def _chart(chart: Chart, number: int, s: Any) -> Flowable:
-    caption = _("Figure %(n)s: %(title)s", n=number, title=chart.title)
-    drawing = chart_drawing(chart, height=PAGE[1] - 2 * MARGIN - 3 * cm)
-    return KeepTogether([Paragraph(escape(caption), s["caption"]), drawing, Spacer(1, 4)])
+    caption = Paragraph(
+        escape(_("Figure %(n)s: %(title)s", n=number, title=chart.title)), s["caption"]
+    )
+    return _Figure(caption, chart_drawing(chart, height=PAGE[1] - 2 * MARGIN - 1.2 * cm))
 
 
 # -- the document -----------------------------------------------------------------------------
@@ -307,7 +341,7 @@ def story(document: Document) -> list[Flowable]:
     flowables = _title_page(document, s)
     figures = tables = 0
     for index, section in enumerate(result.sections):
-        flowables.append(CondPageBreak(5 * cm))
+        flowables.append(CondPageBreak(6 * cm))  # a heading never ends a page
         flowables.append(Paragraph(f"{index + 1}. {escape(section.title)}", s["h1"]))
         if section.text:
             flowables += _paragraphs(section.text, s["body"])

@@ -52,8 +52,12 @@ def indicator_codes() -> dict[str, Any]:
     return {"indicators": INDICATORS}
 
 
+#: the download buttons' names of the formats
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "pdf": "PDF", "docx": "Word (DOCX)"}
+
+
 def _helpers() -> dict[str, Any]:
-    return {"fmt": format_cell, "chart": chart_markup}
+    return {"fmt": format_cell, "chart": chart_markup, "format_names": FORMAT_NAMES}
 
 
 def words(text: str) -> str:

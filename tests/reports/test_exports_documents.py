@@ -144,7 +144,12 @@ def test_column_headers_stand_right_above_their_numbers(app: Flask) -> None:
     first = tiles[0]
     label = next(t for t in texts if t.text == first.label)
     row = [t for t in texts if t.page == label.page and abs(t.y - label.y) < 4 and t is not label]
-    headers = {t.text: t for t in texts if t.page == label.page and t.font == "Helvetica-Bold"}
+    # the header row of this table: the bold texts nearest above the first row
+    above = [
+        t for t in texts if t.page == label.page and t.font == "Helvetica-Bold" and t.y > label.y
+    ]
+    line = min(t.y for t in above if re.fullmatch(r"\d{4}", t.text))
+    headers = {t.text: t for t in above if abs(t.y - line) < 1}
     for year, cell in ((first.previous_year, first.previous), (first.year, first.value)):
         header = headers[str(year)]
         number = next(t for t in row if t.text == format_cell(cell))
@@ -206,6 +211,9 @@ def test_flags_stand_beside_their_numbers_with_a_legend(app: Flask) -> None:
         cell: Cell = result.sections[0].tiles[0].value
         cell.flag = "p"  # type: ignore[attr-defined] # what the disclosure rules set
         flagged = pdf_text(render(result, "pdf"))
+        spreadsheet = render(result, "csv").decode("utf-8-sig")
+    legend = ["p", "vorläufig: enthält noch nicht freigegebene Monate"]
+    assert legend in list(csv.reader(io.StringIO(spreadsheet), delimiter=";"))
     assert "vorläufig: enthält noch nicht freigegebene Monate" not in plain
     words = _words(flagged)
     assert "Zeichenerklärung" in words
