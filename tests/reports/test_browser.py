@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -42,6 +43,9 @@ def test_report_pages(live_server: str, browser: Any) -> None:  # noqa: F811
     wait_for_url(r"/run/publish\?")
     failures += check_pages(browser, live_server, [browser.current_url.removeprefix(live_server)])
     browser.find_element(By.ID, "comment-0").send_keys("Mehr Familien sind zugezogen.")
+    shots = Path(__file__).resolve().parents[2] / "build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(shots / "report-publish-with-commentary.png"))
     browser.find_element(By.XPATH, "//button[@form='publish-form']").click()
     wait_for_url(r"/published/")
     assert "Mehr Familien sind zugezogen." in browser.page_source
@@ -85,8 +89,6 @@ return [...document.querySelectorAll('svg.chart')].map(svg => {
 def test_chart_labels_do_not_touch_in_chromium(live_server: str, browser: Any) -> None:  # noqa: F811
     """The layout's width estimate against a real browser: no two labels of a chart overlap
     and none leaves the chart, at 1280 px (screenshots for the reviewers in build/)."""
-    from pathlib import Path
-
     shots = Path(__file__).resolve().parents[2] / "build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     login(browser, live_server, "coordinator@marl.example")
