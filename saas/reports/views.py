@@ -324,7 +324,7 @@ def commentary(report_id: int) -> Any:
         report=report,
         result=ReportResult.from_dict(report.snapshot),
         comments=comments,
-        saved=saved if changed else {},
+        saved=saved if changed else None,
         stamp=stamp,
         comment_form="commentary-form",
         **_helpers(),

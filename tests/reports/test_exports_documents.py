@@ -345,18 +345,28 @@ def test_commentary_is_corrected_with_a_lock_and_only_by_publishers(
     url = _publish(client)
     edit = f"{url}/commentary"
     assert client.get(edit).status_code == 200
-    first = client.post(edit, data={"csrf_token": _token(client), "stamp": "0", "comment-1": "A"})
+    first = client.post(
+        edit, data={"csrf_token": _token(client), "stamp": "0", "comment-1": "Erste Fassung"}
+    )
     assert first.status_code == 302
-    assert "A" in client.get(url).get_data(as_text=True)
+    assert "Erste Fassung" in client.get(url).get_data(as_text=True)
+    assert "Inzwischen gespeichert" not in client.get(edit).get_data(as_text=True)
     # a second user who also started from "no commentary" does not overwrite the first
-    stale = client.post(edit, data={"csrf_token": _token(client), "stamp": "0", "comment-1": "B"})
+    stale = client.post(
+        edit, data={"csrf_token": _token(client), "stamp": "0", "comment-1": "Zweite Fassung"}
+    )
     html = stale.get_data(as_text=True)
     assert (
-        stale.status_code == 409 and "Inzwischen gespeichert:" in html and ">B</textarea>" in html
+        stale.status_code == 409
+        and "Inzwischen gespeichert:" in html
+        and ">Zweite Fassung</textarea>" in html
     )
     again = re.search(r'name="stamp" value="(\d+)"', html).group(1)  # type: ignore[union-attr]
-    saved = client.post(edit, data={"csrf_token": _token(client), "stamp": again, "comment-1": "B"})
+    saved = client.post(
+        edit, data={"csrf_token": _token(client), "stamp": again, "comment-1": "Zweite Fassung"}
+    )
     assert saved.status_code == 302
+    assert "Zweite Fassung" in client.get(url).get_data(as_text=True)
     too_long = client.post(
         edit,
         data={"csrf_token": _token(client), "stamp": str(int(again) + 1), "comment-1": "x" * 6001},
