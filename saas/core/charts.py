@@ -3,11 +3,21 @@
 Colours are the Okabe–Ito palette, distinguishable with the common colour-vision
 deficiencies; series also differ in their markers and dash patterns, and every chart has a
 title and description for screen readers. Pages always show the data table next to it.
-Shared by reports, the comparison and the impact analysis.
+Shared by reports, the comparison and the impact analysis; the report PDF and DOCX draw the
+very same SVG (:mod:`saas.reports.pdf`).
+
+The layout is measured, not guessed: every label's width is taken from the Helvetica
+metrics (:func:`text_width`), which Arial and Liberation Sans share — the SVG asks for these
+fonts — so the axis is as wide as its longest number (``20.000.000``), category labels wrap at
+spaces and hyphens (``Drewer-`` / ``Nord``) or turn by 45° when they still do not fit, and
+the legend wraps into as many rows and lines as its names need instead of cutting them.
+The height of a chart follows from what it has to hold. Bars are horizontal: the names of
+areas and offices stand in full beside their bars, with the value at the bar's end.
 """
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass, field
 from html import escape
@@ -19,9 +29,16 @@ from saas.core.formatting import format_fixed
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4")
 MARKERS = ("circle", "square", "diamond", "triangle")
+REFERENCE_COLOUR = "#4f5a6b"
+INK, GRID = "#1d2330", "#d0d5dd"
 
-WIDTH, HEIGHT = 720, 320
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 24, 56
+FONT = "Helvetica, Arial, 'Liberation Sans', sans-serif"
+SIZE = 12  # font size of every label
+LINE = 15  # line height of wrapped labels
+WIDTH = 720
+PAD = 8  # free space at the edges of the drawing
+PLOT_HEIGHT = 220  # height of a line chart's plot area
+MAX_LABEL_WIDTH = 210  # category labels of bar charts wrap beyond this
 
 
 @dataclass
@@ -34,19 +51,103 @@ class Series:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        top = step * magnitude
-        if top >= value:
-            return float(top)
-    return float(value)
+# -- measuring text ---------------------------------------------------------------------------
 
 
-def _fmt(value: float, locale: str) -> str:
-    return format_fixed(value, 1 if value % 1 else 0, locale)
+def text_width(text: str, size: float = SIZE) -> float:
+    """The width of ``text`` in Helvetica at ``size`` (the metrics of Arial too)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    return float(stringWidth(text, "Helvetica", size))
+
+
+def _w(text: str, size: float = SIZE) -> float:
+    """The room a label needs: its Helvetica width and 6 % to spare, since the fonts a
+    browser or Word substitutes run up to a few per cent wider."""
+    return text_width(text, size) * 1.06
+
+
+def _tokens(text: str) -> list[str]:
+    """Pieces a line may break after: words (the space dropped), and after a hyphen."""
+    pieces: list[str] = []
+    for word in text.split():
+        parts = word.split("-")
+        pieces += [p + "-" for p in parts[:-1] if p] + ([parts[-1]] if parts[-1] else [])
+    return pieces
+
+
+def _pieces(word: str, width: float, size: float) -> list[str]:
+    """A word too long for a line, broken between letters into pieces that fit."""
+    pieces = []
+    while _w(word, size) > width and len(word) > 1:
+        cut = max((n for n in range(1, len(word)) if _w(word[:n], size) <= width), default=1)
+        pieces.append(word[:cut])
+        word = word[cut:]
+    return [*pieces, word]
+
+
+def wrap(text: str, width: float, size: float = SIZE, *, hard: bool = False) -> list[str]:
+    """``text`` in lines no wider than ``width`` where it can break; with ``hard`` a word
+    longer than a line is broken too (legends must never run out of the drawing)."""
+    tokens = _tokens(text)
+    if hard:
+        tokens = [piece for token in tokens for piece in _pieces(token, width, size)]
+    lines: list[str] = []
+    for token in tokens:
+        joined = ""
+        if lines:
+            joined = lines[-1] + token if lines[-1].endswith("-") else f"{lines[-1]} {token}"
+        if lines and _w(joined, size) <= width:
+            lines[-1] = joined
+        else:
+            lines.append(token)
+    return lines or [""]
+
+
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    *,
+    anchor: str = "start",
+    size: float = SIZE,
+    rotate: float | None = None,
+) -> str:
+    turn = f' transform="rotate({rotate:g} {x:.1f} {y:.1f})"' if rotate else ""
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size:g}" '
+        f'fill="{INK}"{turn}>{escape(text)}</text>'
+    )
+
+
+# -- scales -----------------------------------------------------------------------------------
+
+
+def ticks(low: float, high: float, count: int = 4) -> tuple[list[float], int]:
+    """About ``count`` intervals of a round step (1, 2, 2.5 or 5 × 10ⁿ) covering low…high,
+    and the decimals the step needs (2.5 → 1)."""
+    high = max(high, low + 0.01)  # figures carry at most two decimals
+    raw = (high - low) / count
+    magnitude = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw * (1 - 1e-9))
+    first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
+    values = [round(n * step, 10) for n in range(first, last + 1)]
+    decimals = next((d for d in range(6) if abs(round(step, d) - step) < 1e-9 * step), 6)
+    return values, decimals
+
+
+def _decimals(values: list[float | None]) -> int:
+    """The decimals a series is shown with: one where any of its values has a fraction."""
+    return 1 if any(v is not None and v % 1 for v in values) else 0
+
+
+def _fmt(value: float, locale: str, decimals: int | None = None) -> str:
+    if decimals is None:
+        decimals = 1 if value % 1 else 0
+    return format_fixed(value, decimals, locale)
+
+
+# -- pieces -------------------------------------------------------------------------------------
 
 
 def _marker(kind: str, x: float, y: float, colour: str) -> str:
@@ -65,65 +166,97 @@ def _marker(kind: str, x: float, y: float, colour: str) -> str:
     return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>'
 
 
-def _frame(title: str, description: str, body: list[str], legend: list[str]) -> Markup:
+def _colour(i: int, s: Series) -> str:
+    return REFERENCE_COLOUR if s.reference else PALETTE[i % len(PALETTE)]
+
+
+def _swatch(kind: str, i: int, s: Series, x: float, y: float) -> list[str]:
+    """The legend's sample of a series, 24 wide, centred on ``y``."""
+    colour = _colour(i, s)
+    if kind == "bar":
+        return [f'<rect x="{x:.1f}" y="{y - 6:.1f}" width="24" height="12" fill="{colour}"/>']
+    dash = "4 3" if s.reference else DASHES[i % len(DASHES)]
+    parts = [
+        f'<line x1="{x:.1f}" y1="{y:.1f}" x2="{x + 24:.1f}" y2="{y:.1f}" stroke="{colour}" '
+        f'stroke-width="3" stroke-dasharray="{dash}"/>'
+    ]
+    if not s.reference:
+        parts.append(_marker(MARKERS[i % len(MARKERS)], x + 12, y, colour))
+    return parts
+
+
+def _legend(series: list[Series], top: float, kind: str) -> tuple[list[str], float]:
+    """The legend in a grid of equal columns from ``top``; names wrap, never cut. Returns
+    the parts and the height used."""
+    if not series:
+        return [], 0.0
+    available = WIDTH - 2 * PAD
+    gap, sample = 24, 30
+    widest = max(_w(s.name) for s in series) + sample + gap
+    columns = max(1, min(len(series), int((available + gap) // min(widest, available))))
+    column_width = (available + gap) / columns
+    text_room = column_width - sample - gap
+    parts: list[str] = []
+    y = top
+    for start in range(0, len(series), columns):
+        row = series[start : start + columns]
+        lines = [wrap(s.name, text_room, hard=True) for s in row]
+        for k, (s, name_lines) in enumerate(zip(row, lines, strict=True)):
+            x = PAD + k * column_width
+            parts += _swatch(kind, start + k, s, x, y + LINE / 2 - 1)
+            parts += [
+                _text(x + sample, y + 11 + n * LINE, line) for n, line in enumerate(name_lines)
+            ]
+        y += LINE * max(len(n) for n in lines) + 8
+    return parts, y - top
+
+
+def _frame(title: str, description: str, height: float, body: list[str]) -> Markup:
     ident = f"c{zlib.crc32(f'{title}|{description}'.encode()):08x}"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} '
-        f'{HEIGHT + 24 * ((len(legend) + 2) // 3)}" role="img" class="chart" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {math.ceil(height)}" '
+        f'role="img" class="chart" font-family="{escape(FONT)}" '
         f'aria-labelledby="{ident}-t {ident}-d">',
         f'<title id="{ident}-t">{escape(title)}</title>',
         f'<desc id="{ident}-d">{escape(description)}</desc>',
         *body,
-        *legend,
         "</svg>",
     ]
     return Markup("".join(parts))  # noqa: S704 - every text part is escaped above  # nosec B704
 
 
-def _axes(
-    x_labels: list[str], top: float, locale: str, bottom: float = 0.0
-) -> tuple[list[str], float, float]:
-    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
-    body = []
-    for i in range(5):
-        value = bottom + (top - bottom) * i / 4
-        y = TOP + plot_h - plot_h * i / 4
-        body.append(
-            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
-            f'stroke="#d0d5dd" stroke-width="1"/>'
-        )
-        body.append(
-            f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="12" '
-            f'fill="#1d2330">{escape(_fmt(value, locale))}</text>'
-        )
-    step = plot_w / max(len(x_labels), 1)
-    every = max(1, len(x_labels) // 12)
-    for i, label in enumerate(x_labels):
-        if i % every == 0:
-            x = LEFT + step * (i + 0.5)
-            body.append(
-                f'<text x="{x:.1f}" y="{TOP + plot_h + 18}" text-anchor="middle" '
-                f'font-size="12" fill="#1d2330">{escape(label)}</text>'
-            )
-    return body, step, plot_h
+# -- line chart -------------------------------------------------------------------------------
 
 
-def _legend(series: list[Series]) -> list[str]:
-    items = []
-    for i, s in enumerate(series):
-        colour = "#4f5a6b" if s.reference else PALETTE[i % len(PALETTE)]
-        x = LEFT + (i % 3) * 220
-        y = HEIGHT + 4 + 24 * (i // 3)
-        dash = "4 3" if s.reference else DASHES[i % len(DASHES)]
-        items.append(
-            f'<line x1="{x}" y1="{y}" x2="{x + 24}" y2="{y}" stroke="{colour}" '
-            f'stroke-width="3" stroke-dasharray="{dash}"/>'
-        )
-        items.append(
-            f'<text x="{x + 30}" y="{y + 4}" font-size="12" fill="#1d2330">'
-            f"{escape(s.name[:34])}</text>"
-        )
-    return items
+def _upright(labels: list[str], step: float) -> list[list[str]] | None:
+    """The labels wrapped onto at most two lines if each fits under its point, else None."""
+    wrapped = [wrap(label, step - 6) for label in labels]
+    if all(len(w) <= 2 and all(_w(x) <= step - 6 for x in w) for w in wrapped):
+        return wrapped
+    return None
+
+
+def _x_labels(labels: list[str], left: float, step: float, top: float) -> tuple[list[str], float]:
+    """Labels centred under their points: on one line, wrapped onto two, or turned by 45°
+    when even that is too wide; thinned out when turned labels would still touch."""
+    wrapped = _upright(labels, step)
+    parts: list[str] = []
+    if wrapped is not None:
+        for i, lines in enumerate(wrapped):
+            x = left + step * (i + 0.5)
+            parts += [
+                _text(x, top + 14 + n * LINE, t, anchor="middle") for n, t in enumerate(lines)
+            ]
+        return parts, 4 + LINE * max((len(w) for w in wrapped), default=1)
+    every = max(1, math.ceil(LINE * 1.5 / step))  # turned labels stand LINE·√2 apart at least
+    widest = 0.0
+    for i, label in enumerate(labels):
+        if i % every:
+            continue
+        x = left + step * (i + 0.5) + 4
+        parts.append(_text(x, top + 12, label, anchor="end", rotate=-45))
+        widest = max(widest, _w(label))
+    return parts, 16 + widest * math.sqrt(0.5)
 
 
 def line_chart(
@@ -142,28 +275,53 @@ def line_chart(
     near their minimum, so the trends stay visible; the axis labels say where it starts.
     """
     values = [v for s in series for v in s.values if v is not None]
-    top = _nice_max(max(values) if values else 1.0)
-    bottom = 0.0
-    if values and min(values) > 0.5 * top:
-        span = _nice_max(top - min(values)) or 1.0
-        bottom = max(0.0, top - 2 * span)
-    body, step, plot_h = _axes(x_labels, top, locale, bottom)
+    high = max(values) if values else 1.0
+    low = min(min(values), 0.0) if values else 0.0
+    if values and min(values) > 0.5 * high:
+        low = max(0.0, min(values) - max(high - min(values), 0.25 * high))
+    scale, decimals = ticks(low, high)
+    low, high = scale[0], scale[-1]
+    labels = [_fmt(v, locale, decimals) for v in scale]
+    left = PAD + max(_w(t) for t in labels) + 8
+    right = PAD + 4
+    step = (WIDTH - left - right) / max(len(x_labels), 1)
+    if x_labels and _upright(x_labels, step) is None:  # turned: the first one hangs left
+        left = max(left, PAD + _w(x_labels[0]) * math.sqrt(0.5) + 8 - step / 2)
+        step = (WIDTH - left - right) / len(x_labels)
+    top = PAD + (LINE + 4 if mark_x is not None and mark_label else 4)
+
+    def y_of(value: float) -> float:
+        return top + PLOT_HEIGHT - PLOT_HEIGHT * (value - low) / (high - low)
+
+    body: list[str] = []
+    for value, text in zip(scale, labels, strict=True):
+        y = y_of(value)
+        body.append(
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{WIDTH - right:.1f}" y2="{y:.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
+        body.append(_text(left - 6, y + 4, text, anchor="end"))
+    bottom = top + PLOT_HEIGHT
     if mark_x is not None:
-        x = LEFT + step * (mark_x + 0.5)
+        x = left + step * (mark_x + 0.5)
         body.append(
-            f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + plot_h}" '
-            f'stroke="#1d2330" stroke-dasharray="3 3"/>'
+            f'<line x1="{x:.1f}" y1="{top - 4:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" '
+            f'stroke="{INK}" stroke-dasharray="3 3"/>'
         )
-        body.append(
-            f'<text x="{x + 4:.1f}" y="{TOP + 12}" font-size="12" fill="#1d2330">'
-            f"{escape(mark_label)}</text>"
-        )
+        if mark_label:
+            fits_right = x + 4 + _w(mark_label) <= WIDTH - PAD
+            body.append(
+                _text(
+                    x + 4 if fits_right else x - 4,
+                    top - 8,
+                    mark_label,
+                    anchor="start" if fits_right else "end",
+                )
+            )
     for i, s in enumerate(series):
-        colour = "#4f5a6b" if s.reference else PALETTE[i % len(PALETTE)]
+        colour = _colour(i, s)
         points = [
-            (LEFT + step * (j + 0.5), TOP + plot_h - plot_h * ((v - bottom) / (top - bottom)))
-            for j, v in enumerate(s.values)
-            if v is not None
+            (left + step * (j + 0.5), y_of(v)) for j, v in enumerate(s.values) if v is not None
         ]
         if not points:
             continue
@@ -175,7 +333,15 @@ def line_chart(
         )
         if not s.reference:
             body.extend(_marker(MARKERS[i % len(MARKERS)], x, y, colour) for x, y in points)
-    return _frame(title, description or title, body, _legend(series))
+    label_parts, label_height = _x_labels(x_labels, left, step, bottom)
+    body += label_parts
+    legend, legend_height = _legend(series, bottom + label_height + 12, "line")
+    body += legend
+    height = bottom + label_height + 12 + legend_height + PAD
+    return _frame(title, description or title, height, body)
+
+
+# -- bar chart --------------------------------------------------------------------------------
 
 
 def bar_chart(
@@ -185,24 +351,72 @@ def bar_chart(
     *,
     description: str = "",
     locale: str = "de",
+    missing: str = "",
 ) -> Markup:
-    """Grouped vertical bars, one group per x label."""
+    """Horizontal bars, one group per label (an area, an office), a bar per series, the
+    value at the end of each bar (``missing`` where there is none); the labels stand in full
+    (wrapped) to the left."""
     values = [v for s in series for v in s.values if v is not None]
-    top = _nice_max(max(values) if values else 1.0)
-    body, step, plot_h = _axes(x_labels, top, locale)
-    width = step * 0.8 / max(len(series), 1)
-    for i, s in enumerate(series):
-        colour = PALETTE[i % len(PALETTE)]
-        for j, v in enumerate(s.values):
-            if v is None:
-                continue
-            height = plot_h * (v / top)
-            x = LEFT + step * j + step * 0.1 + width * i
-            body.append(
-                f'<rect x="{x:.1f}" y="{TOP + plot_h - height:.1f}" width="{width:.1f}" '
-                f'height="{height:.1f}" fill="{colour}"/>'
-            )
-    return _frame(title, description or title, body, _legend(series))
+    scale, decimals = ticks(min([*values, 0.0]), max([*values, 0.0]) or 1.0, count=5)
+    low, high = scale[0], scale[-1]
+    tick_labels = [_fmt(v, locale, decimals) for v in scale]
+    names = [wrap(label, MAX_LABEL_WIDTH) for label in x_labels]
+    label_width = max((_w(line) for lines in names for line in lines), default=0.0)
+    left = PAD + label_width + 8
+    value_texts = [
+        [_fmt(v, locale, _decimals(s.values)) if v is not None else missing for v in s.values]
+        for s in series
+    ]
+    widest_value = max((_w(t, SIZE - 1) for ts in value_texts for t in ts), default=0.0)
+    right = PAD + max(widest_value + 6, _w(tick_labels[-1]) / 2)
+    plot_w = WIDTH - left - right
+    bar = 16.0 if len(series) <= 1 else 13.0
+
+    def x_of(value: float) -> float:
+        return left + plot_w * (value - low) / (high - low)
+
+    zero = x_of(0.0)
+    top = float(PAD)
+    body: list[str] = []
+    y = top
+    for j, lines in enumerate(names):
+        height = max(bar * len(series), LINE * len(lines)) + 10
+        middle = y + height / 2
+        first = middle - LINE * (len(lines) - 1) / 2 + 4
+        body += [_text(PAD, first + n * LINE, line) for n, line in enumerate(lines)]
+        bars_top = middle - bar * len(series) / 2
+        for i, s in enumerate(series):
+            v = s.values[j] if j < len(s.values) else None
+            label = value_texts[i][j] if j < len(s.values) else ""
+            end = x_of(v if v is not None else 0.0)
+            if v is not None:
+                body.append(
+                    f'<rect x="{min(zero, end):.1f}" y="{bars_top + i * bar + 1:.1f}" '
+                    f'width="{abs(end - zero):.1f}" height="{bar - 2:.1f}" '
+                    f'fill="{_colour(i, s)}"/>'
+                )
+            if label:
+                body.append(
+                    _text(
+                        max(zero, end) + 4,
+                        bars_top + i * bar + bar / 2 + 4,
+                        label,
+                        size=SIZE - 1,
+                    )
+                )
+        y += height
+    bottom = y
+    grid = []
+    for value, text in zip(scale, tick_labels, strict=True):
+        x = x_of(value)
+        grid.append(
+            f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
+        grid.append(_text(x, bottom + 16, text, anchor="middle"))
+    legend, legend_height = _legend(series, bottom + 30, "bar")
+    height = bottom + 30 + legend_height + PAD
+    return _frame(title, description or title, height, [*grid, *body, *legend])
 
 
 # -- sparklines (dashboard) -------------------------------------------------------------------

@@ -447,7 +447,7 @@ class _Builder:
                     "key figures of %(tenant)s, computed by the platform's metric catalogue "
                     "(%(codes)s)",
                     tenant=self.tenant.name,
-                    codes=", ".join(self.indicators),
+                    codes=", ".join(self.label(code) for code in self.indicators),
                 )
             )
         if self.uses_activities:
@@ -472,7 +472,12 @@ class _Builder:
             _(
                 "Created on %(date)s from the template “%(code)s”, version %(version)s.",
                 date=format_date(generated.date(), "medium"),
-                code=template.code,
+                code=tenant_words(
+                    template.title_en
+                    if self.locale == "en" and template.title_en
+                    else template.title_de,
+                    self.tenant,
+                ),
                 version=template.version,
             )
         )

@@ -40,7 +40,7 @@ def list_command() -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "xlsx", "pdf"]),
+    type=click.Choice(["csv", "xlsx", "pdf", "docx"]),
     default=None,
     help="Output format (default: from the file name).",
 )
@@ -68,7 +68,7 @@ def run_command(
 
     fmt = fmt or output.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        raise click.ClickException("Format muss csv, xlsx oder pdf sein (--format).")
+        raise click.ClickException("Format muss csv, xlsx, pdf oder docx sein (--format).")
     if first > last:
         raise click.ClickException("--from darf nicht nach --to liegen.")
     if last - first >= 30:

@@ -18,8 +18,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, IdMixin, Model, TimestampMixin, utcnow
-from saas.core.tenancy import TenantModel
+from saas.core.db import (
+    ArchivableMixin,
+    IdMixin,
+    Model,
+    TimestampMixin,
+    VersionedMixin,
+    utcnow,
+)
+from saas.core.tenancy import TenantModel, tenant_fk
 
 
 class ReportTemplate(IdMixin, ArchivableMixin, TimestampMixin, Model):
@@ -85,3 +92,31 @@ class PublishedReport(TenantModel, Model):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     published_by: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class ReportCommentary(TenantModel, VersionedMixin, TimestampMixin, Model):
+    """What the office writes about a published snapshot, per section: what happened, why.
+
+    The numbers of a snapshot are frozen; its commentary is written before publishing and
+    may be corrected afterwards (audited, with an optimistic lock). Every export of the
+    snapshot prints it (:mod:`saas.reports.document`).
+    """
+
+    __tablename__ = "report_commentaries"
+    __tenant_args__ = (
+        tenant_fk("report_id", "published_reports"),
+        UniqueConstraint("tenant_id", "report_id"),
+    )
+
+    report_id: Mapped[int] = mapped_column(Integer)
+    #: [{"section": position in the report, "title": the section's title, "text": …}]
+    sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    updated_by: Mapped[int | None] = mapped_column(Integer, default=None)
+
+    def texts(self) -> dict[int, str]:
+        """The text per section position (empty texts left out)."""
+        return {
+            int(item["section"]): str(item["text"])
+            for item in self.sections
+            if str(item.get("text") or "").strip()
+        }

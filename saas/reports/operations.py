@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from saas.core import versions
 from saas.core.audit import acting_user_id
@@ -20,7 +21,7 @@ from saas.core.permissions import PLATFORM_MANAGE
 from saas.core.tenancy import current_tenant_id
 from saas.reports import store
 from saas.reports.builder import run_report
-from saas.reports.models import PublishedReport, ReportTemplate
+from saas.reports.models import PublishedReport, ReportCommentary, ReportTemplate
 from saas.reports.result import ReportResult
 
 
@@ -38,11 +39,55 @@ def run(
     return run_report(template, range(first, last + 1), level, **kw)
 
 
+def _published(report_id: Any) -> PublishedReport | None:
+    try:
+        report_id = int(report_id)
+    except (TypeError, ValueError):
+        return None
+    query = select(PublishedReport).where(PublishedReport.id == report_id)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def commentary_of(report_id: int) -> ReportCommentary | None:
+    """The commentary of a published snapshot, if anybody wrote one."""
+    query = select(ReportCommentary).where(ReportCommentary.report_id == report_id)
+    return db.session.execute(query).scalar_one_or_none()
+
+
+#: a section's commentary is a few paragraphs, not a document of its own
+MAX_COMMENT = 6000
+
+
+def _comment_sections(result: ReportResult, texts: dict[int, str]) -> list[dict[str, Any]]:
+    """The commentary as stored: the non-empty texts with their section's position and title."""
+    sections = []
+    for index, section in enumerate(result.sections):
+        text = (texts.get(index) or "").replace("\r\n", "\n").strip()
+        if len(text) > MAX_COMMENT:
+            raise Invalid(
+                _("A commentary may be at most %(n)s characters long.", n=MAX_COMMENT),
+                field=f"comment-{index}",
+            )
+        if text:
+            sections.append({"section": index, "title": section.title, "text": text})
+    return sections
+
+
 @operation("reports.publish")
-def publish_report(template_id: Any, first: int, last: int, level: str | None) -> PublishedReport:
-    """Freeze the report as it is now for the committee: later data changes do not alter it."""
+def publish_report(
+    template_id: Any,
+    first: int,
+    last: int,
+    level: str | None,
+    commentary: dict[int, str] | None = None,
+) -> PublishedReport:
+    """Freeze the report as it is now for the committee: later data changes do not alter it.
+
+    ``commentary``: what the office writes per section (its position → text), kept with the
+    snapshot."""
     template = store.visible_template(template_id)
     result = run_report(template, range(first, last + 1), level)
+    sections = _comment_sections(result, commentary or {})
     report = PublishedReport(
         template_code=template.code,
         template_version=template.version,
@@ -59,7 +104,37 @@ def publish_report(template_id: Any, first: int, last: int, level: str | None) -
     )
     db.session.add(report)
     versions.flush(report)
+    if sections:
+        db.session.add(
+            ReportCommentary(report_id=report.id, sections=sections, updated_by=acting_user_id())
+        )
+        versions.flush(report)
     return report
+
+
+@operation("reports.publish")
+def edit_commentary(
+    report_id: Any, texts: dict[int, str], expected_version: Any
+) -> ReportCommentary:
+    """Write or correct the commentary of a published snapshot, starting from
+    ``expected_version`` (``0`` when it had none); its numbers stay as they are."""
+    report = _published(report_id)
+    if report is None:
+        raise Invalid(_("This published report does not exist."))
+    sections = _comment_sections(ReportResult.from_dict(report.snapshot), texts)
+    commentary = commentary_of(report.id)
+    if commentary is None:
+        if versions.parse_version(expected_version) not in (0, None):
+            raise Conflict(f"the commentary of report {report.id} was deleted meanwhile")
+        commentary = ReportCommentary(report_id=report.id, sections=sections)
+        commentary.updated_by = acting_user_id()
+        db.session.add(commentary)
+        versions.flush(commentary)  # two first edits at once: the unique key decides
+        return commentary
+    with versions.changing(commentary, expected_version):
+        commentary.sections = sections
+        commentary.updated_by = acting_user_id()
+    return commentary
 
 
 @operation("reports.publish")

@@ -266,5 +266,9 @@ def chart_markup(chart: Chart) -> Markup:
 
     series = [Series(s.name, list(s.values)) for s in chart.series]
     description = _("The data table below the chart shows the same numbers.")
-    draw = line_chart if chart.kind == "line" else bar_chart
-    return draw(chart.title, chart.x, series, description=description, locale=current_locale())
+    locale = current_locale()
+    if chart.kind == "line":
+        return line_chart(chart.title, chart.x, series, description=description, locale=locale)
+    return bar_chart(
+        chart.title, chart.x, series, description=description, locale=locale, missing=_("n/a")
+    )

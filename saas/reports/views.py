@@ -24,7 +24,7 @@ from sqlalchemy import select
 from saas.areas.models import AreaLevel
 from saas.core.crud import conflict_page
 from saas.core.db import db
-from saas.core.operations import Conflict
+from saas.core.operations import Conflict, Invalid
 from saas.core.permissions import ensure_unscoped, has_permission, require
 from saas.core.tenancy import get_or_404
 from saas.core.versions import current_version
@@ -32,6 +32,7 @@ from saas.protection.service import figures_revisions
 from saas.reports import operations, store
 from saas.reports.builder import area_levels, latest_data_year, tenant_words
 from saas.reports.definition import DefinitionError, dump
+from saas.reports.document import Document
 from saas.reports.exports import FORMATS, MIMETYPES, filename, render
 from saas.reports.forms import TemplateForm
 from saas.reports.models import PublishedReport, ReportTemplate
@@ -52,8 +53,12 @@ def indicator_codes() -> dict[str, Any]:
     return {"indicators": INDICATORS}
 
 
+#: the download buttons' names of the formats
+FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "pdf": "PDF", "docx": "Word (DOCX)"}
+
+
 def _helpers() -> dict[str, Any]:
-    return {"fmt": format_cell, "chart": chart_markup}
+    return {"fmt": format_cell, "chart": chart_markup, "format_names": FORMAT_NAMES}
 
 
 def words(text: str) -> str:
@@ -118,9 +123,10 @@ def _run(
     return operations.run(template, params["from"], params["to"], params["level"], levels=levels)
 
 
-def _download(result: ReportResult, fmt: str) -> Response:
+def _download(report: ReportResult | Document, fmt: str) -> Response:
+    result = report.result if isinstance(report, Document) else report
     return Response(
-        render(result, fmt),
+        render(report, fmt),
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{filename(result, fmt)}"'},
     )
@@ -187,23 +193,57 @@ def export(fmt: str) -> Response:
     return _download(result, fmt)
 
 
-@bp.route("/run/publish", methods=["POST"])
+def _comments(form: Any) -> dict[int, str]:
+    """The commentary fields of a form (``comment-<section position>``)."""
+    texts = {}
+    for name, value in form.items():
+        position = name.removeprefix("comment-")
+        if name.startswith("comment-") and position.isdigit():
+            texts[int(position)] = value
+    return texts
+
+
+@bp.route("/run/publish", methods=["GET", "POST"])
 @require("reports.publish")
 def publish() -> Any:
-    template = store.visible_template(request.form.get("template"))
-    params, errors = _params(request.form)
+    """GET: the report with a commentary field per section; POST: publish it with them."""
+    ensure_unscoped()
+    values = request.form if request.method == "POST" else request.args
+    template = store.visible_template(values.get("template"))
+    params, errors = _params(values)
     if errors:
         for message in errors:
             flash(message, "error")
         return redirect(url_for("reports.run", template=template.id))
+    comments = _comments(request.form)
+    if request.method == "POST":
+        try:
+            report = operations.publish_report(
+                template.id, params["from"], params["to"], params["level"], comments
+            )
+        except DefinitionError:
+            abort(400)
+        except Invalid as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            flash(
+                _("The report was published. Later data changes do not alter this snapshot."),
+                "success",
+            )
+            return redirect(url_for("reports.published", report_id=report.id))
     try:
-        report = operations.publish_report(
-            template.id, params["from"], params["to"], params["level"]
-        )
+        result = _run(template, params)
     except DefinitionError:
         abort(400)
-    flash(_("The report was published. Later data changes do not alter this snapshot."), "success")
-    return redirect(url_for("reports.published", report_id=report.id))
+    return render_template(
+        "reports/publish.html",
+        template=template,
+        result=result,
+        comments=comments,
+        comment_form="publish-form",
+        **_helpers(),
+    ), (400 if request.method == "POST" else 200)
 
 
 # -- published snapshots ---------------------------------------------------------------------
@@ -214,12 +254,15 @@ def publish() -> Any:
 def published(report_id: int) -> str:
     ensure_unscoped()
     report = get_or_404(PublishedReport, report_id)
+    commentary = operations.commentary_of(report.id)
     result = ReportResult.from_dict(report.snapshot)
     return render_template(
         "reports/published.html",
         report=report,
         result=result,
         revised=revised_years(result),
+        comments=commentary.texts() if commentary else {},
+        can_publish=has_permission("reports.publish"),
         formats=FORMATS,
         **_helpers(),
     )
@@ -237,6 +280,16 @@ def revised_years(result: ReportResult) -> list[int]:
     return sorted(year for year, revision in recorded.items() if current.get(year) != revision)
 
 
+def _document(report: PublishedReport) -> Document:
+    """A snapshot with its commentary, as every export prints it."""
+    commentary = operations.commentary_of(report.id)
+    return Document(
+        ReportResult.from_dict(report.snapshot),
+        commentary.texts() if commentary else {},
+        report.published_at,
+    )
+
+
 @bp.route("/published/<int:report_id>/export.<fmt>")
 @require("reports.view")
 def published_export(report_id: int, fmt: str) -> Response:
@@ -244,7 +297,53 @@ def published_export(report_id: int, fmt: str) -> Response:
     if fmt not in FORMATS:
         abort(404)
     report = get_or_404(PublishedReport, report_id)
-    return _download(ReportResult.from_dict(report.snapshot), fmt)
+    return _download(_document(report), fmt)
+
+
+@bp.route("/published/<int:report_id>/commentary", methods=["GET", "POST"])
+@require("reports.publish")
+def commentary(report_id: int) -> Any:
+    """Write or correct the office's commentary of a snapshot (its numbers stay frozen)."""
+    ensure_unscoped()
+    report = get_or_404(PublishedReport, report_id)
+    stored = operations.commentary_of(report.id)
+    saved = stored.texts() if stored else {}
+    stamp = str(current_version(stored)) if stored else "0"
+    comments, status, changed = saved, 200, False
+    if request.method == "POST":
+        comments = _comments(request.form)
+        try:
+            operations.edit_commentary(report.id, comments, request.form.get("stamp"))
+        except Conflict:
+            db.session.rollback()
+            stored = operations.commentary_of(report.id)
+            saved = stored.texts() if stored else {}
+            stamp = str(current_version(stored)) if stored else "0"
+            flash(
+                _(
+                    "Someone else changed the commentary meanwhile. Their text is shown above "
+                    "each field, yours in it: save again to keep yours."
+                ),
+                "error",
+            )
+            status, changed = 409, True
+        except Invalid as error:
+            db.session.rollback()
+            flash(error.message, "error")
+            status = 400
+        else:
+            flash(_("The commentary was saved."), "success")
+            return redirect(url_for("reports.published", report_id=report.id))
+    return render_template(
+        "reports/commentary.html",
+        report=report,
+        result=ReportResult.from_dict(report.snapshot),
+        comments=comments,
+        saved=saved if changed else None,
+        stamp=stamp,
+        comment_form="commentary-form",
+        **_helpers(),
+    ), status
 
 
 # -- local variants --------------------------------------------------------------------------

@@ -126,7 +126,11 @@ def test_run_a_local_variant_by_its_code(app: Flask, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     text = target.read_bytes().decode("utf-8-sig")
-    assert "Nur Kosten" in text and "HZE_EXP_TOTAL" in text
+    from saas.indicators.definitions import INDICATORS
+
+    # the indicator by its name, not by its code
+    assert "Nur Kosten" in text and INDICATORS["HZE_EXP_TOTAL"].label_de in text
+    assert "HZE_EXP_TOTAL" not in text
     # another tenant does not see Marl's variant
     result = _cli(
         app,
@@ -180,7 +184,7 @@ def test_run_errors(app: Flask, tmp_path: Path) -> None:
                 "--output",
                 str(tmp_path / "x.doc"),
             ],
-            "Format muss csv, xlsx oder pdf sein",
+            "Format muss csv, xlsx, pdf oder docx sein",
         ),
     ]
     for args, message in cases:
