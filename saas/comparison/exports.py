@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -20,14 +21,6 @@ FORMATS = ("csv", "xlsx")
 SUPPRESSED = "–"
 MISSING = "…"
 
-UNITS = {
-    "‰": _l("per 1,000 under-21-year-olds"),
-    "per 10,000": _l("per 10,000 under-21-year-olds"),
-    "%": _l("per cent"),
-    "cases": _l("cases"),
-    "persons": _l("persons"),
-    "procedures": _l("procedures"),
-}
 REGIONS = {
     "DE": _l("Germany"),
     "NW": _l("North Rhine-Westphalia"),
@@ -38,10 +31,8 @@ REGIONS = {
 def unit_label(table: IndicatorTable) -> str:
     if table.normalised:
         return str(_l("per 1,000 under-21-year-olds"))
-    indicator = table.indicator
-    if indicator.unit == "EUR":
-        return str(_l("EUR per under-21-year-old")) if indicator.is_rate else "EUR"
-    return str(UNITS.get(indicator.unit, indicator.unit))
+    # the unit as the indicator layer names it (checked against the metric catalogue)
+    return table.indicator.unit_text(language(get_locale()))
 
 
 def format_value(value: float | None, decimals: int, locale: str) -> str:
