@@ -295,7 +295,7 @@ def _check_sums(
         row = file_values.get((area_code, info.code, period))
         if row is not None and row.row not in failed:
             return row.value
-        return stored_value(area_id, info, period)  # type: ignore[no-any-return]
+        return stored_value(area_id, info, period)
 
     for where, rows in touched.items():
         total_code = where[2]
