@@ -147,7 +147,15 @@ def line_chart(
     if values and min(values) > 0.5 * top:
         span = _nice_max(top - min(values)) or 1.0
         bottom = max(0.0, top - 2 * span)
+    elif values and min(values) < 0:  # effects below zero (the impact's event study)
+        bottom = -_nice_max(-min(values))
     body, step, plot_h = _axes(x_labels, top, locale, bottom)
+    if bottom < 0 < top:
+        y = TOP + plot_h - plot_h * (-bottom / (top - bottom))
+        body.append(
+            f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" '
+            f'stroke="#1d2330" stroke-width="1"/>'
+        )
     if mark_x is not None:
         x = LEFT + step * (mark_x + 0.5)
         body.append(
