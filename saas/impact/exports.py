@@ -38,6 +38,7 @@ DIGITS = {
     "eur": 0,
     "amount": 2,  # EUR with cents (the cost form)
     "percent": 1,
+    "p": 2,  # a p-value
     "year": 0,
 }
 FORMATS = ("csv", "xlsx")
@@ -289,6 +290,21 @@ def analysis_tables(
                 _t(""),
             ],
         ]
+    if u is not None and u.permutation_p is not None:
+        summary.rows.append(
+            [
+                _t(
+                    _(
+                        "Permutation p-value: share of %(n)s placebo areas (and the real one) "
+                        "with an effect at least as large",
+                        n=len(u.placebo_areas),
+                    )
+                ),
+                _n(u.permutation_p, "p"),
+                _t(""),
+                _t(""),
+            ]
+        )
     tables = [yearly, windows, summary]
     if u is not None:
         events = Table(

@@ -31,8 +31,9 @@ Placebos
     with a window as long as the years before the real opening allow (at least one year each
     side). *Placebo areas*: each comparison area in turn pretends to be the served area
     against the remaining comparison areas, at the real opening. Effects of a size like the
-    real one in the placebos mean the real one may be chance or trend; the share of placebo
-    areas with an effect at least as large (in absolute value) is a permutation p-value.
+    real one in the placebos mean the real one may be chance or trend; (1 + the placebo areas
+    with an effect at least as large in absolute value) / (1 + their number) is a permutation
+    p-value (with three comparison areas it cannot fall below 0.25).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ class Uncertainty:
     events: list[Interval]
     placebo_years: list[Placebo] = field(default_factory=list)
     placebo_areas: list[Placebo] = field(default_factory=list)
-    #: share of placebo areas with |effect| ≥ |real effect| (None without placebo areas)
+    #: (1 + placebo areas with |effect| ≥ |real effect|) / (1 + placebo areas); None without
     permutation_p: float | None = None
     replicates: int = REPLICATES
 
@@ -252,9 +253,9 @@ def analyse(
     result.placebo_areas = placebo_areas(control, opening, window, control_names)
     if result.placebo_areas:
         real = abs(result.did.estimate)
-        result.permutation_p = sum(abs(p.effect) >= real for p in result.placebo_areas) / len(
-            result.placebo_areas
-        )
+        # the real effect counts among the permutations: (1 + as large) / (1 + placebos)
+        larger = sum(abs(p.effect) >= real for p in result.placebo_areas)
+        result.permutation_p = (1 + larger) / (1 + len(result.placebo_areas))
     return result
 
 
