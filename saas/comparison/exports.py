@@ -16,6 +16,7 @@ from saas.core.charts import Series, line_chart
 from saas.core.formatting import format_fixed, language
 from saas.core.spreadsheet import MIMETYPES as MIMETYPES
 from saas.core.spreadsheet import Cell, Number, number_format, write_csv, write_xlsx
+from saas.indicators.definitions import KINDS
 
 FORMATS = ("csv", "xlsx")
 SUPPRESSED = "–"
@@ -82,14 +83,19 @@ def references(table: IndicatorTable, years: list[int]) -> list[tuple[str, list[
     return result
 
 
-def reference_values(table: IndicatorTable) -> list[tuple[str, int, float]]:
-    """Every reference value of the indicator: (region, year, value)."""
+def reference_values(table: IndicatorTable) -> list[tuple[str, int, float, str]]:
+    """Every reference value of the indicator: (region, year, value, "kind; source")."""
     if table.normalised:
         return []
+    english = language(get_locale()) == "en"
     return [
-        (str(REGIONS.get(region, region)), year, value)
-        for region, values in table.indicator.references.items()
-        for year, value in sorted(values.items())
+        (
+            str(REGIONS.get(ref.region, ref.region)),
+            ref.year,
+            ref.value,
+            f"{KINDS[ref.kind][1 if english else 0]}; {ref.source}",
+        )
+        for ref in sorted(table.indicator.sources, key=lambda r: (r.region, r.year))
     ]
 
 
@@ -183,12 +189,12 @@ def reference_notes(comparison: Comparison, locale: str) -> list[str]:
         refs = reference_values(table)
         if refs:
             values = " · ".join(
-                f"{region} {year}: {format_value(value, table.decimals, locale)}"
-                for region, year, value in refs
+                f"{region} {year}: {format_value(value, table.decimals, locale)} ({source})"
+                for region, year, value, source in refs
             )
             notes.append(
                 f"{indicator_label(table.indicator.code)} – "
-                f"{_l('Reference values (official statistics):')} {values}"
+                f"{_l('Reference values (kind; source):')} {values}"
             )
     return notes
 
