@@ -147,10 +147,11 @@ MARL_DATA_SNAPSHOT = "marl_data"
 
 
 def generate_marl_data() -> None:
-    """Marl's synthetic demo figures and activities, 2015–2024 (a few seconds)."""
+    """Marl's synthetic demo figures and activities, 2015–2024 (a few seconds): up to a
+    fixed month, so that the tests do not depend on today's date."""
     from saas.demo.generator import generate_demo_data
 
-    generate_demo_data(tenant("marl"))
+    generate_demo_data(tenant("marl"), until=(2024, 12))
     db.session.commit()
 
 

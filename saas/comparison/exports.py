@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
@@ -15,19 +16,12 @@ from saas.core.charts import Series, line_chart
 from saas.core.formatting import format_fixed, language
 from saas.core.spreadsheet import MIMETYPES as MIMETYPES
 from saas.core.spreadsheet import Cell, Number, number_format, write_csv, write_xlsx
+from saas.indicators.definitions import KINDS
 
 FORMATS = ("csv", "xlsx")
 SUPPRESSED = "–"
 MISSING = "."
 
-UNITS = {
-    "‰": _l("per 1,000 under-21-year-olds"),
-    "per 10,000": _l("per 10,000 under-21-year-olds"),
-    "%": _l("per cent"),
-    "cases": _l("cases"),
-    "persons": _l("persons"),
-    "procedures": _l("procedures"),
-}
 REGIONS = {
     "DE": _l("Germany"),
     "NW": _l("North Rhine-Westphalia"),
@@ -38,10 +32,8 @@ REGIONS = {
 def unit_label(table: IndicatorTable) -> str:
     if table.normalised:
         return str(_l("per 1,000 under-21-year-olds"))
-    indicator = table.indicator
-    if indicator.unit == "EUR":
-        return str(_l("EUR per under-21-year-old")) if indicator.is_rate else "EUR"
-    return str(UNITS.get(indicator.unit, indicator.unit))
+    # the unit as the indicator layer names it (checked against the metric catalogue)
+    return table.indicator.unit_text(language(get_locale()))
 
 
 def format_value(value: float | None, decimals: int, locale: str) -> str:
@@ -91,14 +83,19 @@ def references(table: IndicatorTable, years: list[int]) -> list[tuple[str, list[
     return result
 
 
-def reference_values(table: IndicatorTable) -> list[tuple[str, int, float]]:
-    """Every reference value of the indicator: (region, year, value)."""
+def reference_values(table: IndicatorTable) -> list[tuple[str, int, float, str]]:
+    """Every reference value of the indicator: (region, year, value, "kind; source")."""
     if table.normalised:
         return []
+    english = language(get_locale()) == "en"
     return [
-        (str(REGIONS.get(region, region)), year, value)
-        for region, values in table.indicator.references.items()
-        for year, value in sorted(values.items())
+        (
+            str(REGIONS.get(ref.region, ref.region)),
+            ref.year,
+            ref.value,
+            f"{KINDS[ref.kind][1 if english else 0]}; {ref.source}",
+        )
+        for ref in sorted(table.indicator.sources, key=lambda r: (r.region, r.year))
     ]
 
 
@@ -192,12 +189,12 @@ def reference_notes(comparison: Comparison, locale: str) -> list[str]:
         refs = reference_values(table)
         if refs:
             values = " · ".join(
-                f"{region} {year}: {format_value(value, table.decimals, locale)}"
-                for region, year, value in refs
+                f"{region} {year}: {format_value(value, table.decimals, locale)} ({source})"
+                for region, year, value, source in refs
             )
             notes.append(
                 f"{indicator_label(table.indicator.code)} – "
-                f"{_l('Reference values (official statistics):')} {values}"
+                f"{_l('Reference values (kind; source):')} {values}"
             )
     return notes
 

@@ -126,7 +126,8 @@ def complete_years(annual: AnnualValues) -> list[int]:
     twelve months have figures; a year still running, or one with a month submitted but not
     yet approved, is not published at all.
     """
-    open_years: set[int] = set()
+    # a stock year without its December value is "unvollständig" (saas.indicators.engine)
+    open_years: set[int] = set(annual.incomplete_years)
     months: dict[int, int] = defaultdict(int)
     for (area_id, yr), present in annual.periods.items():
         approved = annual.approved.get((area_id, yr), 0)

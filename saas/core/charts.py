@@ -302,6 +302,12 @@ def line_chart(
         )
         body.append(_text(left - 6, y + 4, text, anchor="end"))
     bottom = top + PLOT_HEIGHT
+    if low < 0 < high:  # effects below zero (the impact's event study): the zero line
+        y = y_of(0.0)
+        body.append(
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{WIDTH - right:.1f}" y2="{y:.1f}" '
+            f'stroke="{INK}" stroke-width="1"/>'
+        )
     if mark_x is not None:
         x = left + step * (mark_x + 0.5)
         body.append(

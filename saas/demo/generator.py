@@ -1,10 +1,11 @@
-"""Ten years of deterministic synthetic figures and activities for a configured demo tenant.
+"""Deterministic synthetic figures and activities, from 2015 to the last complete month,
+for a configured demo tenant.
 
 :func:`generate_demo_data` fills a tenant whose configuration (areas, offices, offerings,
 principles, carriers) already exists with invented but plausible data, all marked as
 synthetic (``FigureValue.source == "synthetic"``, ``Activity.synthetic``, tenant setting
-``synthetic_demo``). Every number here is a 🧪 demo placeholder, calibrated on the national
-magnitudes in ``domain-facts.md`` §2.
+``synthetic_demo``). Every number here is a 🧪 demo placeholder, calibrated on the sourced
+magnitudes in ``domain-facts.md`` §1–2 (per tenant: :data:`CALIBRATION`).
 
 Which areas carry figures
     Figures live on ONE set of areas that partitions the territory, so that a sum over the
@@ -39,19 +40,25 @@ What the figures show
     * HzE by help type (monthly): a stock-flow model per area and type — new cases (flow),
       ended cases with a hazard of 1/(mean duration) (flow), running cases (stock) with
       running(m) = running(m-1) + new(m) - ended(m); totals are exact sums of the parts. The
-      Destatis case count (running on 31 Dec + ended in the year, excl. § 28) starts at about
-      36 per 1,000 under-21s with the national shares (ambulant ≈ 53 %, § 32 ≈ 4 %,
-      §§ 33/34 ≈ 39 %, § 41 ≈ 4 %); areas with an office get a higher need level (offices
-      are opened where need is high), normalised so the tenant mean stays at the target;
+      Destatis case count (running on 31 Dec + ended in the year, excl. § 28) starts at the
+      tenant's rate (Marl ≈ 39, Hamm ≈ 36, Regionalverband ≈ 42.5 per 1,000 under-21s) with
+      its own help-type mix around the national shares (ambulant ≈ 55 %, § 32 ≈ 4 %,
+      §§ 33/34 ≈ 40 %; Hamm more residential, the Regionalverband more ambulant); § 41 is a
+      "darunter" line — the young adults among each type's cases (:data:`YOUNG_ADULTS`);
+      areas with an office get a higher need level (offices are opened where need is high),
+      Drewer-Nord the sourced one (about 140 cases: ≈ 250 young people, S8a), normalised so
+      the tenant mean stays at the target;
     * the effect for the impact analysis: the intensity of new cases drifts +3 %/year in
-      areas without an open office; in the first six years after an office opens it falls
-      (§ 34 −4 %/year, §§ 32, 33 and 41 −3 %, ambulant −2 %), afterwards it stays
-      about stable (+0.5 %/year). Offices opened before the first year therefore count as
+      areas without an open office (the Regionalverband +1.2 %: Saarland's counts are
+      stable since 2010); in the first six years after an office opens it falls (§ 34
+      −4 %/year, §§ 32 and 33 −3 %, ambulant −2 %; the Regionalverband less), afterwards it
+      stays about stable (+0.5 %/year). Offices opened before the first year therefore count as
       served for the whole period, mostly in the stable phase; a second office opening in an
       already served area starts a new falling phase (Marl's Drewer-Nord had the Diakonie
       treff since 2008 and gets its Stadtteilbüro in 2020-03);
     * § 28 counselling and § 35a integration help as separate stock-flow series; protective
-      custody (with the 2015/16 peak of unaccompanied minors), § 8a risk assessments,
+      custody (with the 2015/16 peak of unaccompanied minors; Hamm ≈ 7 per 1,000 under-21s,
+      ≈ 280 a year — 239 by the time of reporting in 2017, S31), § 8a risk assessments,
       low-threshold help without formal HzE (mostly where an office is open) as monthly flows;
       HzE expenditure from running cases × monthly cost per type (+3 %/year prices).
 
@@ -59,9 +66,10 @@ Activities, period states
     Per office from its opening (or the first month) until its closing: 8–30 activities per
     full month of the kinds in :data:`saas.activities.models.KINDS` with participant counts by
     age band per kind; group sessions belong to one of the office's offerings and follow its
-    age range and weekdays. Area periods and office months are approved up to the month before
-    the last but one, the last but one is submitted, the last has no row (draft); the yearly
-    periods are approved.
+    age range and weekdays. Area periods and office months are approved except the last two
+    months (:func:`recent_states`): in the last one most areas are approved, some submitted
+    and some still drafts; in the one before one is submitted and one reopened with a reason.
+    The yearly periods of the complete years are approved.
 
 Everything is drawn from :class:`random.Random` instances seeded with ``seed``, the tenant's
 slug and the code of the area or office concerned (never the global generator), over objects
@@ -88,7 +96,7 @@ from saas.carriers.models import Carrier
 from saas.core.db import db, utcnow
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.models import FigureValue
-from saas.metrics.catalogue import HELP_TYPES
+from saas.metrics.catalogue import HELP_TYPES, WITHIN
 from saas.metrics.models import Metric
 from saas.offerings.models import Offering, OfferingPrinciple
 from saas.offices.models import Office, OfficeArea, OfficeCarrier
@@ -105,22 +113,33 @@ DEFAULT_POPULATION = 5000
 
 #: HzE case count (31 Dec + ended, excl. § 28) per 1,000 under-21s in the first year.
 BASE_RATE = 36.0
-#: (share of the case count, mean duration of a help in months, monthly cost in EUR)
+#: (share of the case count, mean duration of a help in months, monthly cost in EUR) of the
+#: help types §§ 27–35; § 41 (young adults) is inside them (:data:`YOUNG_ADULTS`)
 HZE_TYPES: dict[str, tuple[float, float, float]] = {
-    "27_2": (0.105, 12, 1100),
-    "29": (0.030, 12, 1000),
-    "30": (0.125, 15, 1200),
-    "31": (0.250, 16, 1400),
-    "32": (0.040, 20, 2500),
-    "33": (0.155, 40, 1800),
-    "34": (0.235, 22, 5000),
-    "35": (0.015, 14, 1500),
-    "41": (0.045, 14, 3000),
+    "27_2": (0.110, 12, 1100),
+    "29": (0.032, 12, 1000),
+    "30": (0.131, 15, 1200),
+    "31": (0.262, 16, 1400),
+    "32": (0.042, 20, 2500),
+    "33": (0.162, 40, 1800),
+    "34": (0.245, 22, 5000),
+    "35": (0.016, 14, 1500),
+}
+#: share of young adults (§ 41, aged 18–26) among the cases of each help type
+YOUNG_ADULTS = {
+    "27_2": 0.04,
+    "29": 0.02,
+    "30": 0.12,
+    "31": 0.0,
+    "32": 0.0,
+    "33": 0.06,
+    "34": 0.16,
+    "35": 0.15,
 }
 #: yearly drift of the new-case intensity without an open office
 GROWTH_FREE = 0.03
 #: yearly drift in the first years after an office opened, per help type
-GROWTH_FALLING = {"32": -0.03, "33": -0.03, "34": -0.04, "41": -0.03}
+GROWTH_FALLING = {"32": -0.03, "33": -0.03, "34": -0.04}
 GROWTH_FALLING_AMBULANT = -0.02
 FALLING_YEARS = 6
 #: yearly drift once the falling phase is over
@@ -128,11 +147,63 @@ GROWTH_STABLE = 0.005
 #: need level of areas that get an office, relative to the others (before normalisation)
 SERVED_NEED = 1.25
 
+
+@dataclass(frozen=True)
+class Calibration:
+    """What differs between the demo municipalities (domain-facts.md §1 and §2.3).
+
+    ``mix``: multipliers of the help-type shares (the cities' mixes differ); ``falling``
+    scales the drift after an opening; ``need``: area code → need level before the
+    normalisation, for areas with a sourced magnitude.
+    """
+
+    base_rate: float = BASE_RATE
+    growth_free: float = GROWTH_FREE
+    falling: float = 1.0
+    ion_rate: float = 3.0
+    mix: dict[str, float] = field(default_factory=dict)
+    need: dict[str, float] = field(default_factory=dict)
+
+
+#: 🧪 per tenant, each magnitude from domain-facts.md:
+#: Marl: demo Eckwert ≈ 40 (§1.1 demo_kpis); Drewer-Nord, where about 250 children and young
+#: people receive HzE (✅ S8a), gets about 150 cases (the young people of a § 31 family count
+#: once per family) — twice the town's need. Hamm: Eckwert ≈ 37 (NRW ≈ 37, estimated, §2.3);
+#: 239 Inobhutnahmen by the time of reporting in 2017 (✅ S31) ≈ 7 per 1,000 under-21s a year;
+#: a larger residential share (placements cost €1,800–6,000 a month, S31). Regionalverband
+#: Saarbrücken: Saarland's Eckwert 41.9 (2023) with counts stable since 2010 (✅ S22), so a
+#: weak drift; more placements outside the family than elsewhere (S71) but a strong ambulant
+#: SOJUS offer (S51).
+CALIBRATION: dict[str, Calibration] = {
+    "marl": Calibration(base_rate=39.0, need={"14": 2.6}),
+    "hamm": Calibration(
+        base_rate=36.0, ion_rate=7.0, mix={"33": 1.15, "34": 1.25, "31": 0.9, "30": 0.85}
+    ),
+    "rv-saarbruecken": Calibration(
+        base_rate=42.5,
+        growth_free=0.012,
+        falling=0.45,
+        ion_rate=4.5,
+        mix={"27_2": 1.25, "30": 1.15, "32": 1.4, "33": 0.85, "34": 0.85},
+    ),
+}
+
+
+def _shares(calibration: Calibration) -> dict[str, float]:
+    """The help-type shares of a tenant: the base shares × its mix, summing to 1."""
+    raw = {
+        code: share * calibration.mix.get(code, 1.0) for code, (share, _d, _c) in HZE_TYPES.items()
+    }
+    total = sum(raw.values())
+    return {code: value / total for code, value in raw.items()}
+
+
 #: § 28 and § 35a: (case count per 1,000 under-21s, mean duration in months, yearly drift)
 EB = (28.0, 6, 0.02)
 EGH35A = (9.0, 24, 0.05)
-#: protective custody and § 8a assessments per 1,000 under-21s and year, yearly drift
-ION_RATE, ION_GROWTH = 3.0, 0.02
+#: protective custody (rate per tenant: :class:`Calibration`) and § 8a assessments per
+#: 1,000 under-21s and year, yearly drift
+ION_GROWTH = 0.02
 KWG8A_RATE, KWG8A_GROWTH = 13.0, 0.04
 #: low-threshold help without a formal decision, per 1,000 under-21s and month
 OTHER_HELP_OPEN, OTHER_HELP_NONE = 0.8, 0.05
@@ -178,7 +249,7 @@ BANDS = {
     "p_65_plus": (65, 80),
 }
 
-if set(HZE_TYPES) != {suffix for suffix, _de, _en in HELP_TYPES}:  # pragma: no cover
+if set(HZE_TYPES) != {s for s, _de, _en in HELP_TYPES if s not in WITHIN}:  # pragma: no cover
     raise RuntimeError("HZE_TYPES must calibrate exactly the help types of the catalogue")
 
 TABLES = (
@@ -526,21 +597,44 @@ class _Series:
         return self.running, new, ended
 
 
+class _YoungAdults:
+    """The § 41 line: the young adults among the cases of the help types, as a stock-flow
+    series of its own (running = running before + new − ended), never above the totals."""
+
+    def __init__(self, running: float) -> None:
+        self.running = round(running)
+        self.new_round = _Rounder()
+        self.end_round = _Rounder()
+
+    def step(self, new: float, ended: float, totals: Sequence[int]) -> tuple[int, int, int]:
+        run_total, new_total, end_total = totals
+        started = min(new_total, self.new_round(new))
+        stopped = min(end_total, self.running + started, self.end_round(ended))
+        stopped = max(stopped, self.running + started - run_total)
+        self.running += started - stopped
+        return self.running, started, stopped
+
+
 def _area_figures(
     rng: random.Random,
     need: float,
     population: dict[int, dict[str, int]],
     offices: Sequence[Office],
     months: Sequence[tuple[int, int]],
+    calibration: Calibration,
 ) -> dict[str, list[float]]:
     """Monthly values per metric code for one area, in the order of ``months``."""
     first_year = months[0][0]
     u21_first = population[first_year]["POP_U21"]
     per_1000 = u21_first / 1000
+    shares = _shares(calibration)
     series = {
-        code: _Series(BASE_RATE * need * per_1000 * share / (duration + 12), duration)
-        for code, (share, duration, _cost) in HZE_TYPES.items()
+        code: _Series(
+            calibration.base_rate * need * per_1000 * shares[code] / (duration + 12), duration
+        )
+        for code, (_share, duration, _cost) in HZE_TYPES.items()
     }
+    young = _YoungAdults(sum(series[c].running * YOUNG_ADULTS[c] for c in HZE_TYPES))
     eb = _Series(EB[0] * per_1000 / (EB[1] + 12), EB[1])
     egh = _Series(EGH35A[0] * per_1000 / (EGH35A[1] + 12), EGH35A[1])
     other = {name: _Rounder() for name in ("ION_COUNT", "KWG8A_COUNT", "SRO_OTHER_HELP")}
@@ -551,30 +645,32 @@ def _area_figures(
         if index:
             for code in HZE_TYPES:
                 if not is_open:
-                    rate = GROWTH_FREE
+                    rate = calibration.growth_free
                 elif falling:
-                    rate = _growth(code)
+                    rate = _growth(code) * calibration.falling
                 else:
                     rate = GROWTH_STABLE
                 log_intensity[code] += math.log1p(rate) / 12
         t = index / 12
         pop_factor = population[year]["POP_U21"] / u21_first if u21_first else 0.0
         totals = [0, 0, 0]
+        adults = [0.0, 0.0, 0.0]
         cost = 0.0
         for code, (_share, _duration, monthly_cost) in HZE_TYPES.items():
-            running, new, ended = series[code].step(
-                rng, math.exp(log_intensity[code]) * pop_factor, month
-            )
-            values[f"HZE_RUN_{code}"].append(running)
-            values[f"HZE_NEW_{code}"].append(new)
-            values[f"HZE_END_{code}"].append(ended)
-            totals[0] += running
-            totals[1] += new
-            totals[2] += ended
-            cost += running * monthly_cost
-        values["HZE_RUN"].append(totals[0])
-        values["HZE_NEW"].append(totals[1])
-        values["HZE_END"].append(totals[2])
+            step = series[code].step(rng, math.exp(log_intensity[code]) * pop_factor, month)
+            for position, (prefix, count) in enumerate(
+                zip(("RUN", "NEW", "END"), step, strict=True)
+            ):
+                values[f"HZE_{prefix}_{code}"].append(count)
+                totals[position] += count
+                adults[position] += count * YOUNG_ADULTS[code]
+            cost += step[0] * monthly_cost
+        for prefix, count in zip(("RUN", "NEW", "END"), totals, strict=True):
+            values[f"HZE_{prefix}"].append(count)
+        for prefix, count in zip(
+            ("RUN", "NEW", "END"), young.step(adults[1], adults[2], totals), strict=True
+        ):
+            values[f"HZE_{prefix}_41"].append(count)
         values["HZE_EXP_TOTAL"].append(
             float(round(cost * (1 + PRICE_GROWTH) ** t * _noise(rng, 0.03)))
         )
@@ -587,7 +683,12 @@ def _area_figures(
         refugees = 1.8 if (2015, 7) <= (year, month) <= (2016, 6) else 1.0
         values["ION_COUNT"].append(
             other["ION_COUNT"](
-                u21 * ION_RATE / 12 * (1 + ION_GROWTH) ** t * refugees * _noise(rng, 0.25)
+                u21
+                * calibration.ion_rate
+                / 12
+                * (1 + ION_GROWTH) ** t
+                * refugees
+                * _noise(rng, 0.25)
             )
         )
         values["KWG8A_COUNT"].append(
@@ -600,14 +701,22 @@ def _area_figures(
 
 
 def _needs(
-    rng_for: Any, targets: Sequence[Area], served: dict[int, list[Office]], u21: dict[int, int]
+    rng_for: Any,
+    targets: Sequence[Area],
+    served: dict[int, list[Office]],
+    u21: dict[int, int],
+    sourced: dict[str, float] | None = None,
 ) -> dict[int, float]:
-    """Need level per figure area, u21-weighted mean 1 over the tenant."""
+    """Need level per figure area, u21-weighted mean 1 over the tenant; ``sourced``: area
+    code → need before the normalisation, for areas with a sourced magnitude."""
     raw = {
         area.id: rng_for(area.code).uniform(0.75, 1.3)
         * (SERVED_NEED if served.get(area.id) else 1.0)
         for area in targets
     }
+    for area in targets:
+        if area.code in (sourced or {}):
+            raw[area.id] = (sourced or {})[area.code]
     weight = sum(u21[a.id] for a in targets)
     mean = sum(raw[a.id] * u21[a.id] for a in targets) / weight if weight else 1.0
     return {key: value / mean for key, value in raw.items()}
@@ -790,22 +899,60 @@ def _office_activities(
 # -- period states --------------------------------------------------------------------------
 
 
+#: the reason of the demo's reopened months
+REOPEN_REASON = "Nachmeldung: Fallzahlen nach § 34 korrigiert"
+
+
+def recent_states(rng: random.Random, ref_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """The state of the last month and of the one before, per area or office: most approved,
+    some submitted, some drafts (the last month only) and one reopened month.
+
+    By rank of a random key, so that a tenant with three areas or more has every state:
+    last month about 15 % drafts and 30 % submitted, the month before about 10 %
+    submitted and one reopened.
+    """
+    order = sorted(ref_ids, key=lambda _ref: rng.random())
+    count = len(order)
+    drafts = max(1, round(0.15 * count)) if count >= 3 else 0
+    submitted = max(1, round(0.3 * count)) if count >= 2 else 0
+    states: dict[int, tuple[str, str]] = {}
+    for rank, ref in enumerate(order):
+        last = "draft" if rank < drafts else "submitted" if rank < drafts + submitted else ""
+        states[ref] = (last or "approved", "approved")
+    reopened = 1 if count >= 4 else 0
+    resubmitted = max(1, round(0.1 * count)) if count >= 2 else 0
+    for rank, ref in enumerate(sorted(ref_ids, key=lambda _ref: rng.random())):
+        if rank < reopened:
+            states[ref] = (states[ref][0], "reopened")
+        elif rank < reopened + resubmitted:
+            states[ref] = (states[ref][0], "submitted")
+    return states
+
+
 def _status_rows(
-    tenant_id: int, scope: str, ref_id: int, periods: Iterable[str], last_months: tuple[str, str]
+    tenant_id: int,
+    scope: str,
+    ref_id: int,
+    periods: Iterable[str],
+    last_months: tuple[str, str],
+    states: tuple[str, str] = ("draft", "submitted"),
 ) -> list[dict[str, Any]]:
-    """Approved up to the month before ``submitted``; ``submitted``; ``draft`` gets no row."""
-    submitted, draft = last_months
+    """Approved, except the last two months: ``states`` = (state of the month before the
+    last, state of the last month); a draft gets no row."""
+    before, last = last_months
+    recent = {last: states[0], before: states[1]}
     now = utcnow()
     rows = []
     for period in periods:
-        if period == draft:
+        state = recent.get(period, "approved")
+        if state == "draft":
             continue
-        state = "submitted" if period == submitted else "approved"
         if len(period) == 4:
             changed = datetime(int(period) + 1, 3, 15, 10, 0, tzinfo=UTC)
         else:
             year, month = _next_month(int(period[:4]), int(period[5:]))
-            changed = datetime(year, month, 12 if state == "approved" else 6, 10, 0, tzinfo=UTC)
+            day = {"approved": 12, "submitted": 6, "reopened": 20}[state]
+            changed = datetime(year, month, day, 10, 0, tzinfo=UTC)
         rows.append(
             {
                 "tenant_id": tenant_id,
@@ -815,7 +962,7 @@ def _status_rows(
                 "office_id": ref_id if scope == "office" else None,
                 "period": period,
                 "state": state,
-                "reason": "",
+                "reason": REOPEN_REASON if state == "reopened" else "",
                 "changed_by": None,
                 "changed_at": min(changed, now),
             }
@@ -861,21 +1008,43 @@ def _insert_activities(rows: list[dict[str, Any]]) -> list[int]:
     return [r.id for r in found]
 
 
+def last_complete_month(today: date | None = None) -> tuple[int, int]:
+    """The month before the current one: the last month whose figures can be complete."""
+    today = today or date.today()
+    return (today.year - 1, 12) if today.month == 1 else (today.year, today.month - 1)
+
+
 def generate_demo_data(
-    tenant: Tenant, *, seed: int = 2015, years: Iterable[int] = range(2015, 2025)
+    tenant: Tenant,
+    *,
+    seed: int = 2015,
+    years: Iterable[int] | None = None,
+    first_year: int = 2015,
+    until: tuple[int, int] | None = None,
 ) -> dict[str, int]:
     """Add synthetic figures, activities and period states; returns rows written per table.
 
-    Does nothing (all counts 0) when the tenant already has figure values. Does not commit.
+    Monthly figures from January of ``first_year`` to ``until`` (year, month; default: the
+    last complete month before today), yearly figures (population) for the complete years;
+    ``years`` (whole years) is the older way to say the same. Does nothing (all counts 0)
+    when the tenant already has figure values. Does not commit.
     """
-    years = sorted(set(years))
+    if years is not None:
+        chosen = sorted(set(years))
+        if not chosen:
+            return dict.fromkeys(TABLES, 0)
+        first_year, until = chosen[0], (chosen[-1], 12)
+    until = until or last_complete_month()
     counts = dict.fromkeys(TABLES, 0)
-    if not years:
+    if until < (first_year, 1):
         return counts
+    years = list(range(first_year, until[0] + 1))
+    complete_years = [y for y in years if (y, 12) <= until]
     tenant_id, slug = tenant.id, tenant.slug
-    months = [(year, month) for year in years for month in range(1, 13)]
+    months = [(y, m) for y in years for m in range(1, 13) if (y, m) <= until]
     periods = [_period(*ym) for ym in months]
-    last_months = (periods[-2], periods[-1])
+    last_months = (periods[-2], periods[-1]) if len(periods) > 1 else ("", periods[-1])
+    calibration = CALIBRATION.get(slug, Calibration())
     now = utcnow()
 
     with tenant_scope(tenant_id):
@@ -930,11 +1099,13 @@ def generate_demo_data(
             targets,
             served,
             {a.id: populations[a.id][years[0]]["POP_U21"] for a in targets},
+            calibration.need,
         )
         statuses: list[dict[str, Any]] = []
+        area_states = recent_states(_rng(seed, slug, "workflow"), [a.id for a in targets])
         for area in targets:
-            for year, values in populations[area.id].items():
-                for code, value in values.items():
+            for year in complete_years:
+                for code, value in populations[area.id][year].items():
                     add(code, area.id, str(year), value)
             series = _area_figures(
                 _rng(seed, slug, "figures", area.code),
@@ -942,17 +1113,26 @@ def generate_demo_data(
                 populations[area.id],
                 served.get(area.id, []),
                 months,
+                calibration,
             )
             for code, monthly in series.items():
                 for period, amount in zip(periods, monthly, strict=True):
                     add(code, area.id, period, amount)
             statuses += _status_rows(
-                tenant_id, "area", area.id, [*periods, *map(str, years)], last_months
+                tenant_id,
+                "area",
+                area.id,
+                [*periods, *map(str, complete_years)],
+                last_months,
+                area_states[area.id],
             )
 
         activities: list[dict[str, Any]] = []
         activity_principles: list[list[int]] = []
         activity_carriers: list[list[int]] = []
+        office_states = recent_states(
+            _rng(seed, slug, "office-workflow"), [o.id for o in config.offices]
+        )
         for office in config.offices:
             rows, principles, carriers, covered = _office_activities(
                 _rng(seed, slug, "activities", office.code), config, office, tenant_id, months
@@ -960,7 +1140,9 @@ def generate_demo_data(
             activities += rows
             activity_principles += principles
             activity_carriers += carriers
-            statuses += _status_rows(tenant_id, "office", office.id, covered, last_months)
+            statuses += _status_rows(
+                tenant_id, "office", office.id, covered, last_months, office_states[office.id]
+            )
 
         session = db.session
         if figures:

@@ -52,7 +52,7 @@ def _import_profiles(echo: Callable[[str], None]) -> list[Tenant]:
 
 def load_demo(echo: Callable[[str], None] = print, *, figures: bool = True) -> None:
     """Import the three real profiles, create the demo accounts and, with ``figures``,
-    ten years of synthetic activities and key figures (idempotent).
+    synthetic activities and key figures from 2015 to the last complete month (idempotent).
 
     A job run by the operator (the ``demo`` command, test fixtures, benchmarks): it acts as
     the system and is its own commit point, as it also runs outside a CLI command.
@@ -102,7 +102,7 @@ def _load_demo(echo: Callable[[str], None], *, figures: bool) -> None:
         for tenant in tenants:
             started = time.perf_counter()
             counts = generate_demo_data(tenant)
-            # ten years of figures per tenant: committed one tenant at a time, so the
+            # years of figures per tenant: committed one tenant at a time, so the
             # session does not hold the whole bulk load in memory
             commit()
             if any(counts.values()):

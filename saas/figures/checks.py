@@ -1,13 +1,18 @@
 """Checks across the rows of one import and against the stored data.
 
-Duplicates in the file, part ≤ total (within the file and against stored values), locked
-periods (only changes are refused), which rows create or change values, and the warnings
-against the same period of the previous year. Reads the tenant's metrics, the areas in the
-user's scope and the stored values; writes nothing.
+Duplicates in the file, part ≤ total and the sum of the parts ≤ total (within the file and
+against stored values; "darunter" lines such as § 41 are not added to the other parts),
+under-18 ≤ under-21 (``rules["at_most"]``), one level of entry per metric and area subtree
+(a value for a district whose sub-area has one for the same metric and period, or the
+other way round, would be counted twice), locked periods (only changes are refused), which
+rows create or change values, and the warnings against the same period of the previous
+year. Reads the tenant's metrics and areas, the areas in the user's scope and the stored
+values; writes nothing. The entry grid goes through the same checks.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -51,6 +56,8 @@ def load_metrics() -> dict[str, MetricInfo]:
             maximum=_number_or_none(rules.get("max")),
             warn_factor=_number_or_none(rules.get("warn_factor")) or 3.0,
             rollup=rules.get("source") == "activities",
+            within=bool(rules.get("within")),
+            at_most=rules.get("at_most") or None,
         )
     return result
 
@@ -142,8 +149,13 @@ def check_file(
         metric_ids.add(p.metric.id)
         periods.update((p.period, previous_period(p.period)))
         if p.metric.part_of in metrics:
-            metric_ids.add(metrics[p.metric.part_of].id)
+            total_info = metrics[p.metric.part_of]
+            metric_ids.add(total_info.id)
+            metric_ids.update(part.id for part in parts_of.get(total_info.code, ()))
         metric_ids.update(part.id for part in parts_of.get(p.metric.code, ()))
+        if p.metric.at_most in metrics:
+            metric_ids.add(metrics[p.metric.at_most].id)
+        metric_ids.update(m.id for m in metrics.values() if m.at_most == p.metric.code)
     stored = stored_values(area_ids, metric_ids, periods)
 
     def stored_value(area_id: int, metric: MetricInfo, period: str) -> float | None:
@@ -199,6 +211,10 @@ def check_file(
                 failed.add(p.row)
                 break
 
+    _check_sums(good, failed, metrics, parts_of, file_values, stored_value, error)
+    _check_order(good, failed, metrics, file_values, stored_value, error)
+    _check_levels(good, failed, error)
+
     # changes against the database, then locked periods (only changes are refused)
     changes: list[tuple[Parsed, tuple[float, int] | None]] = []
     for p in good:
@@ -248,6 +264,167 @@ def check_file(
                 )
             )
         _warn(check, p, file_values, stored, metrics)
+
+
+def _check_sums(
+    good: list[Parsed],
+    failed: set[int],
+    metrics: dict[str, MetricInfo],
+    parts_of: dict[str, list[MetricInfo]],
+    file_values: dict[Any, Parsed],
+    stored_value: Any,
+    error: Any,
+) -> None:
+    """The additive parts of a total (file values before stored ones) add up to ≤ total.
+
+    Each part ≤ total alone lets parts of 3 + 5 stand against a total of 5; the error goes
+    to the total's row when the file has it, else to the last part row of the file.
+    """
+    touched: dict[tuple[str, int, str, str], list[Parsed]] = defaultdict(list)
+    for p in good:
+        assert p.metric is not None and p.area_id is not None
+        if p.row in failed:
+            continue
+        if p.metric.code in parts_of:
+            touched[(p.area_code, p.area_id, p.metric.code, p.period)].append(p)
+        if p.metric.part_of in metrics and not p.metric.within:
+            touched[(p.area_code, p.area_id, p.metric.part_of or "", p.period)].append(p)
+
+    def value(where: tuple[str, int, str, str], info: MetricInfo) -> float | None:
+        area_code, area_id, _total, period = where
+        row = file_values.get((area_code, info.code, period))
+        if row is not None and row.row not in failed:
+            return row.value
+        return stored_value(area_id, info, period)
+
+    for where, rows in touched.items():
+        total_code = where[2]
+        total = value(where, metrics[total_code])
+        parts = [
+            (info.code, found)
+            for info in parts_of[total_code]
+            if not info.within and (found := value(where, info)) is not None
+        ]
+        if total is None or len(parts) < 2:
+            continue  # a single part is checked against its total above
+        added = sum(v for _code, v in parts)
+        if added <= total + 1e-9:
+            continue
+        own = [r for r in rows if r.metric is not None and r.metric.code == total_code]
+        target = own[0] if own else max(rows, key=lambda r: r.row)
+        error(
+            target.row,
+            "value",
+            "parts_gt_total",
+            total_code=total_code,
+            sum=added,
+            parts=" + ".join(f"{code} {format_number(v)}" for code, v in parts),
+            total=total,
+        )
+        failed.add(target.row)
+
+
+def _check_order(
+    good: list[Parsed],
+    failed: set[int],
+    metrics: dict[str, MetricInfo],
+    file_values: dict[Any, Parsed],
+    stored_value: Any,
+    error: Any,
+) -> None:
+    """A value may not exceed the metric its ``at_most`` names (under-18 ≤ under-21)."""
+    for p in good:
+        assert p.metric is not None and p.value is not None and p.area_id is not None
+        if p.row in failed:
+            continue
+        pairs: list[tuple[MetricInfo, MetricInfo]] = []  # (smaller, larger)
+        if p.metric.at_most in metrics:
+            pairs.append((p.metric, metrics[p.metric.at_most or ""]))
+        pairs += [(m, p.metric) for m in metrics.values() if m.at_most == p.metric.code]
+        for small, large in pairs:
+            other = small if large is p.metric else large
+            row = file_values.get((p.area_code, other.code, p.period))
+            if row is not None and other is small:
+                continue  # checked from the smaller metric's row
+            found = row.value if row is not None else stored_value(p.area_id, other, p.period)
+            if found is None:
+                continue
+            low, high = (p.value, found) if small is p.metric else (found, p.value)
+            if low > high:
+                error(
+                    p.row,
+                    "value",
+                    "above_related",
+                    value=low,
+                    code=small.code,
+                    other_code=large.code,
+                    other=high,
+                )
+                failed.add(p.row)
+                break
+
+
+def _check_levels(good: list[Parsed], failed: set[int], error: Any) -> None:
+    """One level of entry per metric, period and area subtree: a row whose area has an
+    ancestor or descendant with a value of the same metric and period (in the file or
+    stored) is an error naming both areas."""
+    rows = [p for p in good if p.row not in failed]
+    if not rows:
+        return
+    tree = {
+        area_id: (parent_id, code, name)
+        for area_id, parent_id, code, name in db.session.execute(
+            select(Area.id, Area.parent_id, Area.code, Area.name)
+        )
+    }
+    children: dict[int, list[int]] = defaultdict(list)
+    for area_id, (parent_id, _code, _name) in tree.items():
+        if parent_id in tree:
+            children[parent_id].append(area_id)
+
+    def related(area_id: int) -> set[int]:
+        found: set[int] = set()
+        parent = tree.get(area_id, (None,))[0]
+        while parent is not None and parent in tree and parent not in found:
+            found.add(parent)
+            parent = tree[parent][0]
+        stack = list(children.get(area_id, ()))
+        while stack:
+            current = stack.pop()
+            if current not in found and current != area_id:
+                found.add(current)
+                stack.extend(children.get(current, ()))
+        return found
+
+    relatives = {a: related(a) for a in {p.area_id for p in rows} if a is not None}
+    in_file: dict[tuple[int, int, str], Parsed] = {}
+    for p in rows:
+        assert p.metric is not None and p.area_id is not None
+        in_file.setdefault((p.area_id, p.metric.id, p.period), p)
+    stored = stored_values(
+        set().union(*relatives.values()),
+        {p.metric.id for p in rows if p.metric is not None},
+        {p.period for p in rows},
+    )
+    for p in rows:
+        assert p.metric is not None and p.area_id is not None
+        for other in sorted(relatives.get(p.area_id, ())):
+            key = (other, p.metric.id, p.period)
+            other_row = in_file.get(key)
+            if other_row is None and key not in stored:
+                continue
+            _parent, code, name = tree[other]
+            error(
+                p.row,
+                "area_code",
+                "double_entry",
+                code=p.metric.code,
+                period=p.period,
+                other=f"{name} ({code})",
+                area=f"{tree[p.area_id][2]} ({p.area_code})",
+            )
+            failed.add(p.row)
+            break
 
 
 def _warn(

@@ -87,6 +87,19 @@ MESSAGES: dict[str, str] = {
         "The value %(value)s of %(code)s is smaller than the stored part %(part_code)s "
         "(%(part)s) for the same area and period."
     ),
+    "parts_gt_total": N_(
+        "The parts of %(total_code)s add up to %(sum)s (%(parts)s), more than the total "
+        "%(total)s for the same area and period."
+    ),
+    "above_related": N_(
+        "The value %(value)s of %(code)s is larger than %(other_code)s (%(other)s) for the "
+        "same area and period; it may be at most that."
+    ),
+    "double_entry": N_(
+        "%(code)s for %(period)s is already entered for %(other)s, which contains or lies "
+        "inside %(area)s: a metric is entered on one level of an area tree only, otherwise "
+        "its cases are counted twice."
+    ),
     "warn_high": N_(
         "The value %(value)s is more than %(factor)s times the value of the same period "
         "of the previous year %(prev_period)s (%(prev)s)."

@@ -109,6 +109,10 @@ class MetricInfo:
     maximum: float | None
     warn_factor: float
     rollup: bool
+    #: a "darunter" line: contained in the other parts of its total, not added to them
+    within: bool = False
+    #: the code of a metric this one may not exceed (under-18 ≤ under-21)
+    at_most: str | None = None
 
 
 # -- field parsing -------------------------------------------------------------------------

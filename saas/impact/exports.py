@@ -4,6 +4,10 @@ The page and the CSV/XLSX files are built from the same :func:`analysis_tables`,
 number goes through :func:`rounded` once, so all three show the same numbers: the page in
 the reader's locale, the CSV always in German format (``;`` as separator, decimal comma),
 the XLSX as numbers rounded to the same digits.
+
+Disclosure control: every count of cases (or case-years) a table shows goes through
+:func:`shown` — the one call of the disclosure rule here, with the tenant's threshold
+(:func:`threshold`). A withheld count takes the rate, index and share resting on it along.
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from saas.core.disclosure import DEFAULT_THRESHOLD, is_small
 from saas.core.formatting import format_fixed
 from saas.core.formatting import rounded as round_half_even
 from saas.core.spreadsheet import MIMETYPES as MIMETYPES
 from saas.core.spreadsheet import Cell as SheetCell
 from saas.core.spreadsheet import Number, write_csv, write_xlsx
 from saas.impact.services import ImpactResult
+from saas.impact.statistics import Interval
 
 #: digits after the decimal point per kind of number
 DIGITS = {
@@ -32,6 +38,7 @@ DIGITS = {
     "eur": 0,
     "amount": 2,  # EUR with cents (the cost form)
     "percent": 1,
+    "p": 2,  # a p-value
     "year": 0,
 }
 FORMATS = ("csv", "xlsx")
@@ -73,6 +80,30 @@ def _n(value: float | None, kind: str) -> Cell:
     return Cell(value, kind)
 
 
+def threshold(settings: dict[str, Any] | None) -> int:
+    """The tenant's disclosure threshold (setting ``disclosure_threshold``, never below the
+    default) — the same setting every output uses."""
+    try:
+        own = int((settings or {}).get("disclosure_threshold") or 0)
+    except (TypeError, ValueError):
+        own = 0
+    return max(DEFAULT_THRESHOLD, own)
+
+
+def shown(count: float | None, limit: int) -> bool:
+    """Whether a count of cases may be shown (the one place the disclosure rule is called)."""
+    return not is_small(count, limit)
+
+
+def _counted(count: float | None, limit: int, *others: tuple[float | None, str]) -> list[Cell]:
+    """A count and the numbers resting on it, all withheld ("–") when the count is small."""
+    visible = shown(count, limit)
+    return [
+        Cell(count if visible else None, "count"),
+        *(Cell(value if visible else None, kind) for value, kind in others),
+    ]
+
+
 def _t(text: Any) -> Cell:
     return Cell("" if text is None else str(text))
 
@@ -96,9 +127,14 @@ def group_labels(vocabulary: dict[str, str] | None = None) -> tuple[str, str]:
 
 
 def analysis_tables(
-    result: ImpactResult, locale: str = "de", vocabulary: dict[str, str] | None = None
+    result: ImpactResult,
+    locale: str = "de",
+    vocabulary: dict[str, str] | None = None,
+    limit: int = DEFAULT_THRESHOLD,
 ) -> list[Table]:
-    """The data behind the chart, the before/after comparison, the result and the costs."""
+    """The data behind the chart, the before/after comparison, the result with its
+    intervals, the event study, the placebos and the costs; counts below ``limit`` are
+    withheld."""
     if not result.ok:
         return []
     treated, control = group_labels(vocabulary)
@@ -123,14 +159,20 @@ def analysis_tables(
             [
                 _n(row.year, "year"),
                 _t(phase_label(row.phase)),
-                _n(row.treated.cases, "count"),
-                _n(row.treated.population, "count"),
-                _n(row.treated.rate, "rate"),
-                _n(row.treated.index, "index"),
-                _n(row.control.cases, "count"),
-                _n(row.control.population, "count"),
-                _n(row.control.rate, "rate"),
-                _n(row.control.index, "index"),
+                *_counted(
+                    row.treated.cases,
+                    limit,
+                    (row.treated.population, "count"),
+                    (row.treated.rate, "rate"),
+                    (row.treated.index, "index"),
+                ),
+                *_counted(
+                    row.control.cases,
+                    limit,
+                    (row.control.population, "count"),
+                    (row.control.rate, "rate"),
+                    (row.control.index, "index"),
+                ),
             ]
         )
 
@@ -154,16 +196,13 @@ def analysis_tables(
         (control, result.control_before, result.control_after),
     ):
         assert a is not None and b is not None
+        visible = shown(b.cases, limit) and shown(a.cases, limit)
         windows.rows.append(
             [
                 _t(label),
-                _n(b.cases, "count"),
-                _n(b.population, "count"),
-                _n(b.rate, "rate"),
-                _n(a.cases, "count"),
-                _n(a.population, "count"),
-                _n(a.rate, "rate"),
-                _n(a.rate - b.rate, "points"),
+                *_counted(b.cases, limit, (b.population, "count"), (b.rate, "rate")),
+                *_counted(a.cases, limit, (a.population, "count"), (a.rate, "rate")),
+                _n(a.rate - b.rate if visible else None, "points"),
             ]
         )
     windows.rows.append(
@@ -173,28 +212,154 @@ def analysis_tables(
     summary = Table(
         "result",
         _("Result"),
-        [_("Figure"), _("Value")],
         [
-            [_t(_("Difference-in-differences (‰ points)")), _n(result.did, "points")],
-            [
-                _t(_("Population under 21 in the served areas (mean of the years after)")),
-                _n(result.treated_u21_after, "count"),
-            ],
-            [_t(_("Estimated cases avoided per year")), _n(result.cases_avoided, "cases")],
-            [
-                _t(_("Weighted average annual cost per case (EUR)")),
-                _n(result.cost_per_case, "eur"),
-            ],
-            [_t(_("Estimated cost avoided per year (EUR)")), _n(result.cost_avoided, "eur")],
+            _("Figure"),
+            _("Value"),
+            _("%(level)s interval from", level="95 %"),
+            _("%(level)s interval to", level="95 %"),
         ],
     )
+    u = result.uncertainty
+    did_ci = u.did if u else None
+    years_ci = u.did_case_years if u else None
+
+    def per_year(interval: Interval | None, kind: str, factor: float = 1.0) -> list[Cell]:
+        if interval is None:
+            return [_n(None, kind), _n(None, kind)]
+        ends = sorted(
+            v * factor
+            for v in (result.per_year(interval.low), result.per_year(interval.high))
+            if v is not None
+        )
+        return [_n(e, kind) for e in ends] if len(ends) == 2 else [_n(None, kind)] * 2
+
+    cost = result.cost_per_case or 0.0
+    summary.rows += [
+        [
+            _t(_("Difference-in-differences (‰ points)")),
+            _n(result.did, "points"),
+            _n(did_ci.low if did_ci else None, "points"),
+            _n(did_ci.high if did_ci else None, "points"),
+        ],
+        [
+            _t(_("Population under 21 in the served areas (mean of the years after)")),
+            _n(result.treated_u21_after, "count"),
+            _t(""),
+            _t(""),
+        ],
+        [
+            _t(_("Estimated cases avoided per year (Destatis count)")),
+            _n(result.cases_avoided, "cases"),
+            *per_year(did_ci, "cases"),
+        ],
+        [
+            _t(_("Estimated case-years avoided per year (running cases)")),
+            _n(result.case_years_avoided, "cases"),
+            *per_year(years_ci, "cases"),
+        ],
+        [
+            _t(_("Weighted average annual cost per case-year (EUR)")),
+            _n(result.cost_per_case, "eur"),
+            _t(""),
+            _t(""),
+        ],
+        [
+            _t(_("Estimated cost avoided per year (EUR, case-years × annual cost)")),
+            _n(result.cost_avoided, "eur"),
+            *(per_year(years_ci, "eur", cost) if result.cost_per_case else [_t(""), _t("")]),
+        ],
+    ]
+    if u is not None and u.pre_trend is not None:
+        summary.rows += [
+            [
+                _t(
+                    _(
+                        "Pre-trend: change of the gap per year before the opening "
+                        "(‰ points, %(years)s)",
+                        years=_span(u.pre_trend_years),
+                    )
+                ),
+                _n(u.pre_trend.estimate, "points"),
+                _n(u.pre_trend.low, "points"),
+                _n(u.pre_trend.high, "points"),
+            ],
+            [
+                _t(_("Difference-in-differences adjusted for the pre-trend (‰ points)")),
+                _n(u.adjusted_did, "points"),
+                _t(""),
+                _t(""),
+            ],
+        ]
+    if u is not None and u.permutation_p is not None:
+        summary.rows.append(
+            [
+                _t(
+                    _(
+                        "Permutation p-value: share of %(n)s placebo areas (and the real one) "
+                        "with an effect at least as large",
+                        n=len(u.placebo_areas),
+                    )
+                ),
+                _n(u.permutation_p, "p"),
+                _t(""),
+                _t(""),
+            ]
+        )
+    tables = [yearly, windows, summary]
+    if u is not None:
+        events = Table(
+            "events",
+            _("Event study: effect by year relative to the opening (year before = 0)"),
+            [
+                _("Years from the opening"),
+                _("Year"),
+                _("Effect (‰ points)"),
+                _("%(level)s interval from", level="95 %"),
+                _("%(level)s interval to", level="95 %"),
+            ],
+        )
+        assert result.opening_year is not None
+        for year, effect in zip(u.event_years, u.events, strict=True):
+            events.rows.append(
+                [
+                    _n(year - result.opening_year, "year"),
+                    _n(year, "year"),
+                    _n(effect.estimate, "points"),
+                    _n(effect.low, "points"),
+                    _n(effect.high, "points"),
+                ]
+            )
+        placebos = Table(
+            "placebos",
+            _("Placebo openings: the same calculation where no office opened"),
+            [_("Placebo"), _("Pretended opening"), _("Window (years)"), _("Effect (‰ points)")],
+        )
+        for placebo in u.placebo_years:
+            placebos.rows.append(
+                [
+                    _t(_("earlier year, same areas")),
+                    _n(placebo.year, "year"),
+                    _n(placebo.window, "year"),
+                    _n(placebo.effect, "points"),
+                ]
+            )
+        for placebo in u.placebo_areas:
+            placebos.rows.append(
+                [
+                    _t(_("comparison area as if served: %(area)s", area=placebo.label)),
+                    _n(placebo.year, "year"),
+                    _n(placebo.window, "year"),
+                    _n(placebo.effect, "points"),
+                ]
+            )
+        tables += [events, placebos]
 
     costs = Table(
         "costs",
         _("Cost assumptions: help types in the served areas before the opening"),
         [
             _("Help type"),
-            _("Cases %(years)s", years=before),
+            _("Case-years %(years)s", years=before),
             _("Share (%)"),
             _("Average annual cost per case (EUR)"),
             _("Source of the cost"),
@@ -204,8 +369,11 @@ def analysis_tables(
         costs.rows.append(
             [
                 _t(line.label(locale)),
-                _n(line.cases_before, "count"),
-                _n(line.share * 100 if line.share is not None else None, "percent"),
+                *_counted(
+                    line.cases_before,
+                    limit,
+                    (line.share * 100 if line.share is not None else None, "percent"),
+                ),
                 _n(line.annual_cost, "eur"),
                 _t(
                     _("default assumption (to be checked)")
@@ -214,7 +382,59 @@ def analysis_tables(
                 ),
             ]
         )
-    return [yearly, windows, summary, costs]
+    return [*tables, costs]
+
+
+def verdict(
+    result: ImpactResult, locale: str = "de", vocabulary: dict[str, str] | None = None
+) -> str:
+    """The result in plain words, led by what the interval allows one to say."""
+    interval = result.did_interval
+    if interval is None:
+        return ""
+    numbers = {
+        "did": format_number(interval.estimate, "points", locale),
+        "low": format_number(interval.low, "points", locale),
+        "high": format_number(interval.high, "points", locale),
+        "areas": (vocabulary or {}).get("areas") or _("areas"),
+    }
+    if result.verdict == "none":
+        text = _(
+            "No robust effect (kein belastbarer Effekt): the difference of %(did)s ‰ points "
+            "lies in a 95 %% interval from %(low)s to %(high)s, which includes zero — it can "
+            "be chance alone.",
+            **numbers,
+        )
+    elif result.verdict == "trend":
+        text = _(
+            "Not robust: the interval (%(low)s to %(high)s ‰ points) excludes zero, but the "
+            "served and the comparison %(areas)s did not move in parallel before the "
+            "opening, so the difference also carries that earlier trend.",
+            **numbers,
+        )
+    elif result.verdict == "fewer":
+        text = _(
+            "After the opening the HzE rate in the served %(areas)s developed more favourably "
+            "than in the comparison %(areas)s: %(did)s ‰ points, 95 %% interval %(low)s to "
+            "%(high)s (excludes zero); the trends before the opening were parallel.",
+            **numbers,
+        )
+    else:
+        text = _(
+            "After the opening the HzE rate in the served %(areas)s rose more than in the "
+            "comparison %(areas)s: %(did)s ‰ points, 95 %% interval %(low)s to %(high)s "
+            "(excludes zero).",
+            **numbers,
+        )
+    u = result.uncertainty
+    if u is not None and u.placebo_years:
+        effects = [p.effect for p in u.placebo_years]
+        text += " " + _(
+            "Placebo openings in earlier years give %(low)s to %(high)s ‰ points.",
+            low=format_number(min(effects), "points", locale),
+            high=format_number(max(effects), "points", locale),
+        )
+    return text
 
 
 def caveat(vocabulary: dict[str, str] | None = None) -> str:
@@ -263,6 +483,8 @@ def header_rows(result: ImpactResult, vocabulary: dict[str, str]) -> list[list[C
     ]
     if not result.ok:
         rows.append([_t(_("Analysis not possible")), _t(result.reason)])
+    elif result.did_interval is not None:
+        rows.append([_t(_("Result in words")), _t(verdict(result, "de", vocabulary))])
     return rows
 
 
@@ -271,6 +493,7 @@ def _rows(
     vocabulary: dict[str, str],
     locale: str,
     number: Callable[[Cell], SheetCell],
+    limit: int,
 ) -> list[list[SheetCell]]:
     """The export as spreadsheet rows; ``number`` turns a numeric cell into a sheet cell."""
 
@@ -278,7 +501,7 @@ def _rows(
         return [number(c) if c.is_number else str(c.value) for c in row]
 
     rows = [cells(row) for row in header_rows(result, vocabulary)]
-    for table in analysis_tables(result, locale, vocabulary):
+    for table in analysis_tables(result, locale, vocabulary, limit):
         rows += [[], [table.title], list(table.columns)]
         rows += [cells(row) for row in table.rows]
     for note in result.notes:
@@ -300,11 +523,23 @@ def _xlsx_number(cell: Cell) -> SheetCell:
     return Number(int(number) if DIGITS[cell.kind] == 0 else float(number), "")
 
 
-def to_csv(result: ImpactResult, vocabulary: dict[str, str], locale: str = "de") -> bytes:
+def to_csv(
+    result: ImpactResult,
+    vocabulary: dict[str, str],
+    locale: str = "de",
+    limit: int = DEFAULT_THRESHOLD,
+) -> bytes:
     """The analysis as CSV: ';' separated, German number format, UTF-8 with BOM for Excel."""
-    return write_csv(_rows(result, vocabulary, locale, _csv_number), delimiter=";")
+    return write_csv(_rows(result, vocabulary, locale, _csv_number, limit), delimiter=";")
 
 
-def to_xlsx(result: ImpactResult, vocabulary: dict[str, str], locale: str = "de") -> bytes:
+def to_xlsx(
+    result: ImpactResult,
+    vocabulary: dict[str, str],
+    locale: str = "de",
+    limit: int = DEFAULT_THRESHOLD,
+) -> bytes:
     """The analysis as XLSX: one sheet, numbers rounded as on the page, text never a formula."""
-    return write_xlsx(_rows(result, vocabulary, locale, _xlsx_number), sheet_title=_("Impact"))
+    return write_xlsx(
+        _rows(result, vocabulary, locale, _xlsx_number, limit), sheet_title=_("Impact")
+    )

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from saas.areas.models import Area
 from saas.core.db import db
@@ -64,10 +64,13 @@ class AreaGroups:
                     .distinct()
                 ).scalars()
             )
+            # the last year is the last one with a closing (December) value: a year still
+            # running is "unvollständig" and no year of the analysis
             first, last = db.session.execute(
-                select(func.min(FigureValue.period), func.max(FigureValue.period)).where(
-                    FigureValue.metric_id.in_(metric_ids)
-                )
+                select(
+                    func.min(FigureValue.period),
+                    func.max(case((FigureValue.period.like("%-12"), FigureValue.period))),
+                ).where(FigureValue.metric_id.in_(metric_ids))
             ).one()
             if first and last:
                 self.data_years = (int(first[:4]), int(last[:4]))

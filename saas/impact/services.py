@@ -28,10 +28,20 @@ Method
 
     * DiD = (treated after − treated before) − (control after − control before), in ‰ points;
     * cases avoided per year = −DiD × treated under-21 population (mean of the after years)
-      ÷ 1,000 (negative: more cases than the control trend suggests);
-    * cost avoided per year = cases avoided × the weighted average annual cost of a case,
-      weighted by the treated areas' mix of help types in the before window
-      (``HZE_CASES_<type>``) with the tenant's configurable average annual cost per type.
+      ÷ 1,000 (negative: more cases than the control trend suggests) — Destatis-counted
+      cases, which count a case running on 31 December and one ended in March alike;
+    * case-years avoided per year: the same DiD on the running case-years (mean of the
+      monthly stocks, ``HZE_CASE_YEARS_RATE``) — what a year of help costs is paid for a
+      case-year, not for a counted case;
+    * cost avoided per year = case-years avoided × the weighted average annual cost of a
+      case, weighted by the treated areas' case-years per help type in the before window
+      (``HZE_CASE_YEARS_<type>``; § 41 is inside the types) with the tenant's configurable
+      average annual cost per type.
+
+    The uncertainty (95 % intervals from a cluster bootstrap over areas with Poisson counts,
+    a pre-trend test, the event study and placebo openings) is in
+    :mod:`saas.impact.statistics`; :attr:`ImpactResult.verdict` puts it into words: with an
+    interval that includes zero there is "kein belastbarer Effekt".
 
     Every area of both groups must have its case and under-21 figures in every window year
     (a group whose territory changes between the windows would not be comparable). With
@@ -51,15 +61,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas.core import versions
 from saas.core.operations import operation
+from saas.impact import statistics
 from saas.impact.groups import INDICATOR, AreaGroups, open_between
 from saas.indicators.definitions import INDICATORS
 from saas.indicators.engine import IndicatorValue, compute
-from saas.metrics.catalogue import HELP_TYPES
+from saas.metrics.catalogue import HELP_TYPES, WITHIN
 from saas.offices.models import Office
 from saas.tenants.models import Tenant
 
@@ -86,10 +98,13 @@ DEFAULT_COSTS: dict[str, float] = {
     "33": 21_600.0,  # foster care (12 × €1,800, lower end of [S31])
     "34": 60_000.0,  # residential (12 × €5,000, within [S31])
     "35": 18_000.0,  # intensive individual support (ambulant in the demo calibration)
-    "41": 36_000.0,  # young adults (mix of ambulant and residential)
 }
-TYPE_LABELS: dict[str, tuple[str, str]] = {suffix: (de, en) for suffix, de, en in HELP_TYPES}
-TYPE_CODES = tuple(f"HZE_CASES_{suffix}" for suffix in TYPE_LABELS)
+#: the help types that make up the cases (§ 41 is inside them, so it has no cost of its own)
+TYPE_LABELS: dict[str, tuple[str, str]] = {
+    suffix: (de, en) for suffix, de, en in HELP_TYPES if suffix not in WITHIN
+}
+TYPE_CODES = tuple(f"HZE_CASE_YEARS_{suffix}" for suffix in TYPE_LABELS)
+CASE_YEARS = "HZE_CASE_YEARS_RATE"
 
 REASONS: dict[str, Any] = {
     "no_opening_date": _l("The office has no opening date."),
@@ -192,9 +207,12 @@ class ImpactResult:
     did: float | None = None
     treated_u21_after: float | None = None
     cases_avoided: float | None = None
+    case_years_avoided: float | None = None
     cost_lines: list[CostLine] = field(default_factory=list)
     cost_per_case: float | None = None
     cost_avoided: float | None = None
+    #: intervals, pre-trend, event study, placebos (None when not computable)
+    uncertainty: statistics.Uncertainty | None = None
     pending: bool = False
     reason_code: str | None = None
     reason: str | None = None
@@ -209,6 +227,43 @@ class ImpactResult:
         if self.opening_year is None:
             return ()
         return (*self.before_years, self.opening_year, *self.after_years)
+
+    @property
+    def did_interval(self) -> statistics.Interval | None:
+        return self.uncertainty.did if self.uncertainty is not None else None
+
+    def per_year(self, points: float | None) -> float | None:
+        """‰ points of the DiD → cases per year in the served areas (−: avoided)."""
+        if points is None or self.treated_u21_after is None:
+            return None
+        return -points * self.treated_u21_after / INDICATORS[INDICATOR].scale
+
+    def cost_range(self) -> tuple[float, float] | None:
+        """The cost avoided per year at the ends of the case-year interval (low, high)."""
+        if self.uncertainty is None or self.cost_per_case is None:
+            return None
+        ends = [
+            self.per_year(v)
+            for v in (self.uncertainty.did_case_years.low, self.uncertainty.did_case_years.high)
+        ]
+        if None in ends:
+            return None
+        low, high = sorted(e * self.cost_per_case for e in ends if e is not None)
+        return low, high
+
+    @property
+    def verdict(self) -> str | None:
+        """``"none"`` (the interval includes zero: kein belastbarer Effekt), ``"trend"`` (it
+        excludes zero, but the trends before the opening were not parallel), ``"fewer"`` or
+        ``"more"`` (fewer / more cases than the comparison suggests, interval without zero)."""
+        interval = self.did_interval
+        if interval is None:
+            return None
+        if interval.includes_zero:
+            return "none"
+        if self.uncertainty is not None and self.uncertainty.parallel is False:
+            return "trend"
+        return "fewer" if interval.estimate < 0 else "more"
 
     def fail(self, code: str, **params: Any) -> ImpactResult:
         self.reason_code = code
@@ -415,13 +470,73 @@ def analyse_office(
     result.did = (result.treated_after.rate - result.treated_before.rate) - (
         result.control_after.rate - result.control_before.rate
     )
-    scale = INDICATORS[INDICATOR].scale
     result.treated_u21_after = result.treated_after.population / len(result.after_years)
-    result.cases_avoided = -result.did * result.treated_u21_after / scale
+    result.cases_avoided = result.per_year(result.did)
+    result.uncertainty = _uncertainty(result, context, treated, control, years, approved_only)
+    if result.uncertainty is not None:
+        result.case_years_avoided = result.per_year(result.uncertainty.did_case_years.estimate)
 
     _fill_costs(result, context, treated, costs, approved_only)
     _add_notes(result, context, office, treated, partial)
     return result
+
+
+def _uncertainty(
+    result: ImpactResult,
+    context: AreaGroups,
+    treated: list[int],
+    control: list[int],
+    years: Sequence[int],
+    approved_only: bool,
+) -> statistics.Uncertainty | None:
+    """The bootstrap, pre-trend, event study and placebos over the years in which every
+    area of both groups has its cases and population (the windows always have them)."""
+    assert result.opening_year is not None
+    values = {
+        (v.indicator, v.group, v.year): v
+        for v in compute([INDICATOR, CASE_YEARS], years, by="area", area_ids=[*treated, *control])
+        if v.approved or not approved_only
+    }
+
+    def usable(area: int, year: int) -> bool:
+        found = values.get((INDICATOR, area, year))
+        # a recorded population of 0 (an industrial zone) is data, not a gap
+        return found is not None and found.numerator is not None and found.denominator is not None
+
+    complete = tuple(y for y in years if all(usable(a, y) for a in (*treated, *control)))
+    window = result.window
+    if any(
+        y not in complete
+        for y in range(result.opening_year - window, result.opening_year + window + 1)
+    ):
+        return None
+
+    def panel(areas: list[int]) -> statistics.Panel:
+        def grid(code: str, part: str) -> np.ndarray:
+            rows = []
+            for area in areas:
+                row = []
+                for year in complete:
+                    found = values.get((code, area, year))
+                    number = getattr(found, part) if found is not None else None
+                    row.append(np.nan if number is None else float(number))
+                rows.append(row)
+            return np.array(rows, dtype=float)
+
+        return statistics.Panel(
+            complete,
+            grid(INDICATOR, "numerator"),
+            grid(CASE_YEARS, "numerator"),
+            grid(INDICATOR, "denominator"),
+        )
+
+    return statistics.analyse(
+        panel(treated),
+        panel(control),
+        result.opening_year,
+        window,
+        control_names=context.names(control),
+    )
 
 
 def _fill_years(
@@ -469,8 +584,8 @@ def _fill_costs(
     costs: dict[str, float] | None,
     approved_only: bool,
 ) -> None:
-    """Cost lines per help type (mix before the opening), cost per case and cost avoided."""
-    assert result.treated_before is not None and result.cases_avoided is not None
+    """Cost lines per help type (case-years before the opening), cost per case-year and the
+    cost avoided = case-years avoided × cost per case-year."""
     own = effective_costs(context.tenant)
     for suffix, amount in (costs or {}).items():
         if suffix in own:
@@ -478,35 +593,35 @@ def _fill_costs(
     mix = _compute(TYPE_CODES, result.before_years, treated, approved_only)
     by_type: dict[str, float] = defaultdict(float)
     for value in mix:
-        by_type[value.indicator.removeprefix("HZE_CASES_")] += value.numerator or 0.0
+        by_type[value.indicator.removeprefix("HZE_CASE_YEARS_")] += value.numerator or 0.0
     typed = sum(by_type.values())
     for suffix, (cost, is_default) in own.items():
         de, en = TYPE_LABELS[suffix]
-        cases = by_type.get(suffix, 0.0)
+        case_years = by_type.get(suffix, 0.0)
         result.cost_lines.append(
-            CostLine(suffix, de, en, cases, cases / typed if typed else None, cost, is_default)
-        )
-    if typed:
-        result.cost_per_case = sum(
-            line.share * line.annual_cost for line in result.cost_lines if line.share
-        )
-        result.cost_avoided = result.cases_avoided * result.cost_per_case
-        if abs(typed - result.treated_before.cases) > 0.005 * max(result.treated_before.cases, 1):
-            result.notes.append(
-                _(
-                    "The case counts by help type (%(typed)s) do not add up to the total case "
-                    "count (%(total)s); the cost mix uses the types that are recorded.",
-                    typed=f"{typed:.0f}",
-                    total=f"{result.treated_before.cases:.0f}",
-                )
+            CostLine(
+                suffix,
+                de,
+                en,
+                case_years,
+                case_years / typed if typed else None,
+                cost,
+                is_default,
             )
-    else:
+        )
+    if not typed:
         result.notes.append(
             _(
-                "No case counts by help type in the years before the opening: the cost avoided "
-                "cannot be estimated."
+                "No case-years by help type in the years before the opening (the monthly "
+                "stocks of running cases are missing): the cost avoided cannot be estimated."
             )
         )
+        return
+    result.cost_per_case = sum(
+        line.share * line.annual_cost for line in result.cost_lines if line.share
+    )
+    if result.case_years_avoided is not None:
+        result.cost_avoided = result.case_years_avoided * result.cost_per_case
 
 
 def _group_year(value: IndicatorValue | None, base: IndicatorValue | None) -> GroupYear:

@@ -1,4 +1,11 @@
-"""Impact analysis pages: all offices, one office with chart and tables, exports, costs."""
+"""Impact analysis pages: all offices, one office with charts and tables, exports, costs.
+
+The pages need ``reports.run`` (coordinators and tenant admins), like running a report on
+the current figures: the analysis reads unapproved figures and small areas' cases, which
+viewers — who read published reports — and staff do not get. A membership limited to
+offices sees its own offices' analyses only. Counts below the tenant's disclosure
+threshold are withheld on the page and in the exports alike (:mod:`saas.impact.exports`).
+"""
 
 from __future__ import annotations
 
@@ -31,6 +38,7 @@ from saas.impact.services import (
 from saas.offices.models import Office
 
 bp = Blueprint("impact", __name__, url_prefix="/<tenant_slug>/impact", template_folder="templates")
+PERMISSION = "reports.run"
 
 
 def _locale() -> str:
@@ -49,8 +57,12 @@ def _vocabulary() -> dict[str, str]:
     return {key: g.tenant.word(key) for key in ("office", "offices", "area", "areas")}
 
 
+def _limit() -> int:
+    return exports.threshold(g.tenant.settings)
+
+
 @bp.route("/")
-@require("reports.view")
+@require(PERMISSION)
 def index() -> str:
     window, approved_only = _options()
     return render_template(
@@ -99,8 +111,45 @@ def _chart(result: ImpactResult) -> Any:
     )
 
 
+def _event_chart(result: ImpactResult) -> Any:
+    """The event study: the effect by year relative to the opening with its 95 % interval."""
+    u = result.uncertainty
+    if u is None or result.opening_year is None:
+        return None
+    labels = [f"{y - result.opening_year:+d} ({y})" for y in u.event_years]
+    return line_chart(
+        _("Effect by year relative to the opening (‰ points, year before the opening = 0)"),
+        labels,
+        [
+            Series(_("Effect"), [e.estimate for e in u.events]),
+            Series(
+                _("%(level)s interval, lower end", level="95 %"),
+                [e.low for e in u.events],
+                reference=True,
+            ),
+            Series(
+                _("%(level)s interval, upper end", level="95 %"),
+                [e.high for e in u.events],
+                reference=True,
+            ),
+        ],
+        description=_(
+            "Line chart of the gap between the served and the comparison %(areas)s in each "
+            "year, minus the gap in the year before the opening, with the 95 %% interval. "
+            "Before the opening the line should stay near zero. The event study table holds "
+            "the same values.",
+            areas=g.tenant.word("areas"),
+        ),
+        locale=_locale(),
+        mark_x=u.event_years.index(result.opening_year),
+        mark_label=_("Opening %(date)s", date=result.opened_on.strftime("%m/%Y"))
+        if result.opened_on
+        else "",
+    )
+
+
 @bp.route("/<int:office_id>")
-@require("reports.view")
+@require(PERMISSION)
 def office(office_id: int) -> str:
     obj = get_or_404(Office, office_id)
     ensure_in_scope(obj)
@@ -111,7 +160,9 @@ def office(office_id: int) -> str:
         office=obj,
         result=result,
         chart=_chart(result),
-        tables=exports.analysis_tables(result, _locale(), _vocabulary()),
+        event_chart=_event_chart(result),
+        verdict=exports.verdict(result, _locale(), _vocabulary()),
+        tables=exports.analysis_tables(result, _locale(), _vocabulary(), _limit()),
         caveat=exports.caveat(_vocabulary()),
         window=window,
         windows=range(WINDOW_MIN, WINDOW_MAX + 1),
@@ -123,7 +174,7 @@ def office(office_id: int) -> str:
 
 
 @bp.route("/<int:office_id>/export.<fmt>")
-@require("reports.view")
+@require(PERMISSION)
 def export(office_id: int, fmt: str) -> Response:
     if fmt not in exports.FORMATS:
         abort(404)
@@ -134,7 +185,7 @@ def export(office_id: int, fmt: str) -> Response:
     build = exports.to_csv if fmt == "csv" else exports.to_xlsx
     filename = f"wirkungsanalyse-{obj.code}-{window}j.{fmt}"
     return Response(
-        build(result, _vocabulary(), _locale()),
+        build(result, _vocabulary(), _locale(), _limit()),
         mimetype=exports.MIMETYPES[fmt],
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

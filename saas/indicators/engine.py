@@ -2,9 +2,20 @@
 comparison publication all call :func:`compute`.
 
 Two steps: :func:`annual_values` turns monthly and yearly figures into one value per
-(metric, area, year) by each metric's rules (stocks: the last month of the year, i.e. the
-31 December value; flows: the sum of the months; yearly metrics: their own value), and
-:func:`compute` sums numerators and denominators over the requested areas before dividing.
+(metric, area, year) by each metric's rules (stocks: the 31 December value; flows: the sum
+of the months; yearly metrics: their own value; ``CODE@avg``: the mean of the twelve
+monthly values, the running case-years of a stock), and :func:`compute` sums numerators and
+denominators over the requested areas before dividing.
+
+Two rules of the published definitions are kept here, so that every output follows them:
+
+* a stock year needs its closing (December) value. Without it the year is *incomplete*
+  ("unvollständig"): the key goes to :attr:`AnnualValues.incomplete`, never the value of
+  the last month entered, and every indicator resting on it is withheld with the reason
+  ``"incomplete"`` (the comparison leaves such years out). ``@avg`` needs all twelve months;
+* a rate is shown only when its numerator and denominator cover the same areas; otherwise
+  it is withheld with the reason ``"coverage"`` and the areas on one side only
+  (25 cases over 2,000 people while one area's population is missing is no rate).
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ from saas.areas.models import Area, AreaLevel
 from saas.core.db import db
 from saas.core.tenancy import shared_or_own
 from saas.figures.models import FigureValue
-from saas.indicators.definitions import ACTIVITY_METRICS, INDICATORS, Indicator
+from saas.indicators.definitions import ACTIVITY_METRICS, AVERAGE, INDICATORS, Indicator
 from saas.metrics.models import Metric
 from saas.periods.models import PeriodStatus
 
@@ -42,6 +53,14 @@ class AnnualValues:
     pending: set[Key]
     periods: dict[tuple[int, int], int] = field(default_factory=dict)
     approved: dict[tuple[int, int], int] = field(default_factory=dict)
+    #: stocks without their December value (and ``@avg`` keys without all twelve months)
+    incomplete: set[Key] = field(default_factory=set)
+
+    @property
+    def incomplete_years(self) -> set[int]:
+        """Years with a stock lacking its 31 December value somewhere: "unvollständig".
+        (A mean of months lacking one month withholds only the values resting on it.)"""
+        return {yr for code, _area, yr in self.incomplete if not code.endswith(AVERAGE)}
 
 
 @dataclass(frozen=True)
@@ -56,6 +75,11 @@ class IndicatorValue:
     value: float | None
     suppressed: bool = False
     approved: bool = True
+    #: why the value is withheld although figures exist: "incomplete" (a stock year without
+    #: its December value) or "coverage" (numerator and denominator over different areas)
+    reason: str | None = None
+    #: with "coverage": the areas that carry only the numerator or only the denominator
+    uncovered: tuple[int, ...] = ()
 
 
 def _year_of(period_column: ColumnElement[str] | InstrumentedAttribute[str]) -> Cast[int]:
@@ -68,6 +92,10 @@ def _year_rule(aggregation: str, periodicity: str) -> str:
     if aggregation == "last" and periodicity != "year":
         return "last"
     return "mean" if aggregation == "mean" else "sum"
+
+
+#: the month bits of a year's period mask (bit m month m)
+ALL_MONTHS = sum(1 << month for month in range(1, 13))
 
 
 def _period_bit(period: str) -> int:
@@ -89,18 +117,24 @@ def annual_values(
     pending: set[Key] = set()
     if not codes or not years:
         return AnnualValues(values, pending)
+    incomplete: set[Key] = set()
     activity_codes = codes & set(ACTIVITY_METRICS)
     if activity_codes:
         _activity_values(activity_codes, years, area_ids, values)
-    # metric id → (code, how its year is formed)
-    metrics = {
-        metric_id: (code, _year_rule(aggregation, periodicity))
-        for metric_id, code, aggregation, periodicity in db.session.execute(
-            select(Metric.id, Metric.code, Metric.time_aggregation, Metric.periodicity).where(
-                Metric.code.in_(codes - activity_codes), shared_or_own(Metric)
-            )
+    averaged = {code.removesuffix(AVERAGE) for code in codes if code.endswith(AVERAGE)}
+    stored_codes = {c for c in codes - activity_codes if not c.endswith(AVERAGE)} | averaged
+    # metric id → [(code, how its year is formed)]: a metric read for its closing value and
+    # for its mean appears twice
+    metrics: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for metric_id, code, aggregation, periodicity in db.session.execute(
+        select(Metric.id, Metric.code, Metric.time_aggregation, Metric.periodicity).where(
+            Metric.code.in_(stored_codes), shared_or_own(Metric)
         )
-    }
+    ):
+        if code in codes:
+            metrics[metric_id].append((code, _year_rule(aggregation, periodicity)))
+        if code in averaged and periodicity != "year":
+            metrics[metric_id].append((code + AVERAGE, "avg"))
     if not metrics:
         return AnnualValues(values, pending)
     # Two statements, neither of them a join whose size the planner could misjudge (with
@@ -108,11 +142,10 @@ def annual_values(
     # comparisons): one aggregate per (metric, area, year) — the sum, the count, the periods
     # present as a bit mask (bit 0 the year itself, bit m month m), the last period and the
     # value of the closing period (December, or the year itself for yearly figures) — and
-    # the approved (area, period) pairs. A stock takes the closing value; only a stock whose
-    # year ends earlier (the current year, a gap) needs a third statement for the value of
-    # its last month. Periods are bounded by plain text comparison ('2015' ≤ '2015-01' …
-    # '2024-12' < '2025'): leakproof operators, so under row-level security they remain
-    # index conditions of (tenant_id, metric_id, period).
+    # the approved (area, period) pairs. A stock takes the closing value; a stock whose year
+    # ends earlier (the current year, a gap) is incomplete. Periods are bounded by plain
+    # text comparison ('2015' ≤ '2015-01' … '2024-12' < '2025'): leakproof operators, so
+    # under row-level security they remain index conditions of (tenant_id, metric_id, period).
     within = (f"{years[0]:04d}", f"{years[-1] + 1:04d}")
     closing = or_(func.length(FigureValue.period) == 4, FigureValue.period.like("%-12"))
     bit = case(
@@ -161,48 +194,38 @@ def annual_values(
     for area_id, period in area_statuses:
         approved[(area_id, int(period[:4]))] |= _period_bit(period)
         last_approved.add((area_id, period))
-    early: dict[tuple[int, int, str], Key] = {}  # stocks whose year ends before December
     periods: dict[tuple[int, int], int] = defaultdict(int)
     for metric_id, area_id, yr, total, count, present, last, closed in rows:
-        code, rule = metrics[metric_id]
-        key = (code, area_id, yr)
         periods[(area_id, yr)] |= int(present)
-        if rule == "last":
-            # stocks: the value of the last month of the year that has one (31 December)
-            if closed is None:
-                early[(metric_id, area_id, last)] = key
+        for code, rule in metrics[metric_id]:
+            key = (code, area_id, yr)
+            if rule == "last":
+                # stocks: the value on 31 December; without it the year is incomplete
+                if closed is None:
+                    incomplete.add(key)
+                    continue
+                values[key] = float(closed)
+                if (area_id, last) not in last_approved:
+                    pending.add(key)
                 continue
-            values[key] = float(closed)
-            if (area_id, last) not in last_approved:
-                pending.add(key)
-            continue
-        if rule == "mean":
-            values[key] = float(total) / count
-        else:  # flows and yearly metrics (one row per year): the sum
-            values[key] = float(total)
-        if int(present) & ~approved[(area_id, yr)]:
-            pending.add(key)  # a month with figures that is not approved
-    if early:
-        lasts = db.session.execute(
-            select(
-                FigureValue.metric_id, FigureValue.area_id, FigureValue.period, FigureValue.value
-            ).where(
-                FigureValue.metric_id.in_(sorted({m for m, _a, _p in early})),
-                FigureValue.period.in_(sorted({p for _m, _a, p in early})),
-            )
-        )
-        for metric_id, area_id, period, value in lasts:
-            found = early.get((metric_id, area_id, period))
-            if found is not None:
-                values[found] = float(value)
-                if (area_id, period) not in last_approved:
-                    pending.add(found)
+            if rule == "avg":
+                # running case-years: the mean of all twelve monthly stocks
+                if int(present) & ALL_MONTHS != ALL_MONTHS:
+                    incomplete.add(key)
+                    continue
+                values[key] = float(total) / 12
+            elif rule == "mean":
+                values[key] = float(total) / count
+            else:  # flows and yearly metrics (one row per year): the sum
+                values[key] = float(total)
+            if int(present) & ~approved[(area_id, yr)]:
+                pending.add(key)  # a month with figures that is not approved
     if approved_only:
         # A year counts only when every month behind it is approved: a partial sum of the
         # approved months would look like a complete, much smaller year.
         values = {key: value for key, value in values.items() if key not in pending}
         pending = set()
-    return AnnualValues(values, pending, dict(periods), dict(approved))
+    return AnnualValues(values, pending, dict(periods), dict(approved), incomplete)
 
 
 def _activity_values(
@@ -307,6 +330,9 @@ def compute(
     indicators' metrics, years and areas, and the same ``approved_only``), so that several
     computations over the same figures read them once; ``area_ids`` then only selects.
     ``tree``: the areas already read by :meth:`AreaTree.load` (for ``by="level"``).
+
+    A value resting on an incomplete stock year, or a rate whose numerator and denominator
+    cover different areas, is withheld (value None) with its ``reason`` (module docstring).
     """
     indicators = [INDICATORS[code] for code in codes]
     years = sorted(set(years))
@@ -322,8 +348,20 @@ def compute(
         groups = (tree or AreaTree.load()).groups(level)
 
     sums: dict[tuple[str, int | str | None, int], float] = defaultdict(float)
-    present: set[tuple[str, int | str | None, int]] = set()
+    # the areas behind each sum: a rate needs the same areas above and below the line
+    areas_of: dict[tuple[str, int | str | None, int], set[int]] = defaultdict(set)
     open_groups: set[tuple[int | str | None, int]] = set()
+    # (metric, group, year) with an area whose stock year has no December value
+    incomplete: set[tuple[str, int | str | None, int]] = set()
+
+    def group_of(area_id: int) -> tuple[bool, int | str | None]:
+        if by == "total":
+            return True, None
+        if groups is not None:
+            found = groups.get(area_id)
+            return found is not None, found  # not under the level: left out
+        return True, area_id
+
     group: int | str | None
     for key, value in annual.values.items():
         metric, area_id, yr = key
@@ -331,18 +369,22 @@ def compute(
             continue  # read for another computation sharing ``annual``
         if wanted_areas is not None and area_id not in wanted_areas:
             continue
-        if by == "total":
-            group = None
-        elif groups is not None:
-            group = groups.get(area_id)
-            if group is None:
-                continue  # not under the level
-        else:
-            group = area_id
+        inside, group = group_of(area_id)
+        if not inside:
+            continue
         sums[(metric, group, yr)] += value
-        present.add((metric, group, yr))
+        areas_of[(metric, group, yr)].add(area_id)
         if key in annual.pending:
             open_groups.add((group, yr))
+    for metric, area_id, yr in annual.incomplete:
+        if metric not in needed or yr not in wanted_years:
+            continue
+        if wanted_areas is not None and area_id not in wanted_areas:
+            continue
+        inside, group = group_of(area_id)
+        if inside:
+            incomplete.add((metric, group, yr))
+    present = set(areas_of) | incomplete
     group_keys = sorted({(g, y) for (_m, g, y) in present}, key=lambda k: (str(k[0]), k[1]))
     if by == "total":
         group_keys = [(None, y) for y in years if any((None, y) == k for k in group_keys)]
@@ -352,12 +394,25 @@ def compute(
             num_parts = [(m, group, yr) for m in indicator.numerator]
             den_parts = [(m, group, yr) for m in indicator.denominator]
             numerator = (
-                sum(sums[k] for k in num_parts) if any(k in present for k in num_parts) else None
+                sum(sums[k] for k in num_parts) if any(k in areas_of for k in num_parts) else None
             )
             denominator = (
-                sum(sums[k] for k in den_parts) if any(k in present for k in den_parts) else None
+                sum(sums[k] for k in den_parts) if any(k in areas_of for k in den_parts) else None
             )
             ratio = _ratio(indicator, numerator, denominator)
+            reason: str | None = None
+            uncovered: tuple[int, ...] = ()
+            if any(k in incomplete for k in (*num_parts, *den_parts)):
+                reason, ratio = "incomplete", None
+                numerator = denominator = None
+            elif indicator.is_rate and numerator is not None and denominator is not None:
+                above = set().union(*(areas_of.get(k, set()) for k in num_parts))
+                below = set().union(*(areas_of.get(k, set()) for k in den_parts))
+                if above != below:
+                    reason, ratio = "coverage", None
+                    uncovered = tuple(sorted(above ^ below))
+            if reason is None and numerator is None and denominator is None:
+                continue  # neither side has figures in this group and year
             suppressed = bool(
                 threshold
                 and indicator.counts_cases
@@ -374,6 +429,8 @@ def compute(
                     None if suppressed else ratio,
                     suppressed,
                     (group, yr) not in open_groups,
+                    reason,
+                    uncovered,
                 )
             )
     return result

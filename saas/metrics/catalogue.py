@@ -1,6 +1,14 @@
 """The shared metric catalogue as first delivered (domain-facts.md §2 and §7).
 
-Migration 0004 inserts it; platform admins maintain the catalogue in the browser afterwards.
+Migration 0004 inserts it (0014 brings existing catalogues to the § 41 and age-band rules
+below); platform admins maintain the catalogue in the browser afterwards.
+
+``part_of`` names the total a metric belongs to. The parts of one total add up to at most
+the total (checked on import and in the entry grid), except the "darunter" lines marked
+``rules["within"]``, which are contained in the other parts: § 41 (young adults), as Destatis
+counts it, takes the form of one of the help types §§ 27–35, and the under-18 and under-21
+populations overlap the age bands. ``rules["at_most"]`` names a metric a value may not
+exceed (under-18 ≤ under-21).
 """
 
 from __future__ import annotations
@@ -17,12 +25,22 @@ HELP_TYPES: tuple[tuple[str, str, str], ...] = (
     ("33", "§ 33 Vollzeitpflege", "§ 33 foster care"),
     ("34", "§ 34 Heimerziehung/betreutes Wohnen", "§ 34 residential care"),
     ("35", "§ 35 Intensive sozialpäd. Einzelbetreuung", "§ 35 intensive individual support"),
-    ("41", "§ 41 Hilfe für junge Volljährige", "§ 41 help for young adults"),
+    (
+        "41",
+        "§ 41 junge Volljährige (in §§ 27–35 enthalten)",
+        "§ 41 young adults (contained in §§ 27–35)",
+    ),
 )
+#: help types contained in the others (a "darunter" line, not an additional part)
+WITHIN = ("41",)
 
 AMBULANT = ("27_2", "29", "30", "31", "35")
 PART_RESIDENTIAL = ("32",)
 RESIDENTIAL = ("33", "34")
+
+
+#: the validation rules of a "darunter" line
+WITHIN_RULES = {"min": 0, "integer": True, "warn_factor": 3, "within": True}
 
 
 def _metric(code: str, de: str, en: str, **fields: Any) -> dict[str, Any]:
@@ -65,6 +83,7 @@ def seed() -> list[dict[str, Any]]:
             "Einwohner unter 18 Jahren",
             "Population under 18",
             part_of="POP_TOTAL",
+            rules={**WITHIN_RULES, "at_most": "POP_U21"},
             **pop,
         ),
         _stock(
@@ -72,6 +91,7 @@ def seed() -> list[dict[str, Any]]:
             "Einwohner unter 21 Jahren",
             "Population under 21",
             part_of="POP_TOTAL",
+            rules=dict(WITHIN_RULES),
             **pop,
         ),
     ]
@@ -94,6 +114,7 @@ def seed() -> list[dict[str, Any]]:
         ),
     ]
     for suffix, de, en in HELP_TYPES:
+        within = {"rules": dict(WITHIN_RULES)} if suffix in WITHIN else {}
         items += [
             _stock(
                 f"HZE_RUN_{suffix}",
@@ -101,6 +122,7 @@ def seed() -> list[dict[str, Any]]:
                 f"Running cases {en}",
                 part_of="HZE_RUN",
                 help_type=suffix,
+                **within,
                 **cases,
             ),
             _flow(
@@ -109,6 +131,7 @@ def seed() -> list[dict[str, Any]]:
                 f"New cases {en}",
                 part_of="HZE_NEW",
                 help_type=suffix,
+                **within,
                 **cases,
             ),
             _flow(
@@ -117,6 +140,7 @@ def seed() -> list[dict[str, Any]]:
                 f"Ended cases {en}",
                 part_of="HZE_END",
                 help_type=suffix,
+                **within,
                 **cases,
             ),
         ]

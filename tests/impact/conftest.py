@@ -124,16 +124,19 @@ def build_town(tenant_obj: Any) -> Town:
 
         for area, by_year in CASES.items():
             for year, cases in by_year.items():
-                # the annual count = December stock + the year's ended cases; the June stock
-                # must not count
-                add("HZE_RUN", area, f"{year}-06", 999)
+                # the annual count = December stock + the year's ended cases; the other
+                # months must not count there (each holds cases + 1), but they make the
+                # running case-years: (11 × (cases + 1) + cases − 5) / 12 = cases + 0.5
+                for month in range(1, 12):
+                    add("HZE_RUN", area, f"{year}-{month:02d}", cases + 1)
                 add("HZE_RUN", area, f"{year}-12", cases - 5)
                 add("HZE_END", area, f"{year}-03", 2)
                 add("HZE_END", area, f"{year}-09", 3)
                 add("POP_U21", area, str(year), U21[area][year])
         for (area, year), by_type in TYPES.items():
             for suffix, cases in by_type.items():
-                add(f"HZE_RUN_{suffix}", area, f"{year}-12", cases)
+                for month in range(1, 13):  # the same stock all year: case-years = cases
+                    add(f"HZE_RUN_{suffix}", area, f"{year}-{month:02d}", cases)
         db.session.commit()
         return Town(
             tenant_obj,

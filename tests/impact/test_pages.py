@@ -56,14 +56,24 @@ def drewer_nord(marl) -> int:  # noqa: ANN001
     return office_id(marl, "stb-drewer-nord")
 
 
-def test_pages_need_reports_view(client, drewer_nord):
-    for url in ("/marl/impact/", f"/marl/impact/{drewer_nord}"):
+def test_pages_need_reports_run(auth, client, drewer_nord):
+    urls = (
+        "/marl/impact/",
+        f"/marl/impact/{drewer_nord}",
+        f"/marl/impact/{drewer_nord}/export.csv",
+    )
+    for url in urls:
         response = client.get(url)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+    # viewers read published reports; the analysis runs on current, unapproved figures
+    auth("viewer", "marl")
+    for url in urls:
+        assert client.get(url).status_code == 403, url
+    assert "/marl/impact/" not in client.get("/marl/").get_data(as_text=True)  # no menu entry
 
 
 def test_index_lists_offices_with_result_or_reason(auth, client, drewer_nord):
-    auth("viewer", "marl")
+    auth("coordinator", "marl")
     text = client.get("/marl/impact/").get_data(as_text=True)
     assert f'href="/marl/impact/{drewer_nord}?window=3"' in text
     assert "Stadtteilbüro Drewer-Nord" in text
@@ -73,7 +83,7 @@ def test_index_lists_offices_with_result_or_reason(auth, client, drewer_nord):
 
 def test_other_tenants_office_is_404(auth, client, marl):
     hamm_office = office_id(tenant("hamm"), "stz-hamm-norden")
-    auth("viewer", "marl")
+    auth("coordinator", "marl")
     for url in (
         f"/marl/impact/{hamm_office}",
         f"/marl/impact/{hamm_office}/export.csv",
@@ -84,20 +94,21 @@ def test_other_tenants_office_is_404(auth, client, marl):
 
 
 def test_office_page_shows_chart_tables_and_caveat(auth, client, drewer_nord):
-    auth("viewer", "marl")
+    auth("coordinator", "marl")
     response = client.get(f"/marl/impact/{drewer_nord}")
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert '<svg xmlns="http://www.w3.org/2000/svg"' in text and 'role="img"' in text
     assert "03/2020" in text  # the opening marked on the chart
-    assert set(page_tables(text)) == {"yearly", "windows", "result", "costs"}
+    assert set(page_tables(text)) == {"yearly", "windows", "result", "events", "placebos", "costs"}
+    assert text.count('role="img"') >= 2  # the indexed trends and the event study
     assert 'class="caveat"' in text
     assert "Stadtteile" in text  # the tenant's word for its areas
     assert re.search(r'<span class="value">-\d+,\d\d</span>', text)  # negative DiD, German
 
 
 def test_caveat_text_in_english(auth, client, drewer_nord):
-    auth("viewer", "marl")
+    auth("coordinator", "marl")
     url = f"/marl/impact/{drewer_nord}"
     client.post("/lang", data={"locale": "en", "next": url, "csrf_token": csrf_token(client, url)})
     text = client.get(url).get_data(as_text=True)
@@ -109,7 +120,7 @@ def test_caveat_text_in_english(auth, client, drewer_nord):
 
 
 def test_window_parameter(auth, client, drewer_nord):
-    auth("viewer", "marl")
+    auth("coordinator", "marl")
     five = client.get(f"/marl/impact/{drewer_nord}?window=5").get_data(as_text=True)
     assert "2024" in five and 'data-table="yearly"' not in five  # 2021–2025 not covered
     one = client.get(f"/marl/impact/{drewer_nord}?window=1").get_data(as_text=True)
@@ -121,7 +132,7 @@ def test_window_parameter(auth, client, drewer_nord):
 def test_exports_carry_the_numbers_of_the_page(auth, client, drewer_nord):
     from openpyxl import load_workbook
 
-    auth("viewer", "marl")
+    auth("coordinator", "marl")
     text = client.get(f"/marl/impact/{drewer_nord}").get_data(as_text=True)
     tables = page_tables(text)
     titles = {
@@ -203,3 +214,46 @@ def test_cost_settings_validation_and_audit(auth, client, drewer_nord):
     assert reset.status_code == 302
     db.session.expire_all()
     assert "impact_costs" not in tenant("marl").settings
+
+
+def test_verdict_interval_pre_trend_and_placebos_on_the_demo(auth, client, drewer_nord):
+    """Marl's demo: −3,97 ‰ points with an interval that includes zero — said in words."""
+    auth("coordinator", "marl")
+    text = client.get(f"/marl/impact/{drewer_nord}").get_data(as_text=True)
+    assert "Kein belastbarer Effekt" in text
+    assert "95-%-Intervall" in text and "Vorher-Trend" in text and "Placebo" in text
+    tables = page_tables(text)
+    low, high = (german(tables["result"][0][i][0]) for i in (2, 3))
+    assert low < 0 < high
+    assert len(tables["placebos"]) >= 3
+    csv_text = client.get(f"/marl/impact/{drewer_nord}/export.csv").data.decode("utf-8-sig")
+    assert "Kein belastbarer Effekt" in csv_text
+
+
+def test_caveat_is_printed_once(auth, client, drewer_nord):
+    auth("coordinator", "marl")
+    for url in ("/marl/impact/", f"/marl/impact/{drewer_nord}"):
+        text = client.get(url).get_data(as_text=True)
+        assert text.count("Zusammenhang") == 1, url
+
+
+def test_counts_below_the_tenant_threshold_are_withheld(auth, client, drewer_nord):
+    """With a threshold above every count, no case count, rate or share is shown or exported."""
+    marl = tenant("marl")
+    with all_tenants():
+        marl.settings = {**(marl.settings or {}), "disclosure_threshold": 10**9}
+        db.session.commit()
+    auth("coordinator", "marl")
+    text = client.get(f"/marl/impact/{drewer_nord}").get_data(as_text=True)
+    tables = page_tables(text)
+    for row in tables["yearly"]:
+        assert [cell for cell, _num in row[2:]] == ["–"] * 8
+    for row in tables["costs"]:
+        assert row[1][0] == "–" and row[2][0] == "–"
+    exported = client.get(f"/marl/impact/{drewer_nord}/export.csv").data.decode("utf-8-sig")
+    titles = {
+        key: html.unescape(title)
+        for key, title in re.findall(r'<h2 id="t-(\w+)">(.*?)</h2>', text, flags=re.S)
+    }
+    yearly = csv_tables(exported.encode("utf-8"), titles)["yearly"]
+    assert all(row[2:] == ["–"] * 8 for row in yearly)

@@ -1,4 +1,7 @@
-"""Impact analyses of a membership limited to an office: its own office's analysis only."""
+"""Impact analyses of a membership limited to an office: its own office's analysis only.
+
+The pages need ``reports.run``; the demo's office-limited member is staff, so the tests give
+that membership the coordinator role, keeping its scope."""
 
 from __future__ import annotations
 
@@ -22,8 +25,20 @@ def offices(marl) -> tuple[int, int]:  # noqa: ANN001
     return own, other
 
 
-def test_scoped_staff_sees_only_its_offices_analysis(auth, client, marl):
+def scoped_coordinator(marl) -> None:  # noqa: ANN001
+    with tenant_scope(marl):
+        staff = db.session.execute(
+            select(Membership).where(Membership.role == "staff")
+        ).scalar_one()
+        staff.role = "coordinator"
+        db.session.commit()
+
+
+def test_scoped_member_sees_only_its_offices_analysis(auth, client, marl):
     own, other = offices(marl)
+    auth("staff", "marl")
+    assert client.get(f"/marl/impact/{own}").status_code == 403  # staff: no reports.run
+    scoped_coordinator(marl)
     auth("staff", "marl")
     assert client.get(f"/marl/impact/{own}").status_code == 200
     assert client.get(f"/marl/impact/{other}").status_code == 404

@@ -105,22 +105,82 @@ def test_annual_values_follow_the_metric_rules(data):
     assert values[("HZE_RUN", data["a"], 2023)] == 32  # stock: 31 December
     assert values[("HZE_END", data["a"], 2023)] == 3  # flow: sum of the months
     assert values[("POP_U21", data["b"], 2023)] == 3000  # yearly metric
-    assert values[("HZE_RUN", data["b"], 2024)] == 81  # stock: last month with data
+    # stock without its December value: incomplete, not November's 81
+    assert ("HZE_RUN", data["b"], 2024) not in values
+    assert ("HZE_RUN", data["b"], 2024) in annual.incomplete
     assert ("HZE_RUN", data["b"], 2023) in annual.pending
     assert ("HZE_RUN", data["a"], 2023) not in annual.pending
-    assert ("HZE_RUN", data["b"], 2024) in annual.pending  # November has no status
 
 
-def test_a_stock_ending_before_december_rests_on_its_last_month(data):
-    """B's 2024 ends in November: its value and its approval are November's alone."""
+def test_a_stock_year_without_december_is_incomplete_not_carried(data):
+    """B's 2024 ends in November: the year is "unvollständig", even when November is
+    approved, and every indicator resting on it is withheld with that reason."""
     with tenant_scope(data["tenant"]):
         db.session.add(
             PeriodStatus(scope="area", area_id=data["b"], period="2024-11", state="approved")
         )
         db.session.flush()
         annual = annual_values(["HZE_RUN"], [2024], area_ids=[data["b"]], approved_only=True)
-        assert annual.values == {("HZE_RUN", data["b"], 2024): 81}
+        assert annual.values == {}
+        assert annual.incomplete == {("HZE_RUN", data["b"], 2024)}
+        assert annual.incomplete_years == {2024}
+        rows = compute(["HZE_CASES"], [2024], area_ids=[data["a"], data["b"]])
         db.session.rollback()
+    # A has its December (1 case), B has none: the total is not 1 + 81, nor 1 — withheld
+    total = one(rows, "HZE_CASES", 2024)
+    assert total.value is None and total.reason == "incomplete"
+
+
+def test_a_rate_needs_numerator_and_denominator_over_the_same_areas(data):
+    """Cases of A and B over the population of A alone is no rate: withheld, reason named."""
+    with tenant_scope(data["tenant"]):
+        population = db.session.execute(
+            select(FigureValue)
+            .join(Metric, Metric.id == FigureValue.metric_id)
+            .where(
+                Metric.code == "POP_U21",
+                FigureValue.area_id == data["b"],
+                FigureValue.period == "2023",
+            )
+        ).scalar_one()
+        db.session.delete(population)
+        db.session.flush()
+        rows = compute(["HZE_ECKWERT", "HZE_CASES"], [2023], area_ids=[data["a"], data["b"]])
+        by_area = compute(["HZE_ECKWERT"], [2023], by="area", area_ids=[data["a"], data["b"]])
+        db.session.rollback()
+    rate = one(rows, "HZE_ECKWERT", 2023)
+    # not (35 + 70) / 1,000 × 1,000 = 105 ‰
+    assert rate.value is None and rate.reason == "coverage"
+    assert rate.uncovered == (data["b"],)
+    assert one(rows, "HZE_CASES", 2023).value == 105  # the count itself is complete
+    assert one(by_area, "HZE_ECKWERT", 2023, data["a"]).value == pytest.approx(35.0)
+
+
+def test_cost_per_case_is_expenditure_per_running_case_year(data):
+    """A's running cases 21 … 32 (mean 26.5) and €318,000 expenditure: €12,000 per
+    case-year — not €318,000 / 35 Destatis cases = €9,086."""
+    with tenant_scope(data["tenant"]):
+        metric = db.session.execute(
+            select(Metric.id).where(Metric.code == "HZE_EXP_TOTAL", Metric.tenant_id.is_(None))
+        ).scalar_one()
+        for month in range(1, 13):
+            db.session.add(
+                FigureValue(
+                    metric_id=metric, area_id=data["a"], period=f"2023-{month:02d}", value=26500
+                )
+            )
+        db.session.flush()
+        rows = compute(
+            ["HZE_COST_PER_CASE", "HZE_CASE_YEARS", "HZE_CASE_YEARS_RATE"],
+            [2023, 2024],
+            area_ids=[data["a"]],
+        )
+        db.session.rollback()
+    assert one(rows, "HZE_CASE_YEARS", 2023).value == pytest.approx(26.5)
+    assert one(rows, "HZE_COST_PER_CASE", 2023).value == pytest.approx(12_000)
+    assert one(rows, "HZE_CASE_YEARS_RATE", 2023).value == pytest.approx(26.5)
+    # 2024: A has one month only: no mean of twelve months
+    assert one(rows, "HZE_CASE_YEARS", 2024).reason == "incomplete"
 
 
 def test_case_count_and_eckwert_are_ratios_of_sums(data):
@@ -203,7 +263,7 @@ def test_small_counts_are_suppressed(data):
         )
     small = one(rows, "HZE_CASES", 2024, data["a"])  # 1 running case in A in 2024
     assert small.suppressed and small.value is None and small.numerator is None
-    assert one(rows, "HZE_CASES", 2024, data["b"]).value == 81
+    assert one(rows, "HZE_CASES", 2024, data["b"]).reason == "incomplete"  # no December
 
 
 def test_activities_roll_up_into_indicators(data):
@@ -221,3 +281,26 @@ def test_activities_roll_up_into_indicators(data):
 def test_other_tenant_sees_none_of_it(data):
     with tenant_scope(tenant("hamm")):
         assert compute(["HZE_CASES"], [2023]) == []
+
+
+def test_the_comparison_leaves_out_an_incomplete_stock_year(data):
+    """Every month of 2024 has figures somewhere (A: December, B: January–November), but B's
+    stock has no 31 December value: the year is not complete, so it is not published."""
+    from saas.comparison.services import complete_years
+
+    with tenant_scope(data["tenant"]):
+        for area in ("a", "b"):
+            for month in range(1, 13):
+                db.session.add(
+                    PeriodStatus(
+                        scope="area",
+                        area_id=data[area],
+                        period=f"2024-{month:02d}",
+                        state="approved",
+                    )
+                )
+        db.session.flush()
+        annual = annual_values(["HZE_RUN"], [2024], area_ids=[data["a"], data["b"]])
+        db.session.rollback()
+    assert annual.incomplete_years == {2024}
+    assert complete_years(annual) == []

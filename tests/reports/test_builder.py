@@ -139,6 +139,14 @@ def test_small_counts_by_area_are_suppressed(app: Flask) -> None:
             (third, "HZE_EXP_TOTAL", "2024-12", 400000),
             (third, "POP_U21", "2024", 1000),
         ]
+        # the same stock all year, so that the cost per running case-year (expenditure over
+        # the mean of the twelve monthly stocks) exists: 1, 9 and 20 case-years
+        values += [
+            (area, "HZE_RUN", f"2024-{month:02d}", value)
+            for area, code, period, value in list(values)
+            if code == "HZE_RUN"
+            for month in range(1, 12)
+        ]
         db.session.add_all(
             FigureValue(area_id=a, metric_id=metrics[m], period=p, value=v, source="test")
             for a, m, p, v in values
