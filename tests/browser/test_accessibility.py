@@ -359,7 +359,7 @@ def test_language_of_the_page_and_of_foreign_parts(live_server: str, browser: An
     assert lang_of("input[name=label_de], input[name=label_en]") == ["de", "en"]
 
 
-_OVERFLOW = """
+OVERFLOW = """
 const width = document.documentElement.clientWidth;
 return [...document.querySelectorAll('body *')]
   .filter(e => !e.closest('table') && e.getBoundingClientRect().right > width + 1)
@@ -390,7 +390,7 @@ def test_pages_reflow_at_320_css_pixels(live_server: str, browser: Any) -> None:
         "/marl/members/invite",
     ]:
         browser.get(live_server + path)
-        wide = browser.execute_script(_OVERFLOW)
+        wide = browser.execute_script(OVERFLOW)
         if wide:
             failures.append(f"{path}: " + "; ".join(wide[:5]))
     assert not failures, "wider than 320 CSS px:\n" + "\n".join(failures)

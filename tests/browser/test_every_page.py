@@ -31,6 +31,7 @@ from tests.browser.pages import (
     resolve_pages,
     unresolved,
 )
+from tests.browser.test_accessibility import OVERFLOW
 from tests.conftest import app_with_marl_data
 
 REPORT = Path(__file__).resolve().parents[2] / "build" / "accessibility.txt"
@@ -166,3 +167,42 @@ def test_every_page_has_no_wcag_violations_for_every_role(
     failures += [f"{endpoint}: no session could open it (HTTP 200)" for endpoint in never]
     write_report(sessions, pages, failures)
     assert not failures, f"see {REPORT}:\n" + "\n".join(failures)
+
+
+_BOX_SCROLLS = (
+    "return [...document.querySelectorAll('.table-wrap')].some(e => e.scrollWidth > e.clientWidth)"
+)
+_PAGE_SCROLLS = "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+@pytest.mark.browser
+def test_every_page_reflows_at_320_css_pixels(
+    live_server: str, browser: Any, app: Flask, prepared: Prepared
+) -> None:
+    """WCAG 1.4.10: at 320 CSS px no page scrolls sideways (a wide table scrolls in its box),
+    signed out and as the administrator, who sees the most."""
+    pages, _missing = resolve_pages(app, prepared)
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 320, "height": 640, "deviceScaleFactor": 1, "mobile": False},
+    )
+    failures, seen = [], set()
+    for name, email, slug in [s for s in SESSIONS if s[0] in ("public", "admin")]:
+        browser.get(live_server + "/")
+        browser.delete_all_cookies()
+        if email is not None:
+            login(browser, live_server, email, slug=slug)
+        for page in pages:
+            browser.get(live_server + page.path)
+            final = browser.current_url.removeprefix(live_server)
+            if (name, final) in seen:
+                continue
+            seen.add((name, final))
+            wider = browser.execute_script(_PAGE_SCROLLS)
+            if wider > 0:
+                culprits = browser.execute_script(OVERFLOW)
+                failures.append(f"[{name}] {final}: {wider} px too wide: {'; '.join(culprits[:4])}")
+            # a table that scrolls in its box must be scrollable with the keyboard too
+            if browser.execute_script(_BOX_SCROLLS) and (violations := axe_violations(browser)):
+                failures.append(f"[{name}] 320 px: " + describe(final, violations))
+    assert not failures, "pages that scroll sideways at 320 CSS px:\n" + "\n".join(failures)
