@@ -332,6 +332,7 @@ def test_form_errors_are_announced_and_tied_to_their_fields(live_server: str, br
 def test_language_of_the_page_and_of_foreign_parts(live_server: str, browser: Any) -> None:
     """WCAG 3.1.1/3.1.2: ``<html lang>`` follows the chosen language; English words on a
     German page (and German on an English one) carry their own ``lang``."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -343,7 +344,7 @@ def test_language_of_the_page_and_of_foreign_parts(live_server: str, browser: An
     switch = browser.find_element(By.CSS_SELECTOR, ".lang-switch button")
     assert (switch.text, switch.get_attribute("lang")) == ("English", "en")
     switch.click()
-    WebDriverWait(browser, WAIT_SECONDS).until(
+    WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=[StaleElementReferenceException]).until(
         lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     )
     switch = browser.find_element(By.CSS_SELECTOR, ".lang-switch button")
