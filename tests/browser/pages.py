@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import Any
 
@@ -79,17 +79,14 @@ class Prepared:
     local_template_id: int = 0
     chart_template_id: int = 0
     setup_tenant_id: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class Page:
+    """One URL to open: the route's endpoint and the path with its parameters filled in."""
+
     endpoint: str
     path: str
-
-    @property
-    def platform(self) -> bool:
-        return self.path.startswith("/platform/")
 
 
 def get_routes(app: Flask) -> list[Rule]:

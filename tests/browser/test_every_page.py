@@ -32,7 +32,7 @@ from tests.browser.pages import (
     unresolved,
 )
 from tests.browser.test_accessibility import OVERFLOW
-from tests.conftest import app_with_marl_data
+from tests.conftest import app_with_marl_data, backend
 
 REPORT = Path(__file__).resolve().parents[2] / "build" / "accessibility.txt"
 
@@ -134,6 +134,7 @@ def write_report(sessions: list[Session], pages: list[Page], failures: list[str]
         "Accessibility check: axe-core, rules tagged wcag2a, wcag2aa, wcag21a, wcag21aa",
         f"{len(pages)} pages from the url map, {len(sessions)} sessions, "
         f"{sum(s.checked for s in sessions)} axe runs in {total:.0f} s",
+        f"Database backend: {backend()}",
         f"Result: {'FAILED, ' + str(len(failures)) + ' problem(s)' if failures else 'passed'}",
         "",
     ]
