@@ -138,11 +138,11 @@ def _area_id() -> int:
     )
 
 
-def _crud_object_id(crud: Any) -> int | None:
-    model = crud.model
+def _object_id(model: Any, criteria: Any = None) -> int | None:
+    """The first live object of ``model`` (of the staff member's office, where it has one)."""
     query = select(model.id)
-    if crud.criteria is not None:
-        query = query.where(crud.criteria())
+    if criteria is not None:
+        query = query.where(criteria)
     if hasattr(model, "archived_at"):
         query = query.where(model.archived_at.is_(None))
     if model.__name__ == "Office":
@@ -150,6 +150,10 @@ def _crud_object_id(crud: Any) -> int | None:
     elif hasattr(model, "office_id"):
         query = query.where(model.office_id == _office_id())
     return _first(query.order_by(model.id))
+
+
+def _crud_object_id(crud: Any) -> int | None:
+    return _object_id(crud.model, crud.criteria() if crud.criteria is not None else None)
 
 
 def _activity_id() -> int:
@@ -324,7 +328,7 @@ def prepare(app: Flask) -> Prepared:
 # -- resolving ---------------------------------------------------------------------------------
 
 
-def _value(app: Flask, rule: Rule, name: str, prepared: Prepared) -> Any:
+def value_of(app: Flask, rule: Rule, name: str, prepared: Prepared) -> Any:
     """A real value for the URL parameter ``name`` of ``rule``; None if there is none."""
     endpoint = rule.endpoint
     blueprint = endpoint.split(".")[0]
@@ -339,6 +343,13 @@ def _value(app: Flask, rule: Rule, name: str, prepared: Prepared) -> Any:
     }
     if name in simple:
         return simple[name]()
+    if name in ("offering_id", "carrier_id"):  # e.g. the public directory's pages
+        from saas.carriers.models import Carrier
+        from saas.offerings.models import Offering
+
+        return _object_id(Offering if name == "offering_id" else Carrier)
+    if name == "activity_id":
+        return _activity_id()
     if name == "template_id":
         local = blueprint == "reports"  # the tenant's own variants; the platform's are shared
         return prepared.local_template_id if local else _shared_template_id()
@@ -367,7 +378,7 @@ def resolve_pages(app: Flask, prepared: Prepared) -> tuple[list[Page], dict[str,
         for rule in get_routes(app):
             if rule.endpoint in SKIPPED:
                 continue
-            values = {name: _value(app, rule, name, prepared) for name in rule.arguments}
+            values = {name: value_of(app, rule, name, prepared) for name in rule.arguments}
             empty = sorted(name for name, value in values.items() if value in (None, "", 0))
             if empty:
                 missing[rule.endpoint] = f"{rule.rule}: no value for {', '.join(empty)}"

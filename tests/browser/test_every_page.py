@@ -53,9 +53,26 @@ def test_every_get_route_is_checked_or_explicitly_skipped(app: Flask, prepared: 
     problems = list(unresolved(app, prepared))
     assert not problems, (
         "GET routes the accessibility test cannot open; give their URL parameters a value in "
-        "tests/browser/pages.py (_value) or list them in SKIPPED with the reason:\n  "
+        "tests/browser/pages.py (value_of) or list them in SKIPPED with the reason:\n  "
         + "\n  ".join(problems)
     )
+
+
+def test_parameters_of_pages_to_come_are_filled_too(app: Flask, prepared: Prepared) -> None:
+    """Names new pages are likely to use (the public directory's) resolve to Marl's objects."""
+    from werkzeug.routing import Map, Rule
+
+    from saas.core.tenancy import tenant_scope
+    from tests.browser.pages import SLUG, value_of
+    from tests.conftest import tenant
+
+    path = "/<tenant_slug>/o/<int:offering_id>/<int:carrier_id>/<int:activity_id>"
+    rule = Rule(path, endpoint="public.example")
+    Map([rule])  # binding parses the parameters
+    with tenant_scope(tenant(SLUG)):
+        values = {name: value_of(app, rule, name, prepared) for name in sorted(rule.arguments)}
+    assert values["tenant_slug"] == SLUG
+    assert all(isinstance(values[n], int) for n in ("offering_id", "carrier_id", "activity_id"))
 
 
 @dataclass
