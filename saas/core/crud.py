@@ -50,6 +50,8 @@ class Column:
     label: Label
     render: Callable[[Any], Any] | None = None
     link: bool = False
+    #: the language of the value ("de", "en"), so screen readers pronounce it right (WCAG 3.1.2)
+    lang: str = ""
 
     def value(self, obj: Any) -> Any:
         if self.render is not None:

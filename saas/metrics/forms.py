@@ -15,8 +15,16 @@ METRIC_CODE = Regexp(r"^[A-Z][A-Z0-9_]*$", message=_l("Use capital letters, digi
 
 class MetricForm(VersionedForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60), METRIC_CODE])
-    label_de = StringField(_l("German label"), validators=[DataRequired(), Length(max=200)])
-    label_en = StringField(_l("English label"), validators=[DataRequired(), Length(max=200)])
+    label_de = StringField(
+        _l("German label"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"lang": "de"},
+    )
+    label_en = StringField(
+        _l("English label"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"lang": "en"},
+    )
     unit = StringField(_l("Unit"), default="count", validators=[DataRequired(), Length(max=30)])
     kind = SelectField(_l("Kind"), choices=as_choices(KINDS))
     time_aggregation = SelectField(

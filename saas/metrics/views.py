@@ -72,8 +72,8 @@ COLUMNS = [
     ),
 ]
 DETAILS = [
-    Column("label_de", _l("German label")),
-    Column("label_en", _l("English label")),
+    Column("label_de", _l("German label"), lang="de"),
+    Column("label_en", _l("English label"), lang="en"),
     Column("unit", _l("Unit")),
     Column("kind", _l("Kind")),
     Column("time_aggregation", _l("Aggregation over time")),

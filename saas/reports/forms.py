@@ -17,8 +17,16 @@ from saas.reports.definition import parse_json, validate_definition
 class TemplateForm(Form):
     """Title, description and the JSON definition; ``stamp`` guards against lost updates."""
 
-    title_de = StringField(_l("Title (German)"), validators=[DataRequired(), Length(max=200)])
-    title_en = StringField(_l("Title (English)"), validators=[Optional(), Length(max=200)])
+    title_de = StringField(
+        _l("Title (German)"),
+        validators=[DataRequired(), Length(max=200)],
+        render_kw={"lang": "de"},
+    )
+    title_en = StringField(
+        _l("Title (English)"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"lang": "en"},
+    )
     description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
     definition = TextAreaField(
         _l("Definition (JSON)"),

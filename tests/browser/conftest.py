@@ -14,6 +14,7 @@ app context of ``tests/conftest.py`` and may read the database directly.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
 from collections.abc import Iterator
@@ -30,6 +31,8 @@ from tests.conftest import DEMO_PASSWORD
 CHROMIUM = Path(os.environ.get("SAAS_CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("SAAS_CHROMEDRIVER", "/usr/bin/chromedriver"))
 AXE_JS = Path(__file__).parent / "vendor" / "axe.min.js"
+#: screenshots and page sources of failed browser tests (CI keeps build/ as artefacts)
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 CHROMIUM_FLAGS = [
     "--headless=new",
@@ -119,6 +122,28 @@ def browser(browser_available: None, tmp_path: Path) -> Iterator[Any]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed (or expectedly failing) browser test leaves what the browser showed last:
+    ``build/screenshots/<test>.png`` and the page source as ``<test>.html``."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    failed = report.failed or hasattr(report, "wasxfail")
+    driver = getattr(item, "funcargs", {}).get("browser")
+    if report.when != "call" or not failed or driver is None:
+        return
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid.removeprefix("tests/browser/"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        url = driver.current_url
+        driver.save_screenshot(str(SCREENSHOTS / f"{name}.png"))
+        (SCREENSHOTS / f"{name}.html").write_text(driver.page_source, encoding="utf-8")
+    except Exception as error:  # the browser itself may be what failed
+        report.sections.append(("browser", f"no screenshot: {error}"))
+    else:
+        report.sections.append(("browser", f"{url}: see {SCREENSHOTS}/{name}.png and .html"))
 
 
 def login(driver: Any, base: str, email: str, slug: str = "marl") -> None:

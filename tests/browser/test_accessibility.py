@@ -19,7 +19,7 @@ from saas.core.db import db
 from saas.core.tenancy import tenant_scope
 from saas.offices.models import Office, OfficeArea
 from tests.browser.conftest import WAIT_SECONDS, axe_violations, describe, login
-from tests.conftest import tenant
+from tests.conftest import DEMO_PASSWORD, tenant
 
 pytestmark = pytest.mark.browser
 
@@ -117,13 +117,27 @@ def press(driver: Any, *keys: str) -> None:
     ActionChains(driver).send_keys(*keys).perform()
 
 
+_FOCUS_RING = """
+const e = document.activeElement, s = getComputedStyle(e);
+return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2) || s.boxShadow !== 'none';
+"""
+
+
+def assert_focus_visible(driver: Any) -> None:
+    """WCAG 2.4.7: the focused element draws a ring (a computed outline or box shadow)."""
+    assert driver.execute_script(_FOCUS_RING), f"no visible focus on {active(driver)}"
+
+
 def tab_to(driver: Any, wanted: dict[str, str], limit: int = 40) -> dict[str, str]:
-    """Press Tab until the focused element matches ``wanted``; fail after ``limit`` presses."""
+    """Press Tab until the focused element matches ``wanted``; fail after ``limit`` presses.
+
+    Every element the focus passes shows a visible focus ring."""
     from selenium.webdriver.common.keys import Keys
 
     seen = []
     for _ in range(limit):
         press(driver, Keys.TAB)
+        assert_focus_visible(driver)
         now = active(driver)
         if all(now.get(k) == v for k, v in wanted.items()):
             return now
@@ -181,6 +195,7 @@ def test_activity_form_keyboard_only(live_server: str, browser: Any) -> None:
     press(browser, Keys.TAB)
     skip = active(browser)
     assert skip["tag"] == "a" and "skip" in skip["cls"], f"first Tab stop is {skip}"
+    assert_focus_visible(browser)
     # ... which leads to the main content; the next Tab is the form's first field
     press(browser, Keys.ENTER)
     assert active(browser)["id"] == "main", active(browser)
@@ -238,7 +253,115 @@ def test_activity_form_keyboard_only(live_server: str, browser: Any) -> None:
     db.session.rollback()
 
 
-_OVERFLOW = """
+def test_sign_in_with_the_keyboard_only(live_server: str, browser: Any) -> None:
+    """From the top of the login page: skip link, the fields, the button, all visibly focused."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    url = f"{live_server}/marl/login"
+    browser.get(url)  # the e-mail field has the focus (autofocus) ...
+    assert active(browser)["name"] == "email", active(browser)
+    browser.get(url + "#top")  # ... back to the top of the page, as in the activity test
+    browser.execute_script("document.activeElement.blur()")
+    press(browser, Keys.TAB)
+    assert "skip" in active(browser)["cls"], active(browser)
+    assert_focus_visible(browser)
+    tab_to(browser, {"name": "email"})
+    press(browser, "coordinator@marl.example")
+    tab_to(browser, {"name": "password"}, limit=1)
+    press(browser, DEMO_PASSWORD)
+    tab_to(browser, {"name": "remember"}, limit=1)
+    tab_to(browser, {"tag": "button", "type": "submit"}, limit=1)
+    press(browser, Keys.ENTER)
+    WebDriverWait(browser, WAIT_SECONDS).until(EC.url_changes(url + "#top"))
+    assert browser.current_url.split("#")[0].endswith("/marl/dashboard"), browser.current_url
+
+
+_ERRORS = """
+const summary = document.querySelector('main .error-summary[role=alert]');
+const field = document.getElementById(arguments[0]);
+const described = (field.getAttribute('aria-describedby') || '').split(' ')
+  .map(id => document.getElementById(id)).filter(Boolean).map(e => e.textContent.trim());
+return {summary: summary ? summary.textContent.replace(/\\s+/g, ' ').trim() : null,
+        links: summary ? [...summary.querySelectorAll('a')].map(a => a.getAttribute('href')) : [],
+        invalid: field.getAttribute('aria-invalid'), described: described};
+"""
+
+
+def form_errors(driver: Any, field_id: str) -> dict[str, Any]:
+    """After a submit: wait for the answer's error summary, then read it and the field."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, WAIT_SECONDS).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, "main .error-summary"))
+    )
+    return dict(driver.execute_script(_ERRORS, field_id))
+
+
+def test_form_errors_are_announced_and_tied_to_their_fields(live_server: str, browser: Any) -> None:
+    """WCAG 3.3.1/4.1.3: one alert sums up the errors, each links to its field; the field is
+    marked invalid and described by its message."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(f"{live_server}/marl/login")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    found = form_errors(browser, "email")
+    assert found["summary"] and found["links"] == ["#email", "#password"], found
+    assert found["invalid"] == "true" and found["described"], found
+    failures = [] if not (v := axe_violations(browser)) else [describe("login", v)]
+
+    login(browser, live_server, "staff@marl.example")
+    browser.get(f"{live_server}/marl/activities/new")
+    browser.execute_script("document.getElementById('date').value = ''")
+    count = browser.find_element(By.ID, "p_0_5")
+    count.clear()
+    count.send_keys("-1")
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    date_errors = form_errors(browser, "date")
+    assert "#date" in date_errors["links"] and "#p_0_5" in date_errors["links"], date_errors
+    assert date_errors["invalid"] == "true" and date_errors["described"], date_errors
+    band = form_errors(browser, "p_0_5")
+    assert band["invalid"] == "true" and band["described"], band
+    if v := axe_violations(browser):
+        failures.append(describe("activity form with errors", v))
+    assert_no_violations(failures)
+
+
+def test_language_of_the_page_and_of_foreign_parts(live_server: str, browser: Any) -> None:
+    """WCAG 3.1.1/3.1.2: ``<html lang>`` follows the chosen language; English words on a
+    German page (and German on an English one) carry their own ``lang``."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def lang_of(css: str) -> list[str]:
+        return [e.get_attribute("lang") for e in browser.find_elements(By.CSS_SELECTOR, css)]
+
+    browser.get(f"{live_server}/marl/")
+    assert lang_of("html") == ["de"]
+    switch = browser.find_element(By.CSS_SELECTOR, ".lang-switch button")
+    assert (switch.text, switch.get_attribute("lang")) == ("English", "en")
+    switch.click()
+    WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    )
+    switch = browser.find_element(By.CSS_SELECTOR, ".lang-switch button")
+    assert (switch.text, switch.get_attribute("lang")) == ("Deutsch", "de")
+
+    # both labels of a metric, on its page and in its form, in their own language
+    login(browser, live_server, "platform@sozialraum.example", slug="platform")
+    browser.get(f"{live_server}/platform/metrics/")
+    browser.find_element(By.CSS_SELECTOR, "main table tbody a").click()
+    labels = browser.find_elements(By.CSS_SELECTOR, "dl.details dd[lang]")
+    assert sorted(e.get_attribute("lang") for e in labels) == ["de", "en"], labels
+    browser.find_element(By.CSS_SELECTOR, "main a[href$='/edit']").click()
+    assert lang_of("input[name=label_de], input[name=label_en]") == ["de", "en"]
+
+
+OVERFLOW = """
 const width = document.documentElement.clientWidth;
 return [...document.querySelectorAll('body *')]
   .filter(e => !e.closest('table') && e.getBoundingClientRect().right > width + 1)
@@ -269,7 +392,7 @@ def test_pages_reflow_at_320_css_pixels(live_server: str, browser: Any) -> None:
         "/marl/members/invite",
     ]:
         browser.get(live_server + path)
-        wide = browser.execute_script(_OVERFLOW)
+        wide = browser.execute_script(OVERFLOW)
         if wide:
             failures.append(f"{path}: " + "; ".join(wide[:5]))
     assert not failures, "wider than 320 CSS px:\n" + "\n".join(failures)
