@@ -4,8 +4,8 @@
 (what happened, why), one row per snapshot with a text per section. Row-level secured like
 every tenant table; audited and optimistically locked like every edited record.
 
-Revision ID: 0015
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 03:00:00
 
 """
@@ -15,8 +15,8 @@ from alembic import op
 
 from saas.core.rls import enable_tenant_rls, grant_app_role
 
-revision = "0015"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """metric catalogue: § 41 as a "darunter" line of §§ 27–35, age-band order rules
 
-Revision ID: 0014
+Revision ID: 0012
 Revises: 0011
 Create Date: 2026-12-02 03:00:00
 
@@ -14,7 +14,7 @@ already has them from 0004; the update is then a no-op.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
+revision = "0012"
 down_revision = "0011"
 branch_labels = None
 depends_on = None

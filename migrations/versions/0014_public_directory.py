@@ -10,8 +10,8 @@ Existing rows get their UUIDs here. PostgreSQL fills them with ``gen_random_uuid
 adding the column (DDL, so row-level security does not hide rows from the owner); SQLite
 cannot add a column with a volatile default, so it adds the column empty and fills it.
 
-Revision ID: 0018
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02 02:50:00
 
 """
@@ -19,8 +19,8 @@ Create Date: 2026-12-02 02:50:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
-down_revision = "0011"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
