@@ -273,13 +273,19 @@ def interval(
     a_eq = np.array([e[0] for e in used]) if used else None
     b_eq = np.array([e[1] for e in used]) if used else None
     found = Interval(0.0, 0.0)
+    # Unknowns are whole numbers — unless a published value is not (a yearly mean of monthly
+    # stocks): then nobody, the reader included, may assume whole numbers in this block, and
+    # the linear relaxation is the interval.
+    integrality = np.ones(len(objective))
+    if integer and b_eq is not None and not np.allclose(b_eq, np.round(b_eq), atol=1e-7):
+        integrality[:] = 0
     for sign in (1.0, -1.0):
         if integer:
             constraints = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
             res = milp(
                 sign * objective,
                 constraints=constraints,
-                integrality=np.ones(len(objective)),
+                integrality=integrality,
                 bounds=Bounds(problem.lower, np.inf),
             )
         else:
