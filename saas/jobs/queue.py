@@ -161,7 +161,8 @@ def job_state(job_id: str, *, tenant_id: int | None, user_id: int | None) -> Job
     if tenant_id is None or meta.get("tenant_id") != tenant_id or meta.get("user_id") != user_id:
         return None
     try:
-        status = str(job.get_status(refresh=False) or "queued")
+        raw = job.get_status(refresh=False)
+        status = str(getattr(raw, "value", raw) or "queued")
         result = job.return_value() if status == "finished" else None
     except _redis_errors() as error:
         raise JobsUnavailable(str(error)) from error
