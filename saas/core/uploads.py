@@ -236,8 +236,8 @@ def count_upload(user_id: int | None, kind: str) -> None:
     """Count one upload of ``user_id``; raise :class:`UploadRateExceeded` over the hourly limit.
 
     Counted per user across every worker (the rate-limit storage, Redis in production), like
-    the failed-secret counts of :mod:`saas.auth.throttle`. The refusal that starts a lock-out
-    records an ``upload_rate_limited`` audit event (the caller keeps it with ``keep_changes``).
+    the failed-secret counts of :mod:`saas.auth.throttle`. Every refused upload records an
+    ``upload_rate_limited`` audit event (the caller keeps it with ``keep_changes``).
     Switched off together with the rate limits (``SAAS_UPLOAD_RATE_ENABLED`` overrides).
     """
     from flask import current_app
