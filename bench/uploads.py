@@ -50,7 +50,11 @@ app = create_app({"SQLALCHEMY_DATABASE_URI": url, "MIGRATION_DATABASE_URL": url,
                   "SAAS_LOCKOUT_ENABLED": False, "SAAS_DEMO_PASSWORD": "demo",
                   "SAAS_JOBS": True, "REDIS_URL": redis_url})
 def peak():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    # VmHWM: this process's own peak RSS (ru_maxrss would carry over the forking parent's)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 """
 
 WORKER = (

@@ -32,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from saas.core.db import db
 from saas.core.imports import RowError
 from saas.core.tenancy import current_tenant_id
+from saas.core.uploads import DEFAULT_LIMITS, Limits
 from saas.figures.checks import check_file, chunks, load_areas, load_metrics, stored_values
 from saas.figures.messages import MESSAGES, format_number, message
 from saas.figures.models import FigureValue
@@ -95,9 +96,17 @@ def check_import(filename: str, data: bytes, *, locale: str = "de") -> ImportChe
 
 
 def inspect_import(
-    filename: str, data: bytes, *, locale: str = "de", progress: Progress | None = None
+    filename: str,
+    data: bytes,
+    *,
+    locale: str = "de",
+    progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Inspection:
-    """:func:`check_import`, keeping the export's versions and reporting progress."""
+    """:func:`check_import`, keeping the export's versions and reporting progress.
+
+    ``limits`` bound the reading; a background job may allow more seconds than a request.
+    """
     check = ImportCheck(filename=filename or "", locale=locale, tenant_id=current_tenant_id())
     inspection = Inspection(check)
     progress = progress or _no_progress
@@ -120,7 +129,7 @@ def inspect_import(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            table = read_table(check.filename, data)
+            table = read_table(check.filename, data, limits)
     except FileProblem as problem:
         error(problem.row, "-", problem.key, **problem.params)
         return inspection

@@ -24,6 +24,7 @@ from saas.core.operations import Conflict, Invalid, operation
 from saas.core.permissions import ensure_in_scope, scope_criteria
 from saas.core.signals import figures_changed
 from saas.core.tenancy import get_or_404
+from saas.core.uploads import DEFAULT_LIMITS, Limits
 from saas.figures.grid import fingerprint, grid_rows
 from saas.figures.importer import (
     ImportCheck,
@@ -250,13 +251,18 @@ def _aware(moment: Any) -> Any:
 
 @operation("figures.enter", scoped=True)
 def check_import_batch(
-    batch_id: int, *, locale: str = "de", progress: Progress | None = None
+    batch_id: int,
+    *,
+    locale: str = "de",
+    progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ImportBatch:
     """Check a kept file (a background job): its preview, or its row/column report."""
     batch = own_batch(batch_id, "queued")
-    _record_check(
-        batch, inspect_import(batch.filename, batch.content, locale=locale, progress=progress)
+    inspection = inspect_import(
+        batch.filename, batch.content, locale=locale, progress=progress, limits=limits
     )
+    _record_check(batch, inspection)
     db.session.flush()
     return batch
 
@@ -272,6 +278,7 @@ def apply_import_batch(
     choose_all: str = "",
     locale: str = "de",
     progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> ImportOutcome:
     """Write a previewed file ("Übernehmen"), resolving each conflict as the user chose.
 
@@ -284,7 +291,9 @@ def apply_import_batch(
     from flask_babel import gettext as _
 
     batch = own_batch(batch_id, "pending")
-    inspection = inspect_import(batch.filename, batch.content, locale=locale, progress=progress)
+    inspection = inspect_import(
+        batch.filename, batch.content, locale=locale, progress=progress, limits=limits
+    )
     check = inspection.check
     conflicts = find_conflicts(check, inspection.versions) if check.ok else set()
     previewed = batch.details or {}

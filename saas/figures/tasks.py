@@ -7,20 +7,28 @@ report or summary) or names the file kept for download.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from flask import url_for
+from flask import current_app, url_for
 
+from saas.core.uploads import DEFAULT_LIMITS, Limits
 from saas.figures.exporter import MIMETYPES, Selection, export_figures
 from saas.figures.services import apply_import_batch, check_import_batch, purge_import_batches
 from saas.jobs.queue import keep_file, progress, task
+
+
+def job_limits() -> Limits:
+    """A job may read for most of its timeout (a request has 10 s); rows and sizes stay."""
+    seconds = int(current_app.config.get("SAAS_JOB_TIMEOUT_SECONDS", 900))
+    return replace(DEFAULT_LIMITS, max_seconds=max(DEFAULT_LIMITS.max_seconds, seconds * 0.6))
 
 
 @task
 def check_file(batch_id: int, locale: str = "de") -> dict[str, Any]:
     """Check a kept file; then its preview (or its row/column report) is shown."""
     purge_import_batches()
-    batch = check_import_batch(batch_id, locale=locale, progress=progress)
+    batch = check_import_batch(batch_id, locale=locale, progress=progress, limits=job_limits())
     return {"redirect": url_for("figures.import_batch", batch_id=batch.id)}
 
 
@@ -30,7 +38,12 @@ def apply_file(
 ) -> dict[str, Any]:
     """Write a previewed file with the user's choices; then its summary is shown."""
     apply_import_batch(
-        batch_id, choices=choices, choose_all=choose_all, locale=locale, progress=progress
+        batch_id,
+        choices=choices,
+        choose_all=choose_all,
+        locale=locale,
+        progress=progress,
+        limits=job_limits(),
     )
     return {"redirect": url_for("figures.import_batch", batch_id=batch_id)}
 

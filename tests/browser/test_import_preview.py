@@ -20,10 +20,12 @@ from tests.browser.conftest import WAIT_SECONDS, axe_violations, describe, login
 from tests.figures import conftest as figures
 from tests.figures.conftest import stored
 from tests.figures.test_preview import change_in_system
+from tests.jobs import conftest as jobs
 
 pytestmark = pytest.mark.browser
 
 marl, store = figures.marl, figures.store  # the figures' fixtures
+jobs_on = jobs.jobs_on  # jobs switched on, on the Redis of REDIS_URL
 
 
 def screenshot(driver: Any, tmp_path: Path, name: str) -> Path:
@@ -96,3 +98,28 @@ def test_import_preview_with_a_conflict(live_server: str, browser: Any, marl, st
     assert "Februar 2023" in summary and "Update(" not in summary
     screenshot(browser, tmp_path, "import-summary")
     assert stored(marl) == {("A1", "HZE_RUN", "2023-01"): 7, ("A1", "HZE_RUN", "2023-02"): 8}
+
+
+def test_job_page_moves_on_by_script(live_server: str, browser: Any, marl, jobs_on, tmp_path):
+    """A large file goes to a job; the page's script (allowed by the CSP: our own origin)
+    follows its progress and opens the preview when the worker is done — the refresh inside
+    ``<noscript>`` does not run in a browser with JavaScript."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from tests.jobs.conftest import run_worker
+    from tests.jobs.test_worker import big_csv
+
+    path = tmp_path / "gross.csv"
+    path.write_bytes(big_csv())
+    login(browser, live_server, "coordinator@marl.example")
+    browser.get(f"{live_server}/marl/figures/import")
+    browser.find_element(By.ID, "file").send_keys(str(path))
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: "/marl/jobs/" in d.current_url)
+    assert browser.find_element(By.CSS_SELECTOR, "progress.job-bar").is_displayed()
+    assert "gross.csv wird geprüft" in browser.find_element(By.TAG_NAME, "h1").text
+    screenshot(browser, tmp_path, "job-progress")
+    assert run_worker()
+    WebDriverWait(browser, WAIT_SECONDS).until(lambda d: "/marl/figures/import/" in d.current_url)
+    assert "1.080 neue Werte" in browser.find_element(By.TAG_NAME, "main").text
