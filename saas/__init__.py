@@ -44,12 +44,14 @@ def _blueprints() -> list[Any]:
     from saas.metrics.views import local_bp as local_metrics
     from saas.offerings.views import bp as offerings
     from saas.offices.views import bp as offices
+    from saas.periods.views import bp as periods
     from saas.platform.views import bp as platform
     from saas.platform.wizard import bp as onboarding
     from saas.principles.views import bp as principles
     from saas.public.views import bp as public
     from saas.reports.platform_views import bp as report_templates
     from saas.reports.views import bp as reports
+    from saas.search.views import bp as search
     from saas.settings.views import bp as settings
     from saas.site.views import bp as site
     from saas.teams.views import bp as teams
@@ -76,6 +78,8 @@ def _blueprints() -> list[Any]:
         offerings,
         activities,
         figures,
+        periods,
+        search,
         metrics,
         local_metrics,
         reports,
@@ -162,6 +166,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 def _init_listeners() -> None:
     """Connect the receivers of higher packages to the signals of lower ones."""
     from saas.comparison import listeners  # noqa: F401 - connects on import
+    from saas.protection import listeners as protection  # noqa: F401 - connects on import
 
 
 def _init_lookups(app: Flask) -> None:

@@ -70,6 +70,7 @@ OPTIONS: tuple[Option, ...] = (
     Option("SAAS_JOB_FILE_MAX_MB", "50", "largest file a job keeps for download"),
     Option("SAAS_UPLOADS_PER_HOUR", "30", "file uploads one user may send per hour"),
     Option("SAAS_IMPORT_BATCH_HOURS", "24", "an unconfirmed import is deleted after this long"),
+    Option("SAAS_RESET_MAILS", "3", "password-reset mails per address within that time"),
 )
 
 #: below this estimate of a secret's randomness (bits) production refuses to start; 32 random
@@ -180,6 +181,7 @@ def load_config() -> dict[str, object]:
         "SAAS_JOB_FILE_MAX_MB": int(env("SAAS_JOB_FILE_MAX_MB") or 50),
         "SAAS_UPLOADS_PER_HOUR": int(env("SAAS_UPLOADS_PER_HOUR") or 30),
         "SAAS_IMPORT_BATCH_HOURS": int(env("SAAS_IMPORT_BATCH_HOURS") or 24),
+        "SAAS_RESET_MAILS": int(env("SAAS_RESET_MAILS") or 3),
         # Admins must use a second factor. In development they may postpone enrolment (a banner
         # says so on every page) so that the demo logins work; in production never.
         "SAAS_MFA_GRACE": not production,

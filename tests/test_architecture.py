@@ -104,10 +104,14 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     # What is recorded per period: figures and activities are edited while a period is open.
     ("records", frozenset({"figures", "activities"})),
     ("indicators", frozenset({"indicators"})),
+    # The disclosure-control cube over every output: reads indicators, read by the outputs.
+    ("protection", frozenset({"protection"})),
     ("outputs", frozenset({"reports", "comparison", "impact"})),
     (
         "top",
-        frozenset({"", "platform", "dashboard", "site", "public", "cli", "demo", "models"}),
+        frozenset(
+            {"", "platform", "dashboard", "search", "site", "public", "cli", "demo", "models"}
+        ),
     ),
 )
 TOP = len(LAYERS) - 1

@@ -5,7 +5,7 @@ their names) is shown without checking the file a second time; it lives with the
 table has row-level security already (0001).
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0018
 Create Date: 2026-12-02 03:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -23,7 +22,6 @@ from saas.activities.services import (
     offering_choices,
     office_areas,
     office_choices,
-    office_month_states,
     visible_activities,
 )
 from saas.areas.models import Area
@@ -35,11 +33,8 @@ from saas.core.fields import as_choices
 from saas.core.idempotency import TOKEN_FIELD, claim, first_result, issue_token, remember
 from saas.core.operations import Conflict, Invalid
 from saas.core.permissions import require, scope_criteria
-from saas.core.tenancy import get_or_404
-from saas.core.workflow import workflow
 from saas.offerings.models import Offering
 from saas.offices.models import Office
-from saas.periods.services import transition_period
 from saas.principles.models import Principle
 
 bp = Blueprint(
@@ -265,66 +260,3 @@ def delete(object_id: int) -> Any:
         return redirect(url_for("activities.detail", object_id=object_id))
     flash(_("The activity was deleted."), "success")
     return redirect(url_for("activities.index"))
-
-
-@bp.route("/months")
-@require("activities.log")
-def months() -> str:
-    """Submission state of the last twelve months per office (the offices in scope)."""
-    today = date.today()
-    month_list = []
-    year, month = today.year, today.month
-    for _i in range(12):
-        month_list.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    offices = [
-        (office.id, office.name)
-        for office in db.session.execute(
-            select(Office).where(scope_criteria(Office)).order_by(Office.name)
-        ).scalars()
-    ]
-    known = office_month_states([i for i, _n in offices], month_list)
-    # one labelled expression in SELECT, WHERE and GROUP BY: PostgreSQL only accepts the
-    # grouping when both are the same expression (the same bound parameter)
-    month_of = month_expr(Activity.date).label("month")
-    counts = dict(
-        ((row.office_id, row.month), row.n)
-        for row in db.session.execute(
-            select(Activity.office_id, month_of, func.count().label("n"))
-            .where(month_of.in_(month_list), scope_criteria(Activity))
-            .group_by(Activity.office_id, month_of)
-        )
-    )
-    return render_template(
-        "activities/months.html",
-        offices=offices,
-        months=month_list,
-        known=known,
-        counts=counts,
-        flow=workflow(),
-    )
-
-
-@bp.route("/months/<int:office_id>/<period>/<transition>", methods=["POST"])
-@require("activities.log")
-def transition(office_id: int, period: str, transition: str) -> Any:
-    office = get_or_404(Office, office_id)
-    if len(period) != 7:
-        abort(404)
-    try:
-        state = transition_period(
-            "office", office.id, period, transition, request.form.get("reason", "")
-        )
-    except Invalid as error:
-        flash(error.message, "error")
-    else:
-        flash(
-            _(
-                "%(name)s, %(period)s: %(state)s",
-                name=office.name,
-                period=period,
-                state=workflow().state(state).title,
-            ),
-            "success",
-        )
-    return redirect(url_for("activities.months"))

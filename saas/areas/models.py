@@ -46,6 +46,8 @@ class Area(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     name: Mapped[str] = mapped_column(String(200))
     area_km2: Mapped[float | None] = mapped_column(Float, default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: street names in the area, one per line, for "which office is mine" on the public pages
+    streets: Mapped[str] = mapped_column(Text, default="")
 
     level: Mapped[AreaLevel] = relationship(
         primaryjoin="and_(AreaLevel.id == foreign(Area.level_id), "

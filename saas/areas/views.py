@@ -83,6 +83,7 @@ areas = Crud(
         Column("parent_id", _l("Part of"), render=lambda a: name_of(Area, a.parent_id)),
         Column("area_km2", _l("Area in km²")),
         Column("notes", _l("Notes")),
+        Column("streets", _l("Streets")),
     ],
     order_by=("code",),
     prepare_form=prepare_area,

@@ -283,12 +283,19 @@ def reset_request() -> Any:
     form = ResetRequestForm()
     if form.validate_on_submit():
         email = form.email.data or ""
-        try:
-            throttle.check(email)
-        except throttle.Locked as error:
-            return _locked("auth/reset_request.html", error, form=form)
-        # Every request counts against the address: mails cannot be sent in bulk.
-        throttle.failed(email, purpose="password_reset")
+        # Requests spend the address's mail budget, not its login attempts: asking for links
+        # cannot lock anybody out. Unknown addresses spend theirs alike (no account oracle).
+        if not throttle.allow_mail(email):
+            keep_changes()  # the 429 keeps the audit record of the refusal
+            flash(
+                _(
+                    "Too many links were requested for this address. Please try again in"
+                    " %(minutes)d minutes.",
+                    minutes=current_app.config["SAAS_LOCKOUT_MINUTES"],
+                ),
+                "error",
+            )
+            return render_template("auth/reset_request.html", form=form), 429
         found = request_password_reset(email)
         if found is not None:
             # The token is committed by the commit point right after this view; it is only

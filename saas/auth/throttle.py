@@ -5,7 +5,11 @@ reset) asks :func:`check` before it verifies anything and calls :func:`failed` a
 secret. An account is locked after ``SAAS_LOCKOUT_ATTEMPTS`` failures within
 ``SAAS_LOCKOUT_MINUTES``, whichever client they came from; a client address after three times
 as many, whichever accounts it tried. Unknown addresses are counted like known ones, so the
-lock says nothing about whether an account exists. The counters live in the rate-limit storage
+lock says nothing about whether an account exists.
+
+Mails someone else can trigger (password-reset links) have a budget of their own,
+:func:`allow_mail`: asking for links never counts as a wrong secret, so nobody can lock an
+account out of its login by requesting resets for it. The counters live in the rate-limit storage
 (Redis in production), so every worker sees the same counts.
 """
 
@@ -111,6 +115,29 @@ def failed(email: str, *, purpose: str, user_id: int | None = None) -> None:
                 "by": "account" if now_locked else "client",
             },
         )
+
+
+def allow_mail(email: str) -> bool:
+    """Spend one mail of the address's (and the client's) budget; False (audited) when used up.
+
+    ``SAAS_RESET_MAILS`` per address within ``SAAS_LOCKOUT_MINUTES``, three times as many
+    per client address. Kept apart from the secret counters (see the module's docstring).
+    """
+    if not _enabled():
+        return True
+    minutes = current_app.config["SAAS_LOCKOUT_MINUTES"]
+    mails = current_app.config["SAAS_RESET_MAILS"]
+    account, client = _keys(email)
+    per_account = RateLimitItemPerMinute(mails, minutes)
+    per_client = RateLimitItemPerMinute(mails * CLIENT_FACTOR, minutes)
+    account_ok = _call("hit", per_account, account[0], "mail-account", account[2])
+    client_ok = _call("hit", per_client, client[0], "mail-client", client[2])
+    if not (account_ok and client_ok):
+        record_event(
+            "password_reset_throttled",
+            details={"email": account[2], "client": client[2]},
+        )
+    return account_ok and client_ok
 
 
 def succeeded(email: str) -> None:

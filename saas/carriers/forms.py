@@ -14,8 +14,22 @@ CODE = Regexp(r"^[a-z0-9][a-z0-9_.-]*$", message=_l("Use lower-case letters, dig
 
 
 class CarrierForm(VersionedForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60), CODE])
+    code = StringField(
+        _l("Code"),
+        description=_l("A short key for imports and exports: lower-case letters, digits, - _ ."),
+        validators=[DataRequired(), Length(max=60), CODE],
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    type = SelectField(_l("Type"), choices=as_choices(CARRIER_TYPES))
-    website = StringField(_l("Website"), validators=[Optional(), URL(), Length(max=300)])
+    type = SelectField(
+        _l("Type"),
+        description=_l(
+            "Public, church, welfare association or other independent carrier (freier Träger)."
+        ),
+        choices=as_choices(CARRIER_TYPES),
+    )
+    website = StringField(
+        _l("Website"),
+        description=_l("Full address including https://"),
+        validators=[Optional(), URL(), Length(max=300)],
+    )
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, Model, TimestampMixin, VersionedMixin
+from saas.core.db import ArchivableMixin, Model, PublicIdMixin, TimestampMixin, VersionedMixin
 from saas.core.tenancy import TenantModel
 
 CARRIER_TYPES = {
@@ -21,7 +21,7 @@ CARRIER_TYPES = {
 }
 
 
-class Carrier(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
+class Carrier(TenantModel, PublicIdMixin, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A public or independent carrier (Träger)."""
 
     __tablename__ = "carriers"

@@ -18,7 +18,7 @@ from saas.core.spreadsheet import Cell, Number, number_format, write_csv, write_
 
 FORMATS = ("csv", "xlsx")
 SUPPRESSED = "–"
-MISSING = "…"
+MISSING = "."
 
 UNITS = {
     "‰": _l("per 1,000 under-21-year-olds"),
@@ -175,7 +175,7 @@ def footnotes(comparison: Comparison) -> list[str]:
                 n=comparison.threshold,
             )
         ),
-        str(_l("… no approved figures of this year published.")),
+        str(_l(". no approved figures of this year published.")),
         str(
             _l(
                 "Only figures that the municipalities have approved for whole years and "

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from itertools import combinations
 from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, insert, select
@@ -36,16 +35,14 @@ from saas.comparison.models import ComparisonRing, Publication, RingParticipatio
 from saas.core.db import db, utcnow
 from saas.core.disclosure import (
     DEFAULT_THRESHOLD,
-    ColumnTotal,
-    Protected,
-    is_small,
-    protect_table,
     suppress_rate,
+    tenant_threshold,
 )
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.models import PeriodStatus
 from saas.indicators.definitions import INDICATORS, Indicator
 from saas.indicators.engine import AnnualValues
+from saas.protection.service import tenant_cube
 from saas.tenants.models import Tenant
 
 #: what a tenant publishes for the whole municipality, in the order of the ring page
@@ -72,25 +69,14 @@ AREA_INDICATORS: tuple[str, ...] = (
 )
 #: the reference population of the "per 1,000" normalisation of counts on the ring page
 REFERENCE_POPULATION = "POP_U21"
-#: a count family and the disjoint families that are parts of it (HzE by help-type group)
-PARTS: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {
-    INDICATORS["HZE_CASES"].numerator: tuple(
-        INDICATORS[code].numerator
-        for code in ("HZE_AMB_SHARE", "HZE_TEILSTAT_SHARE", "HZE_STAT_SHARE")
-    ),
-}
 
 Family = tuple[str, ...]
 TOTAL = ""  # area_code of the whole-tenant rows
 
 
 def disclosure_threshold(settings: dict[str, Any] | None) -> int:
-    """A tenant's threshold (setting ``disclosure_threshold``), never below the default."""
-    try:
-        own = int((settings or {}).get("disclosure_threshold") or 0)
-    except (TypeError, ValueError):
-        own = 0
-    return max(DEFAULT_THRESHOLD, own)
+    """A tenant's threshold (:func:`saas.core.disclosure.tenant_threshold`)."""
+    return tenant_threshold(settings)
 
 
 def _family(indicator: Indicator) -> Family | None:
@@ -168,63 +154,6 @@ def approved_years(codes: Iterable[str] = COMPARISON_INDICATORS) -> list[int]:
     return [] if annual is None else complete_years(annual)
 
 
-# -- disclosure control --------------------------------------------------------------------
-
-
-@dataclass
-class _Counts:
-    """Counts of one family: per (area code, year) and for the whole tenant per year."""
-
-    cells: dict[tuple[str, int], float] = field(default_factory=dict)
-    totals: dict[int, float] = field(default_factory=dict)
-
-
-def _suppressed_cells(
-    counts: dict[Family, _Counts], area_families: set[Family], threshold: int
-) -> set[tuple[Family, str, int]]:
-    """(family, area code or TOTAL, year) of every count that must not be shown."""
-    hidden: set[tuple[Family, str, int]] = set()
-    for family, data in counts.items():
-        if family in area_families and data.cells:
-            protected: Protected = protect_table(
-                data.cells, threshold=threshold, row_totals=False, column_totals=True
-            )
-            for area_code, yr in protected.suppressed & set(data.cells):
-                hidden.add((family, area_code, yr))
-            for key in protected.suppressed:
-                if isinstance(key, ColumnTotal):
-                    hidden.add((family, TOTAL, key.column))
-        for yr, value in data.totals.items():
-            if is_small(value, threshold):
-                hidden.add((family, TOTAL, yr))
-    # parts of a published whole: a small remainder (whole minus some shown parts) is a
-    # disclosed count as well, so the parts concerned are withheld too
-    for whole, parts in PARTS.items():
-        if whole not in counts:
-            continue
-        for yr, whole_value in counts[whole].totals.items():
-            if (whole, TOTAL, yr) in hidden:
-                continue
-            changed = True
-            while changed:
-                changed = False
-                shown = [
-                    p
-                    for p in parts
-                    if p in counts and (p, TOTAL, yr) not in hidden and yr in counts[p].totals
-                ]
-                for size in range(1, len(shown) + 1):
-                    for subset in combinations(shown, size):
-                        rest = whole_value - sum(counts[p].totals[yr] for p in subset)
-                        if is_small(rest, threshold):
-                            hidden.update((p, TOTAL, yr) for p in subset)
-                            changed = True
-                            break
-                    if changed:
-                        break
-    return hidden
-
-
 # -- writing the publication ---------------------------------------------------------------
 
 
@@ -247,7 +176,7 @@ def refresh_publication(tenant: Tenant) -> int:
     rows: list[dict[str, Any]] = []
     with tenant_scope(tenant):
         if _participates():
-            rows = _publication_rows(tenant.id, threshold)
+            rows = _publication_rows(tenant, threshold)
     db.session.execute(delete(Publication).where(Publication.tenant_id == tenant.id))
     if rows:
         # Core executemany: one batched INSERT (the ORM bulk path splits the rows by which
@@ -257,7 +186,7 @@ def refresh_publication(tenant: Tenant) -> int:
     return len(rows)
 
 
-def _publication_rows(tenant_id: int, threshold: int) -> list[dict[str, Any]]:
+def _publication_rows(tenant: Tenant, threshold: int) -> list[dict[str, Any]]:
     from saas.indicators.engine import compute
 
     # the figures of both computations and of the choice of years, read once
@@ -285,18 +214,9 @@ def _publication_rows(tenant_id: int, threshold: int) -> list[dict[str, Any]]:
         if v.year in wanted and v.group in area_codes
     ]
 
-    counts: dict[Family, _Counts] = defaultdict(_Counts)
-    for v in totals:
-        family = _family(INDICATORS[v.indicator])
-        if family is not None and v.numerator is not None:
-            counts[family].totals[v.year] = v.numerator
-    area_families = set()
-    for v in per_area:
-        family = _family(INDICATORS[v.indicator])
-        if family is not None and v.numerator is not None:
-            counts[family].cells[(area_codes[cast(int, v.group)], v.year)] = v.numerator
-            area_families.add(family)
-    hidden = _suppressed_cells(counts, area_families, threshold)
+    # one protected cube for every output of the tenant (saas.protection): the ring sees
+    # nothing a report at any level, a snapshot or the impact page would not give back
+    cube = tenant_cube(years, tenant)
 
     now = utcnow()
     rows = []
@@ -305,9 +225,7 @@ def _publication_rows(tenant_id: int, threshold: int) -> list[dict[str, Any]]:
         if v.numerator is None and v.value is None:
             continue  # nothing known, nothing to publish
         indicator = INDICATORS[v.indicator]
-        suppressed = any(
-            (family, area_code, v.year) in hidden for family in dependencies(indicator)
-        )
+        suppressed = cube.withholds(v.indicator, v.group, v.year)
         if (
             not suppressed
             and indicator.is_rate
@@ -318,7 +236,7 @@ def _publication_rows(tenant_id: int, threshold: int) -> list[dict[str, Any]]:
             suppressed = suppress_rate(v.numerator, v.denominator, v.value, threshold) is None
         rows.append(
             {
-                "tenant_id": tenant_id,
+                "tenant_id": tenant.id,
                 "indicator": v.indicator,
                 "year": v.year,
                 "area_code": area_code,

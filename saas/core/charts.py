@@ -203,3 +203,61 @@ def bar_chart(
                 f'height="{height:.1f}" fill="{colour}"/>'
             )
     return _frame(title, description or title, body, _legend(series))
+
+
+# -- sparklines (dashboard) -------------------------------------------------------------------
+
+SPARK_W, SPARK_H, SPARK_PAD = 160, 40, 4
+
+
+def sparkline(
+    title: str,
+    values: list[float | None],
+    *,
+    reference: list[float | None] | None = None,
+    description: str = "",
+) -> Markup:
+    """A small inline line (no axes) for a trend beside its number; ``reference`` (e.g. the
+    comparison ring) is drawn thin and dashed on the same scale. The last point is marked.
+    The numbers themselves stand next to it on the page; title and description say them
+    for screen readers."""
+    known = [v for v in [*values, *(reference or [])] if v is not None]
+    low, high = (min(known), max(known)) if known else (0.0, 1.0)
+    span = (high - low) or 1.0
+    step = (SPARK_W - 2 * SPARK_PAD) / max(len(values) - 1, 1)
+
+    def points(series: list[float | None]) -> list[tuple[float, float]]:
+        return [
+            (
+                SPARK_PAD + step * i,
+                SPARK_H - SPARK_PAD - (SPARK_H - 2 * SPARK_PAD) * (v - low) / span,
+            )
+            for i, v in enumerate(series)
+            if v is not None
+        ]
+
+    body = []
+    if reference:
+        ref = points(reference)
+        if ref:
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in ref)
+            body.append(
+                f'<polyline points="{path}" fill="none" stroke="#4f5a6b" stroke-width="1.5" '
+                f'stroke-dasharray="4 3"/>'
+            )
+    own = points(values)
+    if own:
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in own)
+        body.append(
+            f'<polyline points="{path}" fill="none" stroke="{PALETTE[0]}" stroke-width="2.5"/>'
+        )
+        x, y = own[-1]
+        body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{PALETTE[0]}"/>')
+    ident = f"s{zlib.crc32(f'{title}|{description}|{values}'.encode()):08x}"
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SPARK_W} {SPARK_H}" '
+        f'role="img" class="sparkline" aria-labelledby="{ident}-t {ident}-d">'
+        f'<title id="{ident}-t">{escape(title)}</title>'
+        f'<desc id="{ident}-d">{escape(description or title)}</desc>{"".join(body)}</svg>'
+    )
+    return Markup(svg)  # noqa: S704 - the only texts are escaped above  # nosec B704

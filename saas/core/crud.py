@@ -324,11 +324,31 @@ class Crud:
             query = query.where(self.criteria())
         if hasattr(self.model, "archived_at") and not show_archived:
             query = query.where(self.model.archived_at.is_(None))
+        sort = self.sort_order()
+        if sort is not None:
+            column = getattr(self.model, sort[0])
+            query = query.order_by(column.desc() if sort[1] else column.asc())
         query = query.order_by(*(getattr(self.model, name) for name in self.order_by))
         objects = db.session.execute(query).unique().scalars().all()
         return render_template(
-            self.list_template, **self.context(objects=objects, show_archived=show_archived)
+            self.list_template,
+            **self.context(
+                objects=objects, show_archived=show_archived, sort=sort, sortable=self.sortable()
+            ),
         )
+
+    # -- sorting (?sort=name, ?sort=-name) ----------------------------------------------
+
+    def sortable(self) -> set[str]:
+        """The list's columns that are columns of the table (rendered ones sort by their
+        stored value, e.g. an address by its street)."""
+        return {c.attr for c in self.columns} & set(table_of(self.model).columns.keys())
+
+    def sort_order(self) -> tuple[str, bool] | None:
+        """(column, descending) asked for by ``?sort=``; None for the default order."""
+        wanted = request.args.get("sort", "")
+        name = wanted.removeprefix("-")
+        return (name, wanted.startswith("-")) if name in self.sortable() else None
 
     def detail_view(self, object_id: int) -> str:
         obj = self.load(object_id)

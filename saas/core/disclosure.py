@@ -55,9 +55,21 @@ __all__ = [
     "protect_table",
     "recoverable",
     "suppress_rate",
+    "tenant_threshold",
 ]
 
 DEFAULT_THRESHOLD = 3
+
+
+def tenant_threshold(settings: Mapping[str, Any] | None) -> int:
+    """A tenant's disclosure threshold: its setting ``disclosure_threshold``, never below
+    :data:`DEFAULT_THRESHOLD`. The one threshold every output of the tenant uses (reports at
+    every level, snapshots, the comparison, the impact pages)."""
+    try:
+        own = int((settings or {}).get("disclosure_threshold") or 0)
+    except (TypeError, ValueError):
+        own = 0
+    return max(DEFAULT_THRESHOLD, own)
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,18 @@
-"""Dashboard view."""
+"""Dashboard view: per role what there is to do, and for the management the trends."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import date
 
-from saas.core.permissions import current_membership, require
-from saas.dashboard.services import dashboard_summary
+from flask import Blueprint, render_template
+from flask_babel import get_locale
+
+from saas.activities.models import KINDS
+from saas.core.charts import sparkline
+from saas.core.formatting import format_fixed
+from saas.core.permissions import current_membership, current_scope, has_permission, require
+from saas.dashboard import services
+from saas.periods.desk import last_month, period_label
 
 bp = Blueprint("dashboard", __name__, url_prefix="/<tenant_slug>", template_folder="templates")
 
@@ -13,6 +20,33 @@ bp = Blueprint("dashboard", __name__, url_prefix="/<tenant_slug>", template_fold
 @bp.route("/dashboard")
 @require("tenant.view")
 def index() -> str:
+    """Staff: this week's entries and the month still to submit; coordinators: what waits
+    for approval and who has submitted; tenant admins and viewers: the key indicators'
+    trends against the previous year and the comparison ring."""
+    membership = current_membership()
+    role = membership.role if membership is not None else ""
+    today = date.today()
+    month = last_month(today)
+    logs = has_permission("activities.log")
+    approves = has_permission("figures.approve")
+    trends = (
+        services.key_trends(today)
+        if role in ("tenant_admin", "viewer") and current_scope() is None
+        else None
+    )
     return render_template(
-        "dashboard/index.html", summary=dashboard_summary(), membership=current_membership()
+        "dashboard/index.html",
+        membership=membership,
+        summary=services.dashboard_summary() if role == "tenant_admin" else None,
+        week=services.this_week(today) if logs and not approves else None,
+        month=month,
+        complete=services.month_completeness(month) if role in ("staff", "coordinator") else None,
+        waiting=services.waiting_for_approval() if approves else None,
+        trends=trends,
+        sparkline=sparkline,
+        signed=lambda value: format_fixed(value, 1, get_locale(), signed=True),
+        kinds=KINDS,
+        period_label=period_label,
+        can_enter=has_permission("figures.enter"),
+        can_configure=has_permission("config.manage"),
     )

@@ -36,7 +36,6 @@ from saas.core.db import db
 from saas.core.operations import Conflict, Invalid, commit, keep_changes
 from saas.core.permissions import require
 from saas.core.tenancy import shared_or_own
-from saas.core.urls import safe_next
 from saas.core.workflow import workflow
 from saas.figures.grid import PERIOD, apply_row_messages, fingerprint, format_value, grid_rows
 from saas.figures.services import (
@@ -51,7 +50,7 @@ from saas.figures.services import (
     save_figure_grid,
 )
 from saas.metrics.models import Metric
-from saas.periods.services import is_editable, period_status, states, transition_period
+from saas.periods.services import is_editable, period_status
 
 bp = Blueprint(
     "figures", __name__, url_prefix="/<tenant_slug>/figures", template_folder="templates"
@@ -404,47 +403,4 @@ def export(fmt: str) -> Any:
         content,
         mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f"attachment; filename=kennzahlen.{fmt}"},
-    )
-
-
-@bp.route("/periods")
-@require("figures.enter")
-def periods() -> str:
-    year = request.args.get("year", type=int) or date.today().year
-    months = [f"{year:04d}-{m:02d}" for m in range(1, 13)] + [f"{year:04d}"]
-    areas = area_choices()
-    return render_template(
-        "figures/periods.html",
-        year=year,
-        months=months,
-        areas=areas,
-        known=states("area", [i for i, _n in areas], months),
-        flow=workflow(),
-    )
-
-
-@bp.route("/periods/<int:area_id>/<period>/<transition>", methods=["POST"])
-@require("figures.enter")
-def transition(area_id: int, period: str, transition: str) -> Any:
-    area = load_area(area_id)
-    if not PERIOD.match(period):
-        abort(404)
-    try:
-        state = transition_period(
-            "area", area.id, period, transition, request.form.get("reason", "")
-        )
-    except Invalid as error:
-        flash(error.message, "error")
-    else:
-        flash(
-            _(
-                "%(name)s, %(period)s: %(state)s",
-                name=area.name,
-                period=period,
-                state=workflow().state(state).title,
-            ),
-            "success",
-        )
-    return redirect(
-        safe_next(request.form.get("next"), url_for("figures.periods", year=period[:4]))
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from saas.carriers.forms import CODE
@@ -13,13 +13,40 @@ from saas.offerings.schedule import ScheduleField
 
 
 class OfferingForm(VersionedForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60), CODE])
+    code = StringField(
+        _l("Code"),
+        description=_l("A short key for imports and exports: lower-case letters, digits, - _ ."),
+        validators=[DataRequired(), Length(max=60), CODE],
+    )
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
-    target_groups = StringField(_l("Target groups"), validators=[Length(max=300)])
-    age_min = IntegerField(_l("Age from"), validators=[Optional(), NumberRange(0, 120)])
+    description = TextAreaField(
+        _l("Description"),
+        description=_l(
+            "What happens there, in words the families understand. Shown on the public page."
+        ),
+        validators=[Length(max=5000)],
+    )
+    target_groups = StringField(
+        _l("Target groups"),
+        description=_l("Who it is for, e.g. “Eltern mit Kindern unter 3 Jahren”."),
+        validators=[Length(max=300)],
+    )
+    age_min = IntegerField(
+        _l("Age from"),
+        description=_l("Youngest participants in years; leave empty if open to all ages."),
+        validators=[Optional(), NumberRange(0, 120)],
+    )
     age_max = IntegerField(_l("Age to"), validators=[Optional(), NumberRange(0, 120)])
     schedule = ScheduleField(_l("Weekly schedule"))
-    office_id = OptionalSelectField(_l("Office"))
+    dates = TextAreaField(
+        _l("Other dates (not weekly), one per line"), validators=[Length(max=2000)]
+    )
+    place = StringField(_l("Place, if not at the office"), validators=[Length(max=300)])
+    costs = StringField(_l("Costs (e.g. free of charge)"), validators=[Length(max=300)])
+    office_id = OptionalSelectField(
+        _l("Office"),
+        description=_l("The office that runs the offering; its staff log the sessions."),
+    )
     carrier_id = OptionalSelectField(_l("Carrier"))
     principle_ids = IdsSelectField(_l("Principles"))
+    public = BooleanField(_l("Show on the public pages and in the open data"), default=False)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, Model, TimestampMixin, VersionedMixin
+from saas.core.db import ArchivableMixin, Model, PublicIdMixin, TimestampMixin, VersionedMixin
 from saas.core.tenancy import TenantModel, tenant_fk
 
 
-class Offering(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
+class Offering(TenantModel, PublicIdMixin, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A recurring low-threshold offering of an office."""
 
     __tablename__ = "offerings"
@@ -32,6 +32,14 @@ class Offering(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Mod
     schedule: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     office_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
     carrier_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
+    #: dates that are not weekly, one per line, e.g. "Sommerferien 2026, Mo–Fr 10–15 Uhr"
+    dates: Mapped[str] = mapped_column(Text, default="")
+    #: where it takes place when not at the office itself
+    place: Mapped[str] = mapped_column(String(300), default="")
+    #: what it costs, e.g. "kostenlos" or "2 € je Termin"; empty: not stated
+    costs: Mapped[str] = mapped_column(String(300), default="")
+    #: listed in the public directory; off until the tenant publishes the offering
+    public: Mapped[bool] = mapped_column(Boolean, default=False)
 
     def __str__(self) -> str:
         return self.name

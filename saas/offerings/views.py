@@ -21,6 +21,7 @@ from saas.offerings.forms import OfferingForm
 from saas.offerings.models import Offering, OfferingPrinciple
 from saas.offerings.schedule import format_schedule
 from saas.offices.models import Office
+from saas.offices.views import published
 from saas.principles.models import Principle
 
 bp = Blueprint("offerings", __name__, url_prefix="/<tenant_slug>/offerings")
@@ -131,6 +132,10 @@ crud = Crud(
         ),
         Column("carrier_id", _l("Carrier"), render=lambda o: name_of(Carrier, o.carrier_id)),
         Column("principles", _l("Principles"), render=principles_text),
+        Column("dates", _l("Other dates")),
+        Column("place", _l("Place")),
+        Column("costs", _l("Costs")),
+        Column("public", _l("Public pages"), render=lambda o: published(o.public)),
     ],
     #: a member limited to offices sees their offerings only (Offering.__scope__)
     criteria=lambda: scope_criteria(Offering),

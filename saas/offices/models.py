@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import ArchivableMixin, Model, TimestampMixin, VersionedMixin
+from saas.core.db import ArchivableMixin, Model, PublicIdMixin, TimestampMixin, VersionedMixin
 from saas.core.tenancy import TenantModel, tenant_fk
 
 
-class Office(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
+class Office(TenantModel, PublicIdMixin, VersionedMixin, ArchivableMixin, TimestampMixin, Model):
     """A neighbourhood office; opening and closing dates drive the impact analysis."""
 
     __tablename__ = "offices"
@@ -29,6 +29,9 @@ class Office(TenantModel, VersionedMixin, ArchivableMixin, TimestampMixin, Model
     opened_on: Mapped[date | None] = mapped_column(Date, default=None)
     closed_on: Mapped[date | None] = mapped_column(Date, default=None)
     notes: Mapped[str] = mapped_column(Text, default="")
+    #: shown in the public directory and its open data (address, opening hours, the office's
+    #: own phone and e-mail); on unless the tenant takes an office off
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
 
     def __str__(self) -> str:
         return self.name

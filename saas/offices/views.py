@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -65,6 +66,10 @@ def office_details(office: Office) -> dict[str, Any]:
     }
 
 
+def published(flag: bool) -> str:
+    return _("published") if flag else _("not published")
+
+
 def address(office: Office) -> str:
     return ", ".join(
         p for p in (office.address, f"{office.postal_code} {office.city}".strip()) if p
@@ -91,6 +96,7 @@ crud = Crud(
         Column("opened_on", _l("Opened on")),
         Column("closed_on", _l("Closed on")),
         Column("notes", _l("Notes")),
+        Column("public", _l("Public pages"), render=lambda o: published(o.public)),
     ],
     prepare_form=prepare_office,
     load_form=load_office_links,

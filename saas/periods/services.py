@@ -9,14 +9,16 @@ state is editable (draft, reopened).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import cast
 
 from flask import g
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from saas.core.db import db
 from saas.core.operations import Invalid, check_permission, operation
-from saas.core.permissions import ensure_in_scope
+from saas.core.permissions import ensure_in_scope, in_scope
 from saas.core.signals import period_transitioned
 from saas.core.workflow import WorkflowError, check_step, perform, workflow
 from saas.periods.models import PeriodStatus
@@ -113,3 +115,54 @@ def transition_period(scope: str, ref_id: int, period: str, name: str, reason: s
         after=status.state,
     )
     return status.state
+
+
+# -- approving many periods at once (the approval desk) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Step:
+    """One period to approve, at the version of its status row the user saw."""
+
+    ref_id: int
+    period: str
+    version: int | None
+
+
+class StepsRefused(Invalid):
+    """Some periods of a batch cannot be approved: nothing of the batch was approved."""
+
+    def __init__(self, refusals: dict[Step, str]) -> None:
+        super().__init__(_("Nothing was approved: some rows cannot be approved (see below)."))
+        self.refusals = refusals
+
+
+def _refusal(scope: str, step: Step) -> str:
+    """Why ``step`` cannot be approved now, or an empty string."""
+    if not in_scope(**{f"{scope}_id": step.ref_id}):
+        return _("Not found.")
+    status = period_status(scope, step.ref_id, step.period)
+    if status is None or (step.version is not None and status.version != step.version):
+        return _("Changed meanwhile by someone else; please look at it again.")
+    try:
+        check_step(status.state, "approve")
+    except WorkflowError as error:
+        return str(error)
+    return ""
+
+
+@operation("figures.approve", scoped=True)
+def approve_periods(scope: str, steps: list[Step]) -> list[str]:
+    """Approve every period of ``steps`` or none: all rows are checked first (object scope,
+    the version the user saw, the workflow), and one refusal refuses the batch with the
+    reason of every refused row (:class:`StepsRefused`). Each approval then is the single
+    step's operation, :func:`transition_period`, with its own checks and signal."""
+    if scope not in SCOPES:
+        raise Invalid(f"unknown period scope: {scope!r}")
+    check_permission(ENTRY_PERMISSION[scope])
+    if not steps:
+        raise Invalid(_("Please check at least one row."))
+    refusals = {step: reason for step in steps if (reason := _refusal(scope, step))}
+    if refusals:
+        raise StepsRefused(refusals)
+    return [transition_period(scope, s.ref_id, s.period, "approve", "") for s in steps]

@@ -11,9 +11,17 @@ from saas.core.forms import VersionedForm
 
 
 class PrincipleForm(VersionedForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60), CODE])
+    code = StringField(
+        _l("Code"),
+        description=_l("A short key for imports and exports: lower-case letters, digits, - _ ."),
+        validators=[DataRequired(), Length(max=60), CODE],
+    )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    description = TextAreaField(
+        _l("Description"),
+        description=_l("What this principle means in daily work; shown when logging activities."),
+        validators=[Length(max=5000)],
+    )
     position = IntegerField(
         _l("Position in lists"), default=0, validators=[NumberRange(min=0, max=999)]
     )

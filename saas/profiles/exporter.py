@@ -191,6 +191,7 @@ def _documents(tenant: Tenant) -> dict[str, CommentedMap]:
                             for p in populations.get(area.id, [])
                         ]
                     ),
+                    streets=_flow_list(area.streets.splitlines()),
                 )
                 for area in areas
             ]
@@ -225,6 +226,7 @@ def _documents(tenant: Tenant) -> dict[str, CommentedMap]:
                     closed=o.closed_on,
                     areas=_flow_list([area_codes[i] for i in office_areas.get(o.id, [])]),
                     carriers=_flow_list([carrier_codes[i] for i in office_carriers.get(o.id, [])]),
+                    public=o.public,
                 )
                 for o in offices
             ]
@@ -282,11 +284,15 @@ def _documents(tenant: Tenant) -> dict[str, CommentedMap]:
                     age_min=o.age_min,
                     age_max=o.age_max,
                     schedule=format_schedule(o.schedule, "de"),
+                    dates=o.dates,
+                    place=o.place,
+                    costs=o.costs,
                     office=office_codes.get(o.office_id) if o.office_id else None,
                     carrier=carrier_codes.get(o.carrier_id) if o.carrier_id else None,
                     principles=_flow_list(
                         [principle_codes[i] for i in offering_principles.get(o.id, [])]
                     ),
+                    public=o.public,
                 )
                 for o in _rows(Offering, Offering.id)
             ]

@@ -242,6 +242,8 @@ class AreaSpec(Strict):
     parent: Code | None = None
     area_km2: NonNegFloat | None = None
     population: list[PopulationSpec] = Field(default_factory=list)
+    #: street names, for "which office is mine" on the public pages
+    streets: list[Annotated[str, Required(200), OneLine]] = Field(default_factory=list)
 
 
 class AreasFile(Strict):
@@ -279,6 +281,7 @@ class OfficeSpec(Strict):
     closed: Date | None = None
     areas: list[Code] = Field(default_factory=list)
     carriers: list[Code] = Field(default_factory=list)
+    public: bool = True
 
 
 class OfficesFile(Strict):
@@ -331,9 +334,14 @@ class OfferingSpec(Strict):
     age_max: NonNegInt | None = None
     #: weekly times separated by ";", e.g. "Di 09:30-11:30; Do 15:00-17:00"
     schedule: Line = ""
+    #: dates that are not weekly, one per line
+    dates: Lines = ""
+    place: Annotated[str, Max(300), OneLine] = ""
+    costs: Annotated[str, Max(300), OneLine] = ""
     office: Code | None = None
     carrier: Code | None = None
     principles: list[Code] = Field(default_factory=list)
+    public: bool = False
 
 
 class OfferingsFile(Strict):

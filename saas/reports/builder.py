@@ -23,7 +23,7 @@ from sqlalchemy import select
 
 from saas.areas.models import AreaLevel
 from saas.core.db import db
-from saas.core.disclosure import ColumnTotal, is_small, protect_table
+from saas.core.disclosure import DEFAULT_THRESHOLD
 from saas.core.tenancy import tenant_scope
 from saas.figures.models import FigureValue
 from saas.indicators.definitions import ACTIVITY_METRICS, INDICATORS, Indicator
@@ -34,10 +34,15 @@ from saas.indicators.engine import (
     compute,
     metric_codes,
 )
+from saas.protection.families import revealed
+from saas.protection.service import Cube, Publication, register_publications, tenant_cube
 from saas.reports.definition import Section, parse_definition
-from saas.reports.models import ReportTemplate
+from saas.reports.models import PublishedReport, ReportTemplate
 from saas.reports.result import (
-    DASH,
+    MISSING,
+    PROVISIONAL,
+    REVISED,
+    WITHHELD,
     Block,
     Cell,
     Chart,
@@ -48,12 +53,11 @@ from saas.reports.result import (
     Table,
     Tile,
     current_locale,
+    legend,
 )
 
-#: values resting on fewer cases than this are not shown in sections by area
-THRESHOLD = 3
-#: numerators of the case counts: a rate over them rests on that many cases
-CASE_COUNTS = {ind.numerator for ind in INDICATORS.values() if ind.counts_cases and not ind.is_rate}
+#: the default disclosure threshold (a tenant's own: saas.core.disclosure.tenant_threshold)
+THRESHOLD = DEFAULT_THRESHOLD
 
 
 # -- running a template ---------------------------------------------------------------------
@@ -139,8 +143,13 @@ class _Builder:
         self.values: dict[tuple[str | None, str, int | str | None, int], IndicatorValue] = {}
         self.groups: dict[str | None, set[int]] = {}
         self.pending: set[int] = set()
-        self.suppressed = False
-        self.missing = False
+        #: the flags the report's cells carry (the legend lists them)
+        self.flags: set[str] = set()
+        #: per year: the cube cells shown and withheld, and the values shown
+        self.protection: dict[int, dict[str, Any]] = {}
+        #: values published snapshots showed: a different value now is flagged revised
+        self.earlier: dict[tuple[str, int | None, int], set[float]] = {}
+        self.cube: Cube
         self.indicators: dict[str, None] = {}
         self.uses_activities = False
         self._activity_cache: dict[tuple[str, tuple[int, ...]], Any] = {}
@@ -173,7 +182,8 @@ class _Builder:
             if section.by == "level" and key is None:
                 continue  # a tenant without area levels: nothing to show by area
             plan.setdefault(key, {}).update(dict.fromkeys(section.indicators))
-        hidden_totals: set[tuple[Family, int]] = set()
+        self.cube = tenant_cube(years, self.tenant)
+        self.earlier = _published_values(years)
         for key, codes in plan.items():
             values = compute(
                 list(codes),
@@ -183,17 +193,13 @@ class _Builder:
                 annual=annual,
                 tree=self.tree,
             )
-            if key is not None:
-                values = _protect_areas(values, hidden_totals)
             groups = self.groups.setdefault(key, set())
             for value in values:
+                if self.cube.withholds(value.indicator, value.group, value.year):
+                    value = _withheld(value)
                 self.values[(key, value.indicator, value.group, value.year)] = value
                 if key is not None and isinstance(value.group, int):
                     groups.add(value.group)
-        # the tenant's totals: small ones, and those withheld to protect an area's count
-        for found_key, found in list(self.values.items()):
-            if found_key[0] is None and _rests_on_hidden(found, hidden_totals):
-                self.values[found_key] = _withheld(found)
 
     def areas(self, key: str | None) -> list[tuple[int, str]]:
         named = [
@@ -209,28 +215,72 @@ class _Builder:
         return self.values.get((key, code, group, year))
 
     def cell(self, key: str | None, code: str, group: int | None, year: int) -> Cell:
+        """One value as shown, with its flag (:data:`saas.reports.result.FLAGS`)."""
         indicator = INDICATORS[code]
         self.indicators[code] = None
         decimals = decimals_of(indicator)
         found = self.value(key, code, group, year)
-        if found is None:
-            self.missing = True
-            return Cell(None, decimals)
-        if not found.approved:
+        node = None if key is None else group
+        if found is not None and not found.approved:
             self.pending.add(year)
-        small_base = (
-            key is not None
-            and indicator.denominator in CASE_COUNTS
-            and found.denominator is not None
-            and 0 < found.denominator < THRESHOLD
-        )
-        if found.suppressed or small_base:
-            self.suppressed = True
-            return Cell(None, decimals, suppressed=True)
-        if found.value is None:
-            self.missing = True
-            return Cell(None, decimals)
-        return Cell(_round(found.value, decimals), decimals)
+        if found is not None and found.suppressed:
+            self._record(code, node, year, None)
+            return self._flagged(Cell(None, decimals, suppressed=True), WITHHELD)
+        if found is None or found.value is None:
+            return self._flagged(Cell(None, decimals), MISSING)
+        value = _round(found.value, decimals)
+        self._record(code, node, year, value)
+        flag = PROVISIONAL if not found.approved else ""
+        earlier = self.earlier.get((code, node, year))
+        if earlier is not None and any(abs(v - value) > 1e-9 for v in earlier):
+            flag += REVISED
+        return self._flagged(Cell(value, decimals), flag)
+
+    def _flagged(self, cell: Cell, flag: str) -> Cell:
+        cell.flag = flag
+        self.flags.update(flag)
+        return cell
+
+    def _record(self, code: str, node: int | None, year: int, value: float | None) -> None:
+        """Remember which cells of the cube this report shows (a snapshot keeps them)."""
+        entry = self.protection.setdefault(year, {"withheld": set(), "shown": {}, "values": {}})
+        cube = self.cube.years.get(year)
+        for family in revealed(code):
+            if cube is None or (family, node) not in cube.values:
+                continue
+            if cube.withheld((family, node)):
+                entry["withheld"].add((family, node))
+            else:
+                entry["shown"][(family, node)] = cube.values[(family, node)] or 0.0
+        if value is not None:
+            entry["values"][f"{code}|{'' if node is None else node}"] = value
+
+    def protection_record(self) -> dict[str, Any]:
+        """The cube cells this report withheld and showed, per year, with the figures'
+        revision: what a published snapshot stores (:func:`published_cells`)."""
+        return {
+            "revision": self.cube.revision(self.cube.years),
+            "threshold": self.cube.threshold,
+            "years": {
+                str(year): {
+                    "revision": self.cube.revisions.get(year, ""),
+                    "withheld": sorted(
+                        ([f, n] for f, n in entry["withheld"]), key=lambda c: (c[0], str(c[1]))
+                    ),
+                    "shown": sorted(
+                        ([f, n, v] for (f, n), v in entry["shown"].items()),
+                        key=lambda c: (c[0], str(c[1])),
+                    ),
+                    "values": entry["values"],
+                    # the atoms, to tell later which figures were corrected since
+                    "atoms": sorted(
+                        ([k, a, v] for (k, a), v in self.cube.atoms.get(year, {}).items()),
+                        key=lambda c: (c[0], str(c[1])),
+                    ),
+                }
+                for year, entry in sorted(self.protection.items())
+            },
+        }
 
     def activities(self, dimension: str, years: list[int]) -> Any:
         from saas.reports.activity_tables import activity_counts
@@ -372,6 +422,11 @@ class _Builder:
 
     # -- footnotes --------------------------------------------------------------------------
 
+    def legend(self) -> list[tuple[str, str]]:
+        """The flags the report's cells carry, with their meaning."""
+        threshold = self.cube.threshold if hasattr(self, "cube") else THRESHOLD
+        return legend(self.flags, threshold)
+
     def footnotes(self, template: ReportTemplate, generated: datetime) -> list[str]:
         notes = []
         if self.pending:
@@ -384,18 +439,7 @@ class _Builder:
             )
         else:
             notes.append(_("Data status: all figures shown are approved."))
-        if self.suppressed:
-            notes.append(
-                _(
-                    "%(dash)s: not shown because the value rests on fewer than %(n)s cases, "
-                    "or would let such a value be worked out from the numbers shown "
-                    "(protection of small numbers).",
-                    dash=DASH,
-                    n=THRESHOLD,
-                )
-            )
-        if self.missing:
-            notes.append(_("%(na)s: no data for this period.", na=_("n/a")))
+        notes.extend(f"{flag}: {meaning}" for flag, meaning in self.legend())
         sources = []
         if self.indicators:
             sources.append(
@@ -435,69 +479,55 @@ class _Builder:
         return notes
 
 
-# -- disclosure control of the values by area -------------------------------------------------
-
-#: a count the disclosure control protects: the metric codes summed into it
-Family = tuple[str, ...]
-
-
-def _counts_of(value: IndicatorValue) -> list[tuple[Family, float | None]]:
-    """The case counts a value shows or gives back: its numerator when the indicator counts
-    cases (a rate times its published population is the count), its denominator when that is
-    a case count (a share of the cases)."""
-    indicator = INDICATORS[value.indicator]
-    counts: list[tuple[Family, float | None]] = []
-    if indicator.counts_cases:
-        counts.append((indicator.numerator, value.numerator))
-    if indicator.is_rate and indicator.denominator in CASE_COUNTS:
-        counts.append((indicator.denominator, value.denominator))
-    return counts
+# -- disclosure control: the tenant's protected cube (saas.protection) ------------------------
 
 
 def _withheld(value: IndicatorValue) -> IndicatorValue:
     return replace(value, numerator=None, denominator=None, value=None, suppressed=True)
 
 
-def _rests_on_hidden(value: IndicatorValue, hidden_totals: set[tuple[Family, int]]) -> bool:
-    return any(
-        (family, value.year) in hidden_totals or is_small(count, THRESHOLD)
-        for family, count in _counts_of(value)
-    )
+def _protection_records() -> list[dict[str, Any]]:
+    """The protection record of every published snapshot of the current tenant."""
+    column = PublishedReport.snapshot["protection"]
+    return [r for r in db.session.execute(select(column)).scalars() if isinstance(r, dict)]
 
 
-def _protect_areas(
-    values: list[IndicatorValue], hidden_totals: set[tuple[Family, int]]
-) -> list[IndicatorValue]:
-    """Primary and secondary suppression of the values by area.
+def published_cells(years: Iterable[int]) -> list[Publication]:
+    """The cells the current tenant's published snapshots withheld and showed in ``years``
+    (registered with the cube: a later run withholds what a snapshot withheld)."""
+    wanted = {str(y) for y in years}
+    found = []
+    for record in _protection_records():
+        for year, entry in (record.get("years") or {}).items():
+            if year not in wanted:
+                continue
+            found.append(
+                Publication(
+                    int(year),
+                    frozenset((f, n) for f, n in entry.get("withheld", [])),
+                    {(f, n): float(v) for f, n, v in entry.get("shown", [])},
+                    entry.get("revision", ""),
+                    {(k, a): float(v) for k, a, v in entry.get("atoms", [])},
+                )
+            )
+    return found
 
-    Per case count, the table area × year with the tenant's yearly totals (which the report
-    shows) goes through :func:`saas.core.disclosure.protect_table`: small counts are
-    withheld, and further cells (or totals, added to ``hidden_totals``) until no withheld
-    count can be recovered by subtracting what is shown. Every value resting on a withheld
-    count — the count, its rates, a share of it — is withheld too.
-    """
-    tables: dict[Family, dict[tuple[int, int], float]] = {}
-    for value in values:
-        if isinstance(value.group, int):
-            for family, count in _counts_of(value):
-                if count is not None:
-                    tables.setdefault(family, {})[(value.group, value.year)] = count
-    hidden: set[tuple[Family, int, int]] = set()
-    for family, cells in tables.items():
-        if not any(is_small(count, THRESHOLD) for count in cells.values()):
-            continue  # nothing small, nothing to protect (a small total has a small cell)
-        protected = protect_table(cells, threshold=THRESHOLD, row_totals=False, column_totals=True)
-        for key in protected.suppressed:
-            if isinstance(key, ColumnTotal):
-                hidden_totals.add((family, key.column))
-            elif key in cells:
-                hidden.add((family, *key))
-    return [
-        _withheld(v)
-        if any((family, v.group, v.year) in hidden for family, _count in _counts_of(v))
-        else v
-        for v in values
-    ]
+
+def _published_values(years: Iterable[int]) -> dict[tuple[str, int | None, int], set[float]]:
+    """Every value a published snapshot showed, per (indicator, area or None, year)."""
+    wanted = {str(y) for y in years}
+    found: dict[tuple[str, int | None, int], set[float]] = {}
+    for record in _protection_records():
+        for year, entry in (record.get("years") or {}).items():
+            if year not in wanted:
+                continue
+            for key, value in (entry.get("values") or {}).items():
+                code, _sep, node = key.partition("|")
+                found.setdefault((code, int(node) if node else None, int(year)), set()).add(value)
+    return found
+
+
+register_publications(published_cells)
 
 
 def _series(rows: list[Row]) -> list[ChartSeries]:
@@ -556,4 +586,6 @@ def run_report(
         pending_years=sorted(builder.pending),
         sections=sections,
         footnotes=footnotes,
+        legend=[list(item) for item in builder.legend()],
+        protection=builder.protection_record(),
     )

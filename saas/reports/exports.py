@@ -7,7 +7,8 @@ Every output walks the same result (:meth:`SectionResult.tables`) and formats ce
   separator, UTF-8 with BOM; written by :mod:`saas.core.spreadsheet`, whose guard keeps
   text from being taken for a formula;
 * XLSX: numbers are numeric cells with the shown number of decimals as number format,
-  suppressed values ``–``, missing values ``n/a``; text is always stored as text;
+  withheld values ``–``, missing values ``.``, a cell's flag (p, r) in its number format;
+  text is always stored as text;
 * PDF (reportlab, A4 landscape): title, sections as tables, footnotes, page numbers. Content
   streams are not compressed and the file is invariant (no timestamp or random id), so the
   text of the numbers can be found in the file and two runs on the same data are identical.
@@ -94,7 +95,10 @@ def _csv_number(cell: Cell) -> Cell_:
 def _xlsx_number(cell: Cell) -> Cell_:
     if cell.value is None:
         return format_cell(cell)
-    return Number(cell.value, "", number_format(cell.decimals, signed=cell.signed))
+    pattern = number_format(cell.decimals, signed=cell.signed)
+    if cell.flag:  # the flag after the number, the cell stays numeric
+        pattern = ";".join(f'{part}" {cell.flag}"' for part in pattern.split(";"))
+    return Number(cell.value, "", pattern)
 
 
 def csv_rows(result: ReportResult) -> Iterator[list[Cell_]]:

@@ -19,18 +19,56 @@ from saas.core.formatting import format_fixed, language
 
 DASH = "–"
 
+# -- cell flags (as in the tables of the statistical offices) ---------------------------------
+
+#: withheld (disclosure control) — the value is not shown
+WITHHELD = DASH
+#: not available: no figure behind the cell
+MISSING = "."
+#: provisional: rests on a month that is not approved yet
+PROVISIONAL = "p"
+#: revised: differs from the value a published snapshot showed
+REVISED = "r"
+FLAGS = (WITHHELD, MISSING, PROVISIONAL, REVISED)
+
+
+def legend(flags: set[str] | str, threshold: int) -> list[tuple[str, str]]:
+    """The meaning of every flag in ``flags``, in the order of :data:`FLAGS`."""
+    meanings = {
+        WITHHELD: _(
+            "withheld: the value rests on fewer than %(n)s cases, or would let such a value "
+            "be worked out from the numbers shown here or in other reports of the office "
+            "(protection of small numbers).",
+            n=threshold,
+        ),
+        MISSING: _("not available: no data for this period."),
+        PROVISIONAL: _("provisional: contains months that are not approved yet."),
+        REVISED: _("revised: differs from the value in a report published earlier."),
+    }
+    return [(flag, str(meanings[flag])) for flag in FLAGS if flag in flags]
+
 
 # -- the result -----------------------------------------------------------------------------
 
 
 @dataclass
 class Cell:
-    """One number as shown: rounded to ``decimals``; None when missing or suppressed."""
+    """One number as shown: rounded to ``decimals``; None when missing or suppressed.
+
+    ``flag``: ``"–"`` withheld, ``"."`` not available, or any of ``"p"`` (provisional) and
+    ``"r"`` (revised) — see :data:`FLAGS`; :attr:`display` is the text every output prints.
+    """
 
     value: float | None = None
     decimals: int = 0
     suppressed: bool = False
     signed: bool = False
+    flag: str = ""
+
+    @property
+    def display(self) -> str:
+        """The cell as printed in the current locale, with its flag."""
+        return format_cell(self)
 
 
 @dataclass
@@ -124,6 +162,16 @@ class ReportResult:
     pending_years: list[int]
     sections: list[SectionResult]
     footnotes: list[str]
+    #: [flag, meaning] of every flag the cells carry (also among the footnotes)
+    legend: list[list[str]] = field(default_factory=list)
+    #: the cube cells shown and withheld per year, and the figures' revision
+    #: (:meth:`saas.reports.builder._Builder.protection_record`)
+    protection: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def revision(self) -> str:
+        """The revision (digest of the figures) the report was built from."""
+        return str(self.protection.get("revision", ""))
 
     @property
     def years_label(self) -> str:
@@ -196,18 +244,20 @@ def current_locale() -> str:
     return language(get_locale())
 
 
-def format_cell(cell: Cell, *, grouping: bool = True) -> str:
-    """The cell in the current locale: ``1.234,5`` (de) or ``1,234.5`` (en); ``–`` when
-    suppressed, ``n/a`` when there is no value. Without ``grouping`` (CSV) no thousands
-    separator is written. Values are already rounded to ``decimals`` (:func:`_round`), so
-    the fast :func:`saas.core.formatting.format_fixed` writes what Babel would."""
+def format_cell(cell: Cell, *, grouping: bool = True, flag: bool = True) -> str:
+    """The cell in the current locale: ``1.234,5`` (de) or ``1,234.5`` (en), followed by its
+    flag (``12 p``); ``–`` when withheld, ``.`` when there is no value. Without ``grouping``
+    (CSV) no thousands separator is written; without ``flag`` only the number. Values are
+    already rounded to ``decimals`` (:func:`_round`), so the fast
+    :func:`saas.core.formatting.format_fixed` writes what Babel would."""
     if cell.suppressed:
-        return DASH
+        return WITHHELD
     if cell.value is None:
-        return _("n/a")
-    return format_fixed(
+        return MISSING
+    text = format_fixed(
         cell.value, cell.decimals, get_locale(), grouping=grouping, signed=cell.signed
     )
+    return f"{text} {cell.flag}" if flag and cell.flag else text
 
 
 def chart_markup(chart: Chart) -> Markup:

@@ -28,6 +28,7 @@ from saas.core.operations import Conflict
 from saas.core.permissions import ensure_unscoped, has_permission, require
 from saas.core.tenancy import get_or_404
 from saas.core.versions import current_version
+from saas.protection.service import figures_revisions
 from saas.reports import operations, store
 from saas.reports.builder import area_levels, latest_data_year, tenant_words
 from saas.reports.definition import DefinitionError, dump
@@ -248,13 +249,27 @@ def publish() -> Any:
 def published(report_id: int) -> str:
     ensure_unscoped()
     report = get_or_404(PublishedReport, report_id)
+    result = ReportResult.from_dict(report.snapshot)
     return render_template(
         "reports/published.html",
         report=report,
-        result=ReportResult.from_dict(report.snapshot),
+        result=result,
+        revised=revised_years(result),
         formats=FORMATS,
         **_helpers(),
     )
+
+
+def revised_years(result: ReportResult) -> list[int]:
+    """The years whose figures changed since the snapshot was built (its revision)."""
+    recorded = {
+        int(year): entry.get("revision", "")
+        for year, entry in (result.protection.get("years") or {}).items()
+    }
+    if not recorded:
+        return []
+    current = figures_revisions(recorded)
+    return sorted(year for year, revision in recorded.items() if current.get(year) != revision)
 
 
 @bp.route("/published/<int:report_id>/export.<fmt>")

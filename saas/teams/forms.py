@@ -15,7 +15,9 @@ from saas.teams.models import STAFF_ROLES
 class TeamForm(VersionedForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=60), CODE])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    office_id = OptionalSelectField(_l("Office"))
+    office_id = OptionalSelectField(
+        _l("Office"), description=_l("The office this team works from, if any.")
+    )
     notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
 
 
@@ -24,5 +26,9 @@ class StaffMemberForm(VersionedForm):
     role = SelectField(_l("Role in the social-space work"), choices=as_choices(STAFF_ROLES))
     team_id = OptionalSelectField(_l("Team"))
     carrier_id = OptionalSelectField(_l("Employed by carrier"))
-    fte = FloatField(_l("Full-time equivalent"), validators=[Optional(), NumberRange(0, 1.5)])
+    fte = FloatField(
+        _l("Full-time equivalent"),
+        description=_l("1 = full time, 0.5 = half time."),
+        validators=[Optional(), NumberRange(0, 1.5)],
+    )
     email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])

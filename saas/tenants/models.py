@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from saas.core.db import IdMixin, Model, VersionedMixin, db, utcnow
+from saas.core.db import IdMixin, Model, PublicIdMixin, VersionedMixin, db, utcnow
 
 TENANT_STATUSES = ("setup", "active", "suspended")
 
@@ -21,7 +21,7 @@ DEFAULT_VOCABULARY: dict[str, str] = {
 }
 
 
-class Tenant(IdMixin, VersionedMixin, Model):
+class Tenant(IdMixin, PublicIdMixin, VersionedMixin, Model):
     """A municipality using the platform; platform-level, not tenant-scoped."""
 
     __tablename__ = "tenants"

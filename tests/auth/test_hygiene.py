@@ -156,3 +156,34 @@ def test_password_reset_link_expires(make_app, monkeypatch):
         db.session.commit()
         assert db.session.execute(select(PasswordReset)).scalars().all()
     assert client.get(path).status_code == 404
+
+
+def test_reset_requests_cannot_lock_an_account_out(make_app, monkeypatch):
+    """Asking for reset links spent the account's login attempts: twelve requests for somebody
+    else's address locked that person out of signing in. Now they spend a mail budget of their
+    own: the fourth request is refused (429, audited) and the login still works."""
+    import smtplib
+
+    from saas.core.audit import AuditLog
+    from tests.auth.conftest import LOCKING
+
+    FakeSMTP.sent = []
+    monkeypatch.setattr(smtplib, "SMTP", FakeSMTP)
+    app = make_app(SMTP_HOST="mail.example", SAAS_BASE_URL="https://sozialraum.example", **LOCKING)
+    attacker = app.test_client()
+    statuses = [
+        post_form(attacker, "/account/reset", {"email": "viewer@marl.example"}).status_code
+        for _ in range(12)
+    ]
+    assert login(app.test_client(), "viewer@marl.example").status_code == 302
+    assert statuses[:3] == [302, 302, 302] and set(statuses[3:]) == {429}, statuses
+    assert len(FakeSMTP.sent) == 3  # no mail bombing either
+    with all_tenants():
+        refused = (
+            db.session.execute(
+                select(AuditLog).where(AuditLog.action == "password_reset_throttled")
+            )
+            .scalars()
+            .all()
+        )
+    assert refused

@@ -35,12 +35,16 @@ def dashboard_queries(app, client) -> int:
 
 
 def test_dashboard_query_count_is_constant(app, auth, client):
+    """Measured from a tenant with one object of every kind (and a figure, so the trends
+    are read): what it shows then may take a few more statements than an empty tenant's
+    page, but more of the same data must not add any."""
     auth("admin", "marl")
-    empty = dashboard_queries(app, client)
-    for i in range(5):
-        seed_config(tenant("marl"), prefix=f"{i}-") if i == 0 else _more(i)
+    seed_config(tenant("marl"), prefix="0-")
+    few = dashboard_queries(app, client)
+    for i in range(1, 5):
+        _more(i)
     full = dashboard_queries(app, client)
-    assert full == empty, (empty, full)
+    assert full == few, (few, full)
 
 
 def _more(i: int) -> None:

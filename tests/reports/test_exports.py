@@ -34,17 +34,22 @@ def expected_numbers(result: ReportResult) -> Counter[str]:
     return Counter(format_cell(c) for c in result.cells())
 
 
-def parse_german(text: str) -> float | None | str:
+def parse_german(text: str) -> float | None | str | tuple[float, str]:
+    """A number as the CSV writes it; with its flag (``642 p``) as (number, flag)."""
     if text == DASH:
         return "suppressed"
+    number, _space, flag = text.partition(" ")
     try:
-        return float(text.replace(",", "."))
+        value = float(number.replace(",", "."))
     except ValueError:
         return None
+    return (value, flag) if flag else value
 
 
-def expected_value(cell: Cell) -> float | None | str:
-    return "suppressed" if cell.suppressed else cell.value
+def expected_value(cell: Cell) -> float | None | str | tuple[float, str]:
+    if cell.suppressed:
+        return "suppressed"
+    return (cell.value, cell.flag) if cell.flag and cell.value is not None else cell.value
 
 
 def walk_csv(result: ReportResult, rows: list[list[str]]) -> list[tuple[Any, Any]]:

@@ -1,0 +1,471 @@
+"""The protected cube of one tenant and year: pure arithmetic, no Flask, no database.
+
+Everything a tenant's users can obtain for a year is a *cell*: a count family (the HzE case
+count, one help type, the ambulant group, § 8a, …) summed over a *node* (the whole
+municipality or one area of any level of any hierarchy). Every cell is a sum of *atoms*:
+(atom type, data area) — the finest parts the figures are entered in (one help type of one
+area; the HzE count minus its help types is an atom type of its own). A reader who sees some
+cells knows linear equations over the atoms (each shown cell: its atoms add up to its value)
+and that atoms are non-negative.
+
+Protection (the τ-ARGUS rules for hierarchical tables, applied to all tables at once):
+
+1. *primary*: every cell with ``0 < value < threshold`` is withheld, and every cell a
+   published snapshot withheld (``forced``);
+2. *secondary*, by lines: wherever a relation "whole = sum of its parts" (an area and its
+   sub-areas, a family and its sub-families) has exactly one withheld member, another one is
+   withheld, the smallest non-zero part first;
+3. *secondary*, by linear programming: for every primary cell the reader's feasible interval
+   is computed (:func:`interval`, ``scipy.optimize.linprog``, confirmed with ``milp``); a cell
+   whose interval does not contain 0 or does not reach the threshold gets another cell
+   withheld — one of the shown cells that bound it (the constraints with a non-zero dual
+   value), the smallest first — until it does.
+
+Cells with the same atoms (a district with one sub-area, the day-group share's numerator
+and § 32) are one cell: withheld together. Cells shown in a published snapshot with the same
+value (``known``) count as shown whatever the current pattern says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Node = Hashable  # None: the whole municipality; otherwise an area id
+Atom = tuple[str, Hashable]  # (atom type, data area)
+CellKey = tuple[str, Node]  # (family code, node)
+Canon = tuple[frozenset[str], frozenset[Hashable]]  # (atom types, data areas)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The public structure: which atom types each family sums, which data areas each node.
+
+    Readers know it (it is what the report pages and the catalogue say), so it is no secret.
+    """
+
+    families: Mapping[str, frozenset[str]]
+    nodes: Mapping[Node, frozenset[Hashable]]
+
+    def canon(self, key: CellKey) -> Canon:
+        family, node = key
+        return (self.families[family], self.nodes[node])
+
+
+@dataclass
+class YearCube:
+    """The protected cells of one year: value, and why a cell is withheld."""
+
+    layout: Layout
+    values: dict[CellKey, float | None]  # None: no figure behind the cell ("." )
+    primary: set[Canon] = field(default_factory=set)
+    secondary: set[Canon] = field(default_factory=set)
+    threshold: int = 3
+
+    def withheld(self, key: CellKey) -> bool:
+        canon = self.layout.canon(key)
+        return canon in self.primary or canon in self.secondary
+
+    def status(self, key: CellKey) -> str:
+        """``"withheld"``, ``"missing"`` or ``"shown"``."""
+        if self.withheld(key):
+            return "withheld"
+        return "missing" if self.values.get(key) is None else "shown"
+
+    def shown(self) -> dict[CellKey, float]:
+        """Every shown cell with its value (missing cells count as a shown 0)."""
+        return {key: value or 0.0 for key, value in self.values.items() if not self.withheld(key)}
+
+    def withheld_keys(self) -> set[CellKey]:
+        return {key for key in self.values if self.withheld(key)}
+
+
+# -- building the cells -----------------------------------------------------------------------
+
+
+def cell_values(
+    layout: Layout, atoms: Mapping[Atom, float]
+) -> tuple[dict[CellKey, float | None], dict[Canon, float | None]]:
+    """The value of every cell (None where no atom of it has a figure), by key and canon."""
+    by_area: dict[Hashable, dict[str, float]] = {}
+    for (kind, area), value in atoms.items():
+        by_area.setdefault(area, {})[kind] = value
+    canon_values: dict[Canon, float | None] = {}
+    values: dict[CellKey, float | None] = {}
+    for family in layout.families:
+        for node in layout.nodes:
+            key = (family, node)
+            canon = layout.canon(key)
+            if canon not in canon_values:
+                found = [
+                    by_area[area][kind]
+                    for area in canon[1]
+                    if area in by_area
+                    for kind in canon[0]
+                    if kind in by_area[area]
+                ]
+                canon_values[canon] = float(sum(found)) if found else None
+            values[key] = canon_values[canon]
+    return values, canon_values
+
+
+def _relations(canons: Iterable[Canon]) -> list[tuple[Canon, list[Canon]]]:
+    """Every "whole = sum of its parts" among the cells: for one family, an area and the
+    maximal areas below it; for one node, a family and its maximal sub-families — when the
+    parts are disjoint and add up to the whole."""
+    canons = list(canons)
+    by_kinds: dict[frozenset[str], list[frozenset[Hashable]]] = {}
+    by_areas: dict[frozenset[Hashable], list[frozenset[str]]] = {}
+    for kinds, areas in canons:
+        by_kinds.setdefault(kinds, []).append(areas)
+        by_areas.setdefault(areas, []).append(kinds)
+    found: list[tuple[Canon, list[Canon]]] = []
+
+    def partitions(sets: list[frozenset[Any]]) -> list[tuple[frozenset[Any], list[frozenset[Any]]]]:
+        result = []
+        unique = sorted(set(sets), key=lambda s: (len(s), sorted(map(str, s))))
+        for whole in unique:
+            below = [s for s in unique if s < whole and s]
+            maximal = [s for s in below if not any(s < t for t in below)]
+            if len(maximal) < 2:
+                continue
+            if sum(len(s) for s in maximal) == len(whole) and frozenset().union(*maximal) == whole:
+                result.append((whole, maximal))
+        return result
+
+    for kinds, area_sets in by_kinds.items():
+        for whole, parts in partitions(area_sets):
+            found.append(((kinds, whole), [(kinds, p) for p in parts]))
+    for areas, kind_sets in by_areas.items():
+        for whole, parts in partitions(kind_sets):
+            found.append(((whole, areas), [(p, areas) for p in parts]))
+    return found
+
+
+# -- the reader's feasible interval -------------------------------------------------------------
+
+
+def blocks(layout: Layout) -> list[frozenset[str]]:
+    """The atom types linked by some family: each block is an independent problem."""
+    parent: dict[str, str] = {k: k for kinds in layout.families.values() for k in kinds}
+
+    def find(k: str) -> str:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    for kinds in layout.families.values():
+        first, *rest = sorted(kinds)
+        for other in rest:
+            parent[find(other)] = find(first)
+    grouped: dict[str, set[str]] = {}
+    for k in parent:
+        grouped.setdefault(find(k), set()).add(k)
+    return [frozenset(g) for g in grouped.values()]
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """An earlier publication of the year: the cells it showed (with their values then), the
+    cells it withheld, and the atoms it was built from (to know which figures changed)."""
+
+    shown: Mapping[CellKey, float]
+    withheld: frozenset[CellKey]
+    atoms: Mapping[Atom, float]
+
+
+@dataclass
+class Problem:
+    """The reader's knowledge as linear equations over the atoms of one block and year.
+
+    Unknowns: the current atoms, and for every earlier publication a copy of each atom that
+    has changed since (the reader is assumed to know which ones: the worst case); an atom
+    that has not changed is the same unknown in every version.
+    """
+
+    kinds: frozenset[str]
+    index: dict[tuple[int, Atom], int]
+    lower: np.ndarray
+    changed: list[set[Atom]]
+    _rows: dict[tuple[Canon, int], np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        layout: Layout,
+        atoms: Mapping[Atom, float],
+        kinds: frozenset[str],
+        earlier: Sequence[Earlier] = (),
+    ) -> Problem:
+        areas = frozenset().union(*layout.nodes.values()) if layout.nodes else frozenset()
+        every = sorted(
+            ((kind, area) for kind in kinds for area in areas), key=lambda a: (a[0], str(a[1]))
+        )
+        index: dict[tuple[int, Atom], int] = {(0, atom): i for i, atom in enumerate(every)}
+        # an inconsistent entry (parts above their whole) gives a negative remainder
+        lower = [min(0.0, atoms.get(atom, 0.0)) for atom in every]
+        changed = []
+        for version, publication in enumerate(earlier, start=1):
+            moved = {a for a in every if publication.atoms.get(a, 0.0) != atoms.get(a, 0.0)}
+            changed.append(moved)
+            for atom in sorted(moved, key=lambda a: (a[0], str(a[1]))):
+                index[(version, atom)] = len(lower)
+                lower.append(min(0.0, publication.atoms.get(atom, 0.0)))
+        return cls(kinds, index, np.array(lower), changed)
+
+    def covers(self, canon: Canon) -> bool:
+        return canon[0] <= self.kinds
+
+    def row(self, canon: Canon, version: int = 0) -> np.ndarray:
+        """The cell as a row over the unknowns (``version`` 0: now, n: the n-th earlier)."""
+        cached = self._rows.get((canon, version))
+        if cached is None:
+            cached = self._rows[(canon, version)] = self._row(canon, version)
+        return cached
+
+    def _row(self, canon: Canon, version: int) -> np.ndarray:
+        row = np.zeros(len(self.lower))
+        kinds, areas = canon
+        moved = self.changed[version - 1] if version else set()
+        for kind in kinds:
+            for area in areas:
+                atom = (kind, area)
+                i = self.index.get((version if atom in moved else 0, atom))
+                if i is not None:
+                    row[i] = 1.0
+        return row
+
+
+#: one equation a reader knows: a row over the unknowns, its value, and the current cell it
+#: comes from (None: an earlier publication's, which can no longer be withheld)
+Equation = tuple[np.ndarray, float, Canon | None]
+
+
+@dataclass
+class Interval:
+    low: float
+    high: float
+    #: the current shown cells that bound the minimum / the maximum (non-zero dual values)
+    bound_low: list[Canon] = field(default_factory=list)
+    bound_high: list[Canon] = field(default_factory=list)
+    #: both optima were whole-number vertices: the integer interval is the same
+    integral: bool = True
+
+
+def interval(
+    problem: Problem, equations: Sequence[Equation], objective: np.ndarray, *, integer: bool = False
+) -> Interval:
+    """The smallest and largest value of ``objective`` (a row) consistent with
+    ``equations`` and non-negative atoms (``inf`` when unbounded), by linear programming
+    (``integer``: in whole numbers, ``milp``, then without duals)."""
+    from scipy.optimize import (  # type: ignore[import-untyped]
+        Bounds,
+        LinearConstraint,
+        linprog,
+        milp,
+    )
+
+    used = [e for e in equations if e[0].any()]
+    a_eq = np.array([e[0] for e in used]) if used else None
+    b_eq = np.array([e[1] for e in used]) if used else None
+    found = Interval(0.0, 0.0)
+    for sign in (1.0, -1.0):
+        if integer:
+            constraints = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
+            res = milp(
+                sign * objective,
+                constraints=constraints,
+                integrality=np.ones(len(objective)),
+                bounds=Bounds(problem.lower, np.inf),
+            )
+        else:
+            bounds = [(lo, None) for lo in problem.lower]
+            res = linprog(sign * objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if res.status == 3 or (res.status != 0 and "nbounded" in str(res.message)):
+            value = np.inf
+        elif res.status != 0:
+            raise RuntimeError(f"disclosure LP failed: {res.message}")
+        else:
+            value = float(sign * res.fun)
+            if not integer and not np.allclose(res.x, np.round(res.x), atol=1e-7):
+                found.integral = False
+        binding: list[Canon] = []
+        if not integer and a_eq is not None and res.status == 0:
+            marginals = res.eqlin.marginals
+            binding = [
+                e[2]
+                for e, m in zip(used, marginals, strict=True)
+                if abs(m) > 1e-9 and e[2] is not None
+            ]
+        if sign > 0:
+            found.low, found.bound_low = value, binding
+        else:
+            found.high, found.bound_high = value, binding
+    return found
+
+
+def protected(found: Interval, threshold: float) -> bool:
+    """The criterion: the interval contains 0 and reaches the threshold."""
+    return found.low <= 1e-6 and found.high >= threshold - 1e-6
+
+
+# -- protection ---------------------------------------------------------------------------------
+
+
+def protect_year(
+    layout: Layout,
+    atoms: Mapping[Atom, float],
+    threshold: int,
+    *,
+    earlier: Sequence[Earlier] = (),
+    check: bool = True,
+) -> YearCube:
+    """Primary and secondary suppression of every cell of one year (see the module).
+
+    ``earlier``: the year's earlier publications (snapshots). Their withheld cells are
+    withheld again; their shown cells are equations the reader has, on the figures as they
+    were then — the intervals are computed over both versions together.
+    """
+    values, canon_values = cell_values(layout, atoms)
+
+    def canons(keys: Iterable[CellKey]) -> set[Canon]:
+        return {layout.canon(k) for k in keys if k[0] in layout.families and k[1] in layout.nodes}
+
+    # shown before with the value it still has: a reader has it, withholding it is no help
+    known = canons(
+        k
+        for e in earlier
+        for k, v in e.shown.items()
+        if values.get(k) is not None and values[k] == v
+    )
+    small = {c for c, v in canon_values.items() if v is not None and 0 < v < threshold}
+    primary = (small | canons(k for e in earlier for k in e.withheld)) - known
+    withheld = set(primary)
+
+    def eligible(canon: Canon) -> bool:
+        return canon not in withheld and canon not in known
+
+    def cost(canon: Canon) -> tuple[Any, ...]:
+        value = canon_values[canon] or 0.0
+        return (value == 0, len(canon[1]) * len(canon[0]), value)
+
+    relations = _relations(canon_values)
+    changed = True
+    while changed:
+        changed = False
+        for whole, parts in relations:
+            hidden = [m for m in (whole, *parts) if m in withheld]
+            if len(hidden) != 1:
+                continue
+            candidates = [p for p in parts if eligible(p)] or ([whole] if eligible(whole) else [])
+            if candidates:
+                withheld.add(min(candidates, key=cost))
+                changed = True
+    if check:
+        _repair(layout, atoms, canon_values, small - known, withheld, known, threshold, earlier)
+        _release(layout, atoms, canon_values, small, withheld, earlier)
+    return YearCube(layout, values, primary & withheld, withheld - primary, threshold)
+
+
+def _repair(
+    layout: Layout,
+    atoms: Mapping[Atom, float],
+    canon_values: Mapping[Canon, float | None],
+    sensitive: set[Canon],
+    withheld: set[Canon],
+    known: set[Canon],
+    threshold: int,
+    earlier: Sequence[Earlier],
+) -> None:
+    """Withhold further cells until every sensitive cell's interval — now and in every
+    earlier publication — contains 0 and reaches the threshold: linear programming first,
+    then confirmed in whole numbers where the optimum was fractional."""
+    for kinds in blocks(layout):
+        problem = Problem.of(layout, atoms, kinds, earlier)
+        before: list[Equation] = []
+        targets: list[tuple[Canon, int]] = [
+            (c, 0) for c in sorted(sensitive, key=_order) if problem.covers(c)
+        ]
+        for version, publication in enumerate(earlier, start=1):
+            for key, value in publication.shown.items():
+                if key[0] in layout.families and key[1] in layout.nodes:
+                    canon = layout.canon(key)
+                    if problem.covers(canon):
+                        before.append((problem.row(canon, version), value, None))
+            old_values, _ = cell_values(layout, publication.atoms)
+            for key in publication.withheld:
+                if key[0] in layout.families and key[1] in layout.nodes:
+                    old = old_values.get(key)
+                    canon = layout.canon(key)
+                    if old is not None and 0 < old < threshold and problem.covers(canon):
+                        targets.append((canon, version))
+        fractional: set[tuple[Canon, int]] = set()
+        for integer in (False, True):
+            for target, version in targets if not integer else sorted(fractional, key=str):
+                objective = problem.row(target, version)
+                for _attempt in range(500):
+                    equations = before + [
+                        (problem.row(c), v or 0.0, c)
+                        for c, v in canon_values.items()
+                        if c not in withheld and problem.covers(c)
+                    ]
+                    found = interval(problem, equations, objective, integer=integer)
+                    if protected(found, threshold):
+                        if not found.integral:
+                            fractional.add((target, version))
+                        break
+                    if integer:  # ask the relaxation which cells bind
+                        found = interval(problem, equations, objective)
+                    binding = found.bound_high if found.low <= 1e-6 else found.bound_low
+                    pool = [c for c in binding if c not in known] or [
+                        e[2]
+                        for e in equations
+                        if e[2] is not None and e[2] not in known and e[0] @ objective
+                    ]
+                    if not pool:
+                        break  # nothing left to withhold around it
+                    withheld.add(
+                        min(pool, key=lambda c: (len(c[1]) * len(c[0]), canon_values[c] or 0.0))
+                    )
+
+
+def _release(
+    layout: Layout,
+    atoms: Mapping[Atom, float],
+    canon_values: Mapping[Canon, float | None],
+    small: set[Canon],
+    withheld: set[Canon],
+    earlier: Sequence[Earlier],
+) -> None:
+    """Show again every withheld cell that is not a small count and whose value the shown
+    cells determine anyway: a "–" a reader can work out protects nothing and only misleads."""
+    for kinds in blocks(layout):
+        problem = Problem.of(layout, atoms, kinds, earlier)
+        before: list[Equation] = [
+            (problem.row(layout.canon(key), version), value, None)
+            for version, publication in enumerate(earlier, start=1)
+            for key, value in publication.shown.items()
+            if key[0] in layout.families
+            and key[1] in layout.nodes
+            and problem.covers(layout.canon(key))
+        ]
+        equations = before + [
+            (problem.row(c), v or 0.0, c)
+            for c, v in canon_values.items()
+            if c not in withheld and problem.covers(c)
+        ]
+        for canon in sorted(withheld - small, key=_order):
+            if not problem.covers(canon):
+                continue
+            found = interval(problem, equations, problem.row(canon))
+            if found.high - found.low < 1e-6:
+                withheld.discard(canon)
+                equations.append((problem.row(canon), canon_values[canon] or 0.0, canon))
+
+
+def _order(canon: Canon) -> tuple[Any, ...]:
+    return (len(canon[1]), sorted(canon[0]), sorted(map(str, canon[1])))

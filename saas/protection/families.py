@@ -1,0 +1,126 @@
+"""What each indicator gives away: the count families of the cube and their atoms.
+
+Derived from the metric catalogue's indicators (:data:`saas.indicators.definitions.INDICATORS`),
+so a new indicator is protected without a change here:
+
+* a *count family* is the numerator of an indicator that counts cases, or a case count used
+  as a denominator (the shares, cost per case);
+* an indicator *reveals* its numerator family when it counts cases (a rate times its
+  published population is the count), its denominator family when that is a case count (a
+  share of a shown total gives the part), and the HzE case count when it contains the HzE
+  expenditure (expenditure is withheld with the cases it pays for: cost per case times
+  expenditure gives the count);
+* the HzE case count is the sum of its help types *including § 41* and a remainder (cases
+  entered without a help type): :data:`WHOLES` says so, and the remainder is an atom of its
+  own, so "the HzE total minus the shown help types" is an equation the cube knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+
+from saas.indicators.definitions import INDICATORS, Indicator
+from saas.metrics.catalogue import HELP_TYPES
+
+#: metrics whose figure is the sum of other metrics plus a remainder: whole → parts
+WHOLES: dict[str, tuple[str, ...]] = {
+    "HZE_RUN": tuple(f"HZE_RUN_{suffix}" for suffix, _de, _en in HELP_TYPES),
+    "HZE_END": tuple(f"HZE_END_{suffix}" for suffix, _de, _en in HELP_TYPES),
+}
+#: amounts that are withheld with the count of the cases they belong to
+AMOUNTS: dict[str, tuple[str, ...]] = {"HZE_EXP_TOTAL": INDICATORS["HZE_CASES"].numerator}
+REST = "~rest"  # suffix of a whole's remainder atom
+
+
+def family_code(metrics: tuple[str, ...]) -> str:
+    return "+".join(sorted(metrics))
+
+
+@cache
+def count_families() -> dict[str, frozenset[str]]:
+    """Every count family: its code → the metrics summed into it."""
+    found: dict[str, frozenset[str]] = {}
+    for indicator in INDICATORS.values():
+        for metrics in _count_tuples(indicator):
+            found[family_code(metrics)] = frozenset(metrics)
+    return found
+
+
+def _count_tuples(indicator: Indicator) -> list[tuple[str, ...]]:
+    counted = {ind.numerator for ind in INDICATORS.values() if ind.counts_cases}
+    found = []
+    if indicator.counts_cases:
+        found.append(indicator.numerator)
+    if indicator.is_rate and indicator.denominator in counted:
+        found.append(indicator.denominator)
+    return found
+
+
+@cache
+def revealed(code: str) -> tuple[str, ...]:
+    """The codes of the count families an indicator's value gives away."""
+    indicator = INDICATORS[code]
+    families = [family_code(metrics) for metrics in _count_tuples(indicator)]
+    for amount, cases in AMOUNTS.items():
+        if amount in indicator.metric_codes():
+            families.append(family_code(cases))
+    return tuple(dict.fromkeys(families))
+
+
+def _expanded(metrics: frozenset[str]) -> frozenset[str]:
+    """A family's metrics with each whole replaced by its remainder and its parts."""
+    out: set[str] = set()
+    for metric in metrics:
+        if metric in WHOLES:
+            out.add(metric + REST)
+            out.update(WHOLES[metric])
+        else:
+            out.add(metric)
+    return frozenset(out)
+
+
+@cache
+def atom_kinds() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
+    """The atom types: metrics that are in exactly the same families form one type.
+
+    Returns (family code → atom types, metric (or remainder) → its atom type).
+    """
+    expanded = {code: _expanded(metrics) for code, metrics in count_families().items()}
+    signature: dict[str, frozenset[str]] = {}
+    for code, metrics in expanded.items():
+        for metric in metrics:
+            signature[metric] = signature.get(metric, frozenset()) | {code}
+    kind_of: dict[str, str] = {}
+    groups: dict[frozenset[str], list[str]] = {}
+    for metric, member_of in signature.items():
+        groups.setdefault(member_of, []).append(metric)
+    for members in groups.values():
+        kind = family_code(tuple(members))
+        for metric in members:
+            kind_of[metric] = kind
+    families = {
+        code: frozenset(kind_of[metric] for metric in metrics) for code, metrics in expanded.items()
+    }
+    return families, kind_of
+
+
+def metrics_read() -> set[str]:
+    """Every metric the cube reads."""
+    return {m for metrics in count_families().values() for m in metrics} | {
+        part for parts in WHOLES.values() for part in parts
+    }
+
+
+def atoms_of_area(values: Mapping[str, float]) -> dict[str, float]:
+    """An area's yearly metric values as atom values (a whole becomes its remainder)."""
+    _families, kind_of = atom_kinds()
+    atoms: dict[str, float] = {}
+    for metric, value in values.items():
+        if metric in WHOLES:
+            value = value - sum(values.get(part, 0.0) for part in WHOLES[metric])
+            metric = metric + REST
+        kind = kind_of.get(metric)
+        if kind is not None:
+            atoms[kind] = atoms.get(kind, 0.0) + value
+    return atoms

@@ -1,0 +1,268 @@
+"""The protected cube of the current tenant, read from its figures and cached.
+
+:func:`tenant_cube` builds (or takes from the cache) one :class:`~saas.protection.cube.YearCube`
+per year: every count family × every node (the whole municipality, every area of every level
+of every hierarchy, every area carrying figures). Reports at any level, tenant-local
+templates, the comparison publication and the impact pages all read their withheld cells from
+it, so no two of them can be combined to give a withheld count back.
+
+A year's cube depends only on that year's figures, the area tree, the threshold and the
+published snapshots of that year: so a report over 2015–2024 and one over 2024 alone withhold
+the same cells of 2024. The cache is keyed by a digest of exactly these inputs, so a changed
+figure can never be served a stale pattern; the listeners on ``figures_changed`` and
+``period_transitioned`` only drop the tenant's entries to keep the memory small.
+
+Published snapshots feed the cube through :func:`register_publications` (the reports package
+registers its snapshots): a cell a snapshot withheld is withheld again, a cell a snapshot
+showed with the value it still has counts as shown (a reader has it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+from threading import Lock
+from typing import Any
+
+from flask import g
+from sqlalchemy import select
+
+from saas.areas.models import AreaLevel
+from saas.core.db import db
+from saas.core.disclosure import tenant_threshold
+from saas.core.tenancy import current_tenant_id
+from saas.indicators.engine import AreaTree, annual_values
+from saas.protection.cube import (
+    Atom,
+    CellKey,
+    Earlier,
+    Layout,
+    Node,
+    YearCube,
+    protect_year,
+)
+from saas.protection.families import atom_kinds, atoms_of_area, metrics_read, revealed
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What an earlier publication showed of one year: withheld cells, shown cells with their
+    value, and the revision (figures digest) it was built from."""
+
+    year: int
+    withheld: frozenset[CellKey]
+    shown: Mapping[CellKey, float]
+    revision: str = ""
+    #: the atoms it was built from (to know which figures have changed since)
+    atoms: Mapping[Atom, float] = field(default_factory=dict)
+
+
+#: providers of earlier publications of the current tenant: years → publications
+_PUBLICATIONS: list[Callable[[Iterable[int]], list[Publication]]] = []
+
+
+def register_publications(provider: Callable[[Iterable[int]], list[Publication]]) -> None:
+    """Let the cube take earlier publications into account (called once at import)."""
+    if provider not in _PUBLICATIONS:
+        _PUBLICATIONS.append(provider)
+
+
+@dataclass
+class Cube:
+    """The protected cells of the current tenant for some years."""
+
+    years: dict[int, YearCube]
+    revisions: dict[int, str]
+    threshold: int
+    atoms: dict[int, dict[Atom, float]] = field(default_factory=dict)
+
+    def cell(self, family: str, node: Node, year: int) -> str:
+        """``"withheld"``, ``"missing"`` or ``"shown"`` (unknown cells: ``"missing"``)."""
+        cube = self.years.get(year)
+        if cube is None or (family, node) not in cube.values:
+            return "missing"
+        return cube.status((family, node))
+
+    def withholds(self, indicator: str, node: Node, year: int) -> bool:
+        """Must the indicator's value for this node and year be withheld?"""
+        return any(self.cell(f, node, year) == "withheld" for f in revealed(indicator))
+
+    def revision(self, years: Iterable[int]) -> str:
+        """One digest over the figures of ``years`` (what a snapshot records)."""
+        text = json.dumps({str(y): self.revisions.get(y, "") for y in sorted(years)})
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+_CACHE: dict[tuple[int | None, int], tuple[str, YearCube]] = {}
+_LOCK = Lock()
+_CACHE_SIZE = 512
+
+
+def forget(tenant_id: int | None) -> None:
+    """Drop a tenant's cached years (its figures or approvals changed)."""
+    with _LOCK:
+        for key in [k for k in _CACHE if k[0] == tenant_id]:
+            del _CACHE[key]
+
+
+def _layout(tree: AreaTree, data_areas: set[Hashable], levels: Iterable[str]) -> Layout:
+    families, _kinds = atom_kinds()
+    nodes: dict[Node, frozenset[Hashable]] = {None: frozenset(data_areas)}
+    for level in levels:
+        grouped: dict[int, set[Hashable]] = {}
+        for area_id, group in tree.groups(level).items():
+            if area_id in data_areas:
+                grouped.setdefault(group, set()).add(area_id)
+        for group, members in grouped.items():
+            nodes[group] = frozenset(members)
+    for data_area in data_areas:  # the comparison publishes every area carrying figures
+        nodes.setdefault(data_area, frozenset({data_area}))
+    return Layout(families, nodes)
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _atoms(years: Iterable[int]) -> dict[int, dict[Atom, float]]:
+    """The atoms of the current tenant per year: (atom type, data area) → value."""
+    annual = annual_values(metrics_read(), years)
+    per_area: dict[tuple[int, int], dict[str, float]] = {}
+    for (metric, area_id, year), value in annual.values.items():
+        per_area.setdefault((area_id, year), {})[metric] = value
+    found: dict[int, dict[Atom, float]] = {}
+    for (area_id, year), values in per_area.items():
+        for kind, value in atoms_of_area(values).items():
+            found.setdefault(year, {})[(kind, area_id)] = value
+    return found
+
+
+def _revision(atoms: Mapping[Atom, float]) -> str:
+    return _digest(sorted((k, str(a), v) for (k, a), v in atoms.items()))[:16]
+
+
+def figures_revisions(years: Iterable[int]) -> dict[int, str]:
+    """The revision of the current tenant's figures per year (what a snapshot records): a
+    digest of every count the cube is built from, cheap to compare without protecting."""
+    years = sorted(set(years))
+    by_year = _atoms(years)
+    return {year: _revision(by_year.get(year, {})) for year in years}
+
+
+def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
+    """The protected cube of the current tenant (inside its scope) for ``years``."""
+    tenant = tenant if tenant is not None else g.get("tenant")
+    threshold = tenant_threshold(tenant.settings if tenant is not None else None)
+    years = sorted(set(years))
+    tenant_id = current_tenant_id()
+    level_codes = list(
+        db.session.execute(select(AreaLevel.code).where(AreaLevel.archived_at.is_(None))).scalars()
+    )
+    tree = AreaTree.load()
+    by_year = _atoms(years)
+    publications: dict[int, list[Publication]] = {}
+    for provider in _PUBLICATIONS:
+        for publication in provider(years):
+            publications.setdefault(publication.year, []).append(publication)
+    result = Cube({}, {}, threshold)
+    for year in years:
+        atoms = by_year.get(year, {})
+        data_areas = {area for (_kind, area) in atoms}
+        layout = _layout(tree, data_areas, level_codes)
+        revision = _revision(atoms)
+        earlier = [Earlier(p.shown, p.withheld, p.atoms) for p in publications.get(year, [])]
+        digest = _digest(
+            revision,
+            threshold,
+            sorted((str(n), sorted(map(str, a))) for n, a in layout.nodes.items()),
+            [
+                (
+                    sorted(map(str, e.withheld)),
+                    sorted((str(k), v) for k, v in e.shown.items()),
+                    _revision(e.atoms),
+                )
+                for e in earlier
+            ],
+        )
+        with _LOCK:
+            cached = _CACHE.get((tenant_id, year))
+        if cached is not None and cached[0] == digest:
+            current = cached[1]
+        else:
+            current = protect_year(layout, atoms, threshold, earlier=earlier)
+            with _LOCK:
+                if len(_CACHE) >= _CACHE_SIZE:
+                    _CACHE.pop(next(iter(_CACHE)))
+                _CACHE[(tenant_id, year)] = (digest, current)
+        result.years[year] = current
+        result.revisions[year] = revision
+        result.atoms[year] = atoms
+    return result
+
+
+# -- the impact pages' groups ---------------------------------------------------------------------
+
+
+def protect_counts(
+    cube: Cube, year: int, family: str, groups: Mapping[Hashable, Iterable[int]]
+) -> dict[Hashable, float | None]:
+    """Counts of ``family`` for groups of areas (e.g. the areas an office serves and the
+    others) that may be shown beside everything the cube shows: each group's count, or None
+    where it must be withheld. For outputs whose groups are not areas of the tree (the
+    impact pages); ``family`` is a code of :func:`saas.protection.families.revealed`.
+
+    A small group count is withheld; a larger one is shown only if, with it published, every
+    withheld small cell of the cube and every withheld small group still has an interval that
+    contains 0 and reaches the threshold. Groups are decided in the order given.
+    """
+    from saas.protection.cube import Problem, interval, protected
+
+    yearly = cube.years.get(year)
+    if yearly is None or family not in yearly.layout.families:
+        return {key: None for key in groups}
+    layout = yearly.layout
+    kinds = layout.families[family]
+    atoms = cube.atoms.get(year, {})
+    known_areas = frozenset().union(*layout.nodes.values()) if layout.nodes else frozenset()
+    wanted = {key: frozenset(a for a in areas if a in known_areas) for key, areas in groups.items()}
+    value = {
+        key: sum(atoms.get((kind, a), 0.0) for kind in kinds for a in members)
+        for key, members in wanted.items()
+    }
+    block = next((b for b in _blocks(layout) if kinds <= b), frozenset(kinds))
+    problem = Problem.of(layout, atoms, block)
+    equations = [
+        (problem.row(layout.canon(key)), v, None)
+        for key, v in yearly.shown().items()
+        if problem.covers(layout.canon(key))
+    ]
+    threshold = cube.threshold
+    by_canon = {layout.canon(k): v for k, v in yearly.values.items()}
+    sensitive = [
+        problem.row(c)
+        for c in yearly.primary
+        if problem.covers(c) and 0 < (by_canon.get(c) or 0.0) < threshold
+    ]
+    out: dict[Hashable, float | None] = {}
+    for key, members in wanted.items():
+        if 0 < value[key] < threshold:
+            sensitive.append(problem.row((kinds, members)))
+            out[key] = None
+    for key, members in wanted.items():
+        if key in out:
+            continue
+        trial = [*equations, (problem.row((kinds, members)), value[key], None)]
+        if all(protected(interval(problem, trial, row), threshold) for row in sensitive):
+            equations = trial
+            out[key] = value[key]
+        else:
+            out[key] = None
+    return {key: out[key] for key in groups}
+
+
+def _blocks(layout: Layout) -> list[frozenset[str]]:
+    from saas.protection.cube import blocks
+
+    return blocks(layout)

@@ -1,0 +1,1 @@
+"""One search page per tenant across offices, offerings, areas and activities."""

@@ -1,0 +1,225 @@
+"""The attack suite: random tenants, everything the product would publish, integer programming.
+
+Hypothesis draws tenants: 2–7 data areas under a main hierarchy of one or two levels, an
+optional second hierarchy that cuts across it, the catalogue's real count families (the HzE
+case count, its nine help types incl. § 41, the ambulant / day-group / residential groups of
+the shares, counselling, HzE + counselling, § 42) with many small counts. From the protected
+cube (:func:`saas.protection.cube.protect_year`) it builds what every output would show: for
+every indicator of the catalogue and every node, the counts the indicator gives away
+(:func:`saas.protection.families.revealed`: a rate times its published population, a share
+times its shown total, cost per case and expenditure) unless the cube withholds it; the
+comparison publication of two rings with an overlapping member (each member's whole-tenant
+and per-area rows; the ring medians are computed from shown values only, so they add no
+equation). Then the adversary (:mod:`tests.protection.attack`, independent of the product's
+code) minimises and maximises every withheld cell in whole numbers.
+
+Asserted: every withheld small count (1 … threshold−1) has an interval that contains 0 and
+reaches the threshold; for the other withheld cells (secondary suppressions, not sensitive
+themselves) the interval is recorded. A second test takes a snapshot, corrects one figure and
+runs again: the adversary has both versions, linked on every atom the correction did not
+touch, and the same criterion must hold for the withheld cells of both.
+
+The figures of a run (tenants tried, cells attacked, smallest interval found) are written to
+``build/disclosure-attack.json`` and printed with ``-s``; docs/statistics.md quotes them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Hashable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from saas.indicators.definitions import INDICATORS
+from saas.protection.cube import Atom, CellKey, Earlier, Layout, YearCube, protect_year
+from saas.protection.families import atom_kinds, revealed
+from tests.conftest import on_postgres
+from tests.protection.attack import Knowledge
+
+ROOT = Path(__file__).resolve().parents[2]
+SUMMARY = ROOT / "build" / "disclosure-attack.json"
+THRESHOLD = 3
+COUNTS = st.sampled_from([0, 0, 0, 1, 1, 2, 2, 3, 4, 5, 8, 13, 30])
+FAMILIES, KIND_OF = atom_kinds()
+#: the kinds drawn: the HzE remainder and help types, counselling, § 42
+KINDS = sorted(
+    kind
+    for kind in set().union(*FAMILIES.values())
+    if kind.startswith(("HZE_END_", "HZE_END~", "EB_", "ION_"))
+)
+#: what the comparison publishes (saas.comparison.services)
+COMPARISON = ("HZE_ECKWERT", "HZE_CASES", "HZE_AMB_SHARE", "HZE_TEILSTAT_SHARE", "HZE_STAT_SHARE")
+COMPARISON_AREAS = ("HZE_CASES", "HZE_ECKWERT")
+
+STATS: dict[str, Any] = {
+    "tenants": 0,
+    "snapshot_pairs": 0,
+    "cells_published": 0,
+    "cells_withheld": 0,
+    "sensitive_cells_attacked": 0,
+    "secondary_cells_attacked": 0,
+    "smallest_upper_bound_of_a_small_cell": None,
+    "largest_lower_bound_of_a_small_cell": None,
+    "narrowest_secondary_interval": None,
+    "seconds": 0.0,
+}
+
+
+@st.composite
+def tenants(draw: Any) -> tuple[Layout, dict[Atom, float]]:
+    """A layout (nodes of every level and hierarchy) and its atoms."""
+    n = draw(st.integers(2, 7))
+    areas = list(range(1, n + 1))
+    nodes: dict[Hashable, frozenset[Hashable]] = {None: frozenset(areas)}
+    for area in areas:
+        nodes[area] = frozenset({area})
+    # main hierarchy: districts (and, optionally, a level between them and the data areas)
+    district_of = [draw(st.integers(0, max(1, n // 2))) for _ in areas]
+    for district in set(district_of):
+        members = frozenset(a for a, d in zip(areas, district_of, strict=True) if d == district)
+        nodes[("district", district)] = members
+        if draw(st.booleans()) and len(members) > 2:
+            half = frozenset(sorted(members)[: len(members) // 2])
+            nodes[("sub", district, 0)] = half
+            nodes[("sub", district, 1)] = members - half
+    # a second hierarchy cutting across the first
+    if draw(st.booleans()):
+        region_of = [draw(st.integers(0, 2)) for _ in areas]
+        for region in set(region_of):
+            members = frozenset(a for a, r in zip(areas, region_of, strict=True) if r == region)
+            nodes[("region", region)] = members
+    kinds = draw(st.lists(st.sampled_from(KINDS), min_size=2, max_size=7, unique=True))
+    atoms = {(kind, area): float(draw(COUNTS)) for kind in kinds for area in areas}
+    return Layout(FAMILIES, nodes), atoms
+
+
+def atoms_of(layout: Layout, key: CellKey, version: int = 0) -> list[Atom]:
+    family, node = key
+    return [
+        (version, kind, area) for kind in layout.families[family] for area in layout.nodes[node]
+    ]
+
+
+def published(cube: YearCube) -> dict[CellKey, float]:
+    """Every count the outputs show: reports (every indicator × every node) and the
+    comparison (two rings sharing a member show the same rows of that member)."""
+    shown: dict[CellKey, float] = {}
+    nodes = list(cube.layout.nodes)
+
+    def show(code: str, node: Hashable) -> None:
+        if any(cube.withheld((family, node)) for family in revealed(code)):
+            return
+        for family in revealed(code):
+            shown[(family, node)] = cube.values[(family, node)] or 0.0
+
+    for code in INDICATORS:
+        for node in nodes:
+            show(code, node)
+    for _ring in ("ring A+B", "ring B+C"):  # the same member's publication in both rings
+        for code in COMPARISON:
+            show(code, None)
+        for code in COMPARISON_AREAS:
+            for node in nodes:
+                if isinstance(node, int):
+                    show(code, node)
+    return shown
+
+
+def check(knowledge: Knowledge, layout: Layout, cube: YearCube, version: int) -> None:
+    for key in sorted(cube.withheld_keys(), key=str):
+        value = cube.values[key] or 0.0
+        low, high = knowledge.bounds(atoms_of(layout, key, version))
+        STATS["cells_withheld"] += 1
+        if 0 < value < THRESHOLD:
+            STATS["sensitive_cells_attacked"] += 1
+            _least("smallest_upper_bound_of_a_small_cell", high)
+            _most("largest_lower_bound_of_a_small_cell", low)
+            assert low <= 0 and high >= THRESHOLD, (key, value, low, high)
+        else:
+            STATS["secondary_cells_attacked"] += 1
+            _least("narrowest_secondary_interval", high - low)
+            assert high > low, (key, value, low, high)  # a withheld cell is never derivable
+
+
+def _least(name: str, value: float) -> None:
+    STATS[name] = value if STATS[name] is None else min(STATS[name], value)
+
+
+def _most(name: str, value: float) -> None:
+    STATS[name] = value if STATS[name] is None else max(STATS[name], value)
+
+
+#: pure arithmetic, no database: the SQLite run covers it, the PostgreSQL run skips it
+pytestmark = pytest.mark.skipif(on_postgres(), reason="no database involved")
+SETTINGS = settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@SETTINGS
+@given(tenants())
+def test_no_withheld_small_count_can_be_narrowed_down(tenant: tuple[Layout, Any]) -> None:
+    layout, atoms = tenant
+    started = time.perf_counter()
+    cube = protect_year(layout, atoms, THRESHOLD)
+    knowledge = Knowledge()
+    shown = published(cube)
+    for key, value in shown.items():
+        knowledge.publish(atoms_of(layout, key), value)
+    STATS["tenants"] += 1
+    STATS["cells_published"] += len(shown)
+    check(knowledge, layout, cube, 0)
+    STATS["seconds"] += time.perf_counter() - started
+
+
+@SETTINGS
+@given(tenants(), st.data())
+def test_a_snapshot_and_a_later_run_give_nothing_back(
+    tenant: tuple[Layout, Any], data: st.DataObject
+) -> None:
+    layout, atoms = tenant
+    started = time.perf_counter()
+    before = protect_year(layout, atoms, THRESHOLD)
+    snapshot = published(before)
+    # one figure corrected (a month of one help type in one area)
+    corrected_atom = data.draw(st.sampled_from(sorted(atoms, key=str)))
+    change = data.draw(st.sampled_from([-2, -1, 1, 2, 3]))
+    later_atoms = dict(atoms)
+    later_atoms[corrected_atom] = max(0.0, atoms[corrected_atom] + change)
+    after = protect_year(
+        layout,
+        later_atoms,
+        THRESHOLD,
+        earlier=[Earlier(snapshot, frozenset(before.withheld_keys()), atoms)],
+    )
+    knowledge = Knowledge()
+    for key, value in snapshot.items():
+        knowledge.publish(atoms_of(layout, key, 0), value)
+    for key, value in published(after).items():
+        knowledge.publish(atoms_of(layout, key, 1), value)
+    # the adversary knows which atom was corrected: every other one is the same in both
+    for atom in atoms:
+        if atom != corrected_atom:
+            knowledge.same((0, *atom), (1, *atom))
+    STATS["snapshot_pairs"] += 1
+    STATS["cells_published"] += len(snapshot) + len(published(after))
+    check(knowledge, layout, before, 0)
+    check(knowledge, layout, after, 1)
+    STATS["seconds"] += time.perf_counter() - started
+
+
+@pytest.fixture(scope="module", autouse=True)
+def summary() -> Any:
+    yield
+    SUMMARY.parent.mkdir(exist_ok=True)
+    STATS["seconds"] = round(STATS["seconds"], 1)
+    SUMMARY.write_text(json.dumps(STATS, indent=2) + "\n", encoding="utf-8")
+    print("\ndisclosure attack suite:", json.dumps(STATS))
