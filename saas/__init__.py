@@ -38,6 +38,7 @@ def _blueprints() -> list[Any]:
     from saas.dashboard.views import bp as dashboard
     from saas.figures.views import bp as figures
     from saas.impact.views import bp as impact
+    from saas.jobs.views import bp as jobs
     from saas.members.views import bp as members
     from saas.metrics.views import bp as metrics
     from saas.metrics.views import local_bp as local_metrics
@@ -86,6 +87,7 @@ def _blueprints() -> list[Any]:
         rings,
         comparison,
         impact,
+        jobs,
     ]
 
 

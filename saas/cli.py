@@ -123,6 +123,7 @@ def register_extra_cli(app: Flask) -> None:
     """CLI groups of the domain areas."""
     from saas.comparison.cli import register as register_comparison
     from saas.figures.cli import register as register_figures
+    from saas.jobs.cli import register as register_jobs
     from saas.profiles.cli import register as register_profiles
     from saas.reports.cli import register as register_reports
 
@@ -130,3 +131,4 @@ def register_extra_cli(app: Flask) -> None:
     register_figures(app)
     register_reports(app)
     register_comparison(app)
+    register_jobs(app)

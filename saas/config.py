@@ -56,6 +56,20 @@ OPTIONS: tuple[Option, ...] = (
     Option("SAAS_SESSION_LIFETIME_HOURS", "12", "a login session ends this long after sign-in"),
     Option("SAAS_LOCKOUT_ATTEMPTS", "10", "wrong secrets per account before it is locked"),
     Option("SAAS_LOCKOUT_MINUTES", "15", "how long a locked account (or client) waits"),
+    Option(
+        "SAAS_JOBS",
+        None,
+        "1 runs large imports and exports as background jobs on REDIS_URL (`flask jobs worker`);"
+        " on by default in production, off in development",
+    ),
+    Option("SAAS_IMPORT_JOB_ROWS", "20000", "a figures file with more lines is checked as a job"),
+    Option("SAAS_IMPORT_JOB_BYTES", "524288", "a figures file larger than this runs as a job"),
+    Option("SAAS_EXPORT_JOB_ROWS", "20000", "a figures export with more rows runs as a job"),
+    Option("SAAS_JOB_TIMEOUT_SECONDS", "900", "a background job is stopped after this long"),
+    Option("SAAS_JOB_FILE_MINUTES", "60", "a job's file stays ready for download this long"),
+    Option("SAAS_JOB_FILE_MAX_MB", "50", "largest file a job keeps for download"),
+    Option("SAAS_UPLOADS_PER_HOUR", "30", "file uploads one user may send per hour"),
+    Option("SAAS_IMPORT_BATCH_HOURS", "24", "an unconfirmed import is deleted after this long"),
     Option("SAAS_RESET_MAILS", "3", "password-reset mails per address within that time"),
 )
 
@@ -158,6 +172,15 @@ def load_config() -> dict[str, object]:
         "SAAS_SESSION_LIFETIME_HOURS": int(env("SAAS_SESSION_LIFETIME_HOURS") or 12),
         "SAAS_LOCKOUT_ATTEMPTS": int(env("SAAS_LOCKOUT_ATTEMPTS") or 10),
         "SAAS_LOCKOUT_MINUTES": int(env("SAAS_LOCKOUT_MINUTES") or 15),
+        "SAAS_JOBS": (env("SAAS_JOBS") or ("1" if production else "0")) == "1",
+        "SAAS_IMPORT_JOB_ROWS": int(env("SAAS_IMPORT_JOB_ROWS") or 20000),
+        "SAAS_IMPORT_JOB_BYTES": int(env("SAAS_IMPORT_JOB_BYTES") or 524288),
+        "SAAS_EXPORT_JOB_ROWS": int(env("SAAS_EXPORT_JOB_ROWS") or 20000),
+        "SAAS_JOB_TIMEOUT_SECONDS": int(env("SAAS_JOB_TIMEOUT_SECONDS") or 900),
+        "SAAS_JOB_FILE_MINUTES": int(env("SAAS_JOB_FILE_MINUTES") or 60),
+        "SAAS_JOB_FILE_MAX_MB": int(env("SAAS_JOB_FILE_MAX_MB") or 50),
+        "SAAS_UPLOADS_PER_HOUR": int(env("SAAS_UPLOADS_PER_HOUR") or 30),
+        "SAAS_IMPORT_BATCH_HOURS": int(env("SAAS_IMPORT_BATCH_HOURS") or 24),
         "SAAS_RESET_MAILS": int(env("SAAS_RESET_MAILS") or 3),
         # Admins must use a second factor. In development they may postpone enrolment (a banner
         # says so on every page) so that the demo logins work; in production never.

@@ -96,6 +96,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "metrics",
                 "profiles",
                 "settings",  # the tenant's own settings (its page is a view: top)
+                "jobs",  # background jobs: run any package's task as a tenant's user
             }
         ),
     ),

@@ -5,7 +5,8 @@ with millions of rows must be refused after a bounded amount of work. Every read
 checks its limits as it goes and raises :class:`UploadRefused`, which carries a message key
 and its parameters; the caller turns it into a message in the user's language.
 
-No database; messages through gettext (:func:`describe`).
+Messages through gettext (:func:`describe`). At the end, the per-user upload rate
+(:func:`count_upload`), counted in the rate-limit storage.
 """
 
 from __future__ import annotations
@@ -196,3 +197,65 @@ def describe(error: UploadRefused) -> str:
         ),
     }
     return str(messages[error.reason]())
+
+
+# -- how often a user may upload -------------------------------------------------------------
+
+_RATE_EXTENSION = "saas_upload_rate"
+
+
+class UploadRateExceeded(Exception):
+    """The user sent more files than ``SAAS_UPLOADS_PER_HOUR`` within the last hour."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class UploadRateUnavailable(Exception):
+    """The shared counter storage (Redis) does not answer: refuse rather than guess."""
+
+
+def _rate_limiter() -> Any:
+    from flask import current_app
+    from limits.storage import storage_from_string
+    from limits.strategies import MovingWindowRateLimiter
+
+    limiter = current_app.extensions.get(_RATE_EXTENSION)
+    if limiter is None:
+        uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+        options: dict[str, Any] = {"wrap_exceptions": True}
+        if uri.startswith("redis"):
+            options.update(socket_connect_timeout=2, socket_timeout=2)
+        limiter = MovingWindowRateLimiter(storage_from_string(uri, **options))
+        current_app.extensions[_RATE_EXTENSION] = limiter
+    return limiter
+
+
+def count_upload(user_id: int | None, kind: str) -> None:
+    """Count one upload of ``user_id``; raise :class:`UploadRateExceeded` over the hourly limit.
+
+    Counted per user across every worker (the rate-limit storage, Redis in production), like
+    the failed-secret counts of :mod:`saas.auth.throttle`. Every refused upload records an
+    ``upload_rate_limited`` audit event (the caller keeps it with ``keep_changes``).
+    Switched off together with the rate limits (``SAAS_UPLOAD_RATE_ENABLED`` overrides).
+    """
+    from flask import current_app
+    from limits import RateLimitItemPerHour
+    from limits.errors import StorageError
+
+    from saas.core.audit import record_event
+
+    config = current_app.config
+    if not config.get("SAAS_UPLOAD_RATE_ENABLED", config.get("RATELIMIT_ENABLED", True)):
+        return
+    limit = int(config.get("SAAS_UPLOADS_PER_HOUR", 30))
+    item = RateLimitItemPerHour(limit)
+    key = (config.get("RATELIMIT_KEY_PREFIX") or "saas", "uploads", str(user_id or "anonymous"))
+    try:
+        allowed = _rate_limiter().hit(item, *key)
+    except StorageError as error:
+        raise UploadRateUnavailable(str(error)) from error
+    if not allowed:
+        record_event("upload_rate_limited", user_id=user_id, details={"kind": kind, "limit": limit})
+        raise UploadRateExceeded(limit)

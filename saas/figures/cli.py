@@ -1,4 +1,4 @@
-"""``flask figures import SLUG FILE`` and ``flask figures export SLUG FILE``."""
+"""``flask figures import SLUG FILE`` and ``export SLUG FILE``; ``flask imports purge``."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ from saas.core.tenancy import all_tenants, tenant_scope
 from saas.tenants.models import Tenant
 
 figures = AppGroup("figures", help="Import and export key figures (CSV or XLSX).")
+imports = AppGroup("imports", help="Uploaded import files waiting for confirmation.")
 
 
 def register(app: Flask) -> None:
-    """Add the ``figures`` command group to the app's CLI."""
+    """Add the ``figures`` and ``imports`` command groups to the app's CLI."""
     app.cli.add_command(figures)
+    app.cli.add_command(imports)
 
 
 def _tenant(slug: str) -> Tenant:
@@ -33,10 +35,17 @@ def _tenant(slug: str) -> Tenant:
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(["de", "en"]), default="de", help="Message language.")
-def import_command(slug: str, file: Path, lang: str) -> None:
+@click.option(
+    "--overwrite-conflicts",
+    is_flag=True,
+    help="Also overwrite values changed in the system after the file was exported.",
+)
+def import_command(slug: str, file: Path, lang: str, overwrite_conflicts: bool) -> None:
     """Check FILE and, if every row is valid, write its figures for tenant SLUG.
 
-    All or nothing: with any error nothing is written and the exit status is 1.
+    All or nothing: with any error nothing is written and the exit status is 1. A row of an
+    exported file whose value was changed in the system after the export is such an error,
+    unless --overwrite-conflicts.
     """
     from saas.figures.importer import MAX_BYTES, message
     from saas.figures.services import import_figures
@@ -54,7 +63,9 @@ def import_command(slug: str, file: Path, lang: str) -> None:
     data = file.read_bytes()
     g.audit_user_id = None
     with tenant_scope(tenant):
-        outcome = import_figures(file.name, data, locale=lang, confirmed=True)
+        outcome = import_figures(
+            file.name, data, locale=lang, overwrite_conflicts=overwrite_conflicts
+        )
         check = outcome.check
         click.echo(check.summary(lang))
         for error in check.errors:
@@ -95,3 +106,17 @@ def export_command(slug: str, file: Path) -> None:
         content = export_figures(fmt)
     file.write_bytes(content)
     click.echo(f"Kennzahlen von {slug} nach {file} exportiert.")
+
+
+@imports.command("purge")
+def purge_command() -> None:
+    """Delete unconfirmed import files older than SAAS_IMPORT_BATCH_HOURS, in every tenant."""
+    from saas.figures.services import purge_import_batches
+
+    with all_tenants():
+        tenants = list(db.session.execute(select(Tenant).order_by(Tenant.slug)).scalars())
+    total = 0
+    for tenant in tenants:
+        with tenant_scope(tenant):
+            total += purge_import_batches()
+    click.echo(f"{total} abgelaufene Importdateien gelöscht.")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
+    JSON,
     Float,
     ForeignKey,
     Index,
@@ -47,12 +50,22 @@ class FigureValue(TenantModel, VersionedMixin, TimestampMixin, Model):
 
 
 class ImportBatch(TenantModel, TimestampMixin, Model):
-    """An uploaded figures file waiting for confirmation (warnings) or already applied."""
+    """An uploaded figures file: queued, checked (pending, its preview), invalid or applied.
+
+    ``details`` holds the preview (or the row/column report, or the summary) as plain data;
+    the file itself is dropped once the batch is applied or invalid, and an unapplied batch
+    is deleted after ``SAAS_IMPORT_BATCH_HOURS``.
+
+    Not audited: a batch is a working copy; what an import changes is audited on the figure
+    values it writes (and a file that changes nothing leaves no trace, as before).
+    """
 
     __tablename__ = "import_batches"
+    __audited__ = False
 
     filename: Mapped[str] = mapped_column(String(255))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(20), default="pending")
     created_by: Mapped[int | None] = mapped_column(Integer, default=None)
     summary: Mapped[str] = mapped_column(Text, default="")
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=dict)

@@ -1,4 +1,4 @@
-"""Key figure operations: save the entry grid, import a file, confirm a file with warnings.
+"""Key figure operations: save the entry grid; check, preview and apply an imported file.
 
 Every way in validates with the same rules (:mod:`saas.figures.validation`) and writes with
 the same step (:func:`saas.figures.importer.apply_import`). Figures belong to their area
@@ -19,13 +19,25 @@ from sqlalchemy import select
 from saas.areas.models import Area
 from saas.core.audit import acting_user_id
 from saas.core.db import db
-from saas.core.operations import Conflict, operation
+from saas.core.imports import RowError
+from saas.core.operations import Conflict, Invalid, operation
 from saas.core.permissions import ensure_in_scope, scope_criteria
 from saas.core.signals import figures_changed
 from saas.core.tenancy import get_or_404
+from saas.core.uploads import DEFAULT_LIMITS, Limits
 from saas.figures.grid import fingerprint, grid_rows
-from saas.figures.importer import ImportCheck, apply_import, check_import, check_values
+from saas.figures.importer import (
+    ImportCheck,
+    Inspection,
+    Progress,
+    apply_import,
+    check_values,
+    find_conflicts,
+    inspect_import,
+)
 from saas.figures.models import FigureValue, ImportBatch
+from saas.figures.preview import errors_of, preview_of, summary_of
+from saas.figures.preview import fingerprint as planned_changes
 from saas.periods.services import is_editable
 
 
@@ -101,58 +113,234 @@ def save_figure_grid(
     return check
 
 
+# -- file imports: check, preview, apply ---------------------------------------------------
+#
+# An uploaded file becomes an import batch of the uploading user: checked ("pending", with its
+# preview in ``details``) or refused ("invalid", with its row/column report; the content is
+# dropped). Nothing is written before :func:`apply_import_batch`, which checks the file again
+# and refuses when anything moved since the preview. Unapplied batches expire after
+# ``SAAS_IMPORT_BATCH_HOURS`` (:func:`purge_import_batches`).
+
+
 @dataclass
 class ImportOutcome:
-    """What became of an uploaded file."""
+    """What became of an uploaded file or of a confirmed batch."""
 
     check: ImportCheck
     applied: bool = False
-    #: the kept file when it has warnings and waits for the user's confirmation
+    #: the batch: pending (the preview), invalid (the report) or applied (the summary)
     batch: ImportBatch | None = None
+    #: the data moved since the preview: a new preview, nothing written
+    changed: bool = False
+
+
+def conflict_message(current: float, locale: str) -> str:
+    """The row error of a value changed after the export (the CLI refuses such files)."""
+    from flask_babel import force_locale, format_decimal
+    from flask_babel import gettext as _
+
+    from saas.figures.messages import lang_of
+
+    with force_locale(lang_of(locale)):
+        return str(
+            _(
+                "The value was changed in the system after the file was exported (now "
+                "%(current)s); it is not overwritten.",
+                current=format_decimal(current),
+            )
+        )
 
 
 @operation("figures.enter", scoped=True)
 def import_figures(
-    filename: str, data: bytes, *, locale: str = "de", confirmed: bool = False
+    filename: str, data: bytes, *, locale: str = "de", overwrite_conflicts: bool = False
 ) -> ImportOutcome:
-    """Check a figures file; write it when clean, keep it for confirmation when it warns.
+    """Check a figures file and write it at once when every row is valid (the CLI).
 
-    ``confirmed`` writes a file with warnings at once (the CLI, which shows them).
+    Warnings are no obstacle (the CLI prints them). A row that would overwrite a value
+    changed after the file's export is an error unless ``overwrite_conflicts``.
     """
-    check = check_import(filename, data, locale=locale)
-    if check.ok and (not check.warnings or confirmed):
-        _apply(check, "import")
-        return ImportOutcome(check, applied=True)
+    inspection = inspect_import(filename, data, locale=locale)
+    check = inspection.check
+    if check.ok and not overwrite_conflicts:
+        conflicts = find_conflicts(check, inspection.versions)
+        for update in check.updated:
+            if update.row in conflicts:
+                check.errors.append(
+                    RowError(update.row, "value", conflict_message(update.old, locale))
+                )
     if not check.ok:
         return ImportOutcome(check)
+    _apply(check, "import")
+    return ImportOutcome(check, applied=True)
+
+
+def _new_batch(filename: str, data: bytes, status: str) -> ImportBatch:
     batch = ImportBatch(
         filename=(filename or "")[:255],
         content=data,
-        status="pending",
+        status=status,
         created_by=acting_user_id(),
+        details={},
     )
     db.session.add(batch)
-    db.session.flush()
-    return ImportOutcome(check, batch=batch)
+    return batch
+
+
+def _record_check(batch: ImportBatch, inspection: Inspection) -> None:
+    check = inspection.check
+    if not check.ok:
+        batch.status, batch.content, batch.details = "invalid", b"", errors_of(check)
+        return
+    conflicts = find_conflicts(check, inspection.versions)
+    batch.status = "pending"
+    batch.details = preview_of(check, conflicts, skipped=inspection.skipped)
+    batch.summary = check.summary(check.locale)
 
 
 @operation("figures.enter", scoped=True)
-def confirm_import(batch_id: int, *, locale: str = "de") -> ImportOutcome:
-    """Write a file kept for confirmation (checked again: the data may have changed)."""
-    batch = db.session.execute(
-        select(ImportBatch).where(
-            ImportBatch.id == batch_id,
-            ImportBatch.status == "pending",
-            ImportBatch.created_by == acting_user_id(),
-        )
-    ).scalar_one_or_none()
-    if batch is None:
+def check_upload(
+    filename: str, data: bytes, *, locale: str = "de", progress: Progress | None = None
+) -> ImportOutcome:
+    """Check a file in the request; a clean one is kept with its preview, nothing written."""
+    inspection = inspect_import(filename, data, locale=locale, progress=progress)
+    if not inspection.check.ok:
+        return ImportOutcome(inspection.check)
+    batch = _new_batch(filename, data, "pending")
+    _record_check(batch, inspection)
+    db.session.flush()
+    return ImportOutcome(inspection.check, batch=batch)
+
+
+@operation("figures.enter", scoped=True)
+def receive_upload(filename: str, data: bytes) -> ImportBatch:
+    """Keep a large file to be checked by a background job (:func:`check_import_batch`)."""
+    batch = _new_batch(filename, data, "queued")
+    db.session.flush()
+    return batch
+
+
+def _expiry() -> Any:
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from saas.core.db import utcnow
+
+    return utcnow() - timedelta(hours=int(current_app.config.get("SAAS_IMPORT_BATCH_HOURS", 24)))
+
+
+def own_batch(batch_id: int, *statuses: str) -> ImportBatch:
+    """An import batch of the acting user in this tenant, not expired (404 otherwise)."""
+    query = select(ImportBatch).where(
+        ImportBatch.id == batch_id, ImportBatch.created_by == acting_user_id()
+    )
+    if statuses:
+        query = query.where(ImportBatch.status.in_(statuses))
+    batch = db.session.execute(query).scalar_one_or_none()
+    if batch is None or (batch.status != "applied" and _aware(batch.created_at) < _expiry()):
         abort(404)
-    check = check_import(batch.filename, batch.content, locale=locale)
-    if not check.ok:
-        return ImportOutcome(check, batch=batch)
-    _apply(check, "import")
-    batch.status = "applied"
+    return batch
+
+
+def _aware(moment: Any) -> Any:
+    from datetime import UTC
+
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+@operation("figures.enter", scoped=True)
+def check_import_batch(
+    batch_id: int,
+    *,
+    locale: str = "de",
+    progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ImportBatch:
+    """Check a kept file (a background job): its preview, or its row/column report."""
+    batch = own_batch(batch_id, "queued")
+    inspection = inspect_import(
+        batch.filename, batch.content, locale=locale, progress=progress, limits=limits
+    )
+    _record_check(batch, inspection)
+    db.session.flush()
+    return batch
+
+
+CHOICES = ("file", "keep")
+
+
+@operation("figures.enter", scoped=True)
+def apply_import_batch(
+    batch_id: int,
+    *,
+    choices: Mapping[int, str] | None = None,
+    choose_all: str = "",
+    locale: str = "de",
+    progress: Progress | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> ImportOutcome:
+    """Write a previewed file ("Übernehmen"), resolving each conflict as the user chose.
+
+    ``choices`` maps a conflicting row to ``"file"`` (take the file's value) or ``"keep"``
+    (keep the value in the system); ``choose_all`` decides the rows without a choice of their
+    own. Raises :class:`Invalid` when a conflict is left undecided. When the stored data moved
+    since the preview (new conflicts, other old values, a period approved meanwhile) nothing
+    is written: the batch gets a new preview (``changed``) or its report.
+    """
+    from flask_babel import gettext as _
+
+    batch = own_batch(batch_id, "pending")
+    inspection = inspect_import(
+        batch.filename, batch.content, locale=locale, progress=progress, limits=limits
+    )
+    check = inspection.check
+    conflicts = find_conflicts(check, inspection.versions) if check.ok else set()
+    previewed = batch.details or {}
+    if (
+        not check.ok
+        or planned_changes(check) != previewed.get("fingerprint")
+        or conflicts != set(previewed.get("conflict_rows", ()))
+    ):
+        _record_check(batch, inspection)
+        db.session.flush()
+        return ImportOutcome(check, batch=batch, changed=check.ok)
+    choices = choices or {}
+    decided = {row: choices.get(row) or choose_all for row in conflicts}
+    if any(choice not in CHOICES for choice in decided.values()):
+        raise Invalid(
+            _(
+                "Please decide for every conflict: keep the value in the system or take the "
+                "value of the file."
+            )
+        )
+    kept = [u for u in check.updated if decided.get(u.row) == "keep"]
+    check.updated = [u for u in check.updated if decided.get(u.row) != "keep"]
+    if progress is not None:
+        progress(0, len(check.created) + len(check.updated), "saving")
+    written = _apply(check, "import")
+    batch.status, batch.content = "applied", b""
     batch.summary = check.summary(locale)
+    batch.details = {**previewed, "applied": summary_of(check, kept=len(kept), written=written)}
     db.session.flush()
     return ImportOutcome(check, applied=True, batch=batch)
+
+
+@operation("figures.enter")
+def purge_import_batches() -> int:
+    """Delete this tenant's unapplied import batches older than ``SAAS_IMPORT_BATCH_HOURS``.
+
+    Their files are social data nobody confirmed: kept no longer than needed. Applied batches
+    keep their summary (their content was dropped when they were applied).
+    """
+    expired = list(
+        db.session.execute(
+            select(ImportBatch).where(
+                ImportBatch.status != "applied", ImportBatch.created_at < _expiry()
+            )
+        ).scalars()
+    )
+    for batch in expired:
+        db.session.delete(batch)
+    db.session.flush()
+    return len(expired)

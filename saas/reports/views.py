@@ -123,6 +123,29 @@ def _run(
     return operations.run(template, params["from"], params["to"], params["level"], levels=levels)
 
 
+def _as_job(task: str, params: dict[str, Any]) -> Any:
+    """Queue a download (all but CSV) as a background job when jobs are on; else None."""
+    from flask_login import current_user
+
+    from saas.jobs.queue import JobsUnavailable, enabled, enqueue
+    from saas.jobs.views import unavailable_page
+
+    if params["fmt"] == "csv" or not enabled():
+        return None
+    try:
+        job_id = enqueue(
+            f"saas.reports.tasks.{task}",
+            params,
+            title=_("Report as %(format)s", format=params["fmt"].upper()),
+            tenant_id=g.tenant.id,
+            user_id=int(current_user.id),
+            locale=current_locale(),
+        )
+    except JobsUnavailable:
+        return unavailable_page()
+    return redirect(url_for("jobs.show", job_id=job_id), code=303)
+
+
 def _download(report: ReportResult | Document, fmt: str) -> Response:
     result = report.result if isinstance(report, Document) else report
     return Response(
@@ -178,7 +201,7 @@ def run() -> Any:
 
 @bp.route("/run/export.<fmt>")
 @require("reports.run")
-def export(fmt: str) -> Response:
+def export(fmt: str) -> Any:
     ensure_unscoped()
     if fmt not in FORMATS:
         abort(404)
@@ -186,6 +209,18 @@ def export(fmt: str) -> Response:
     params, errors = _params(request.args)
     if errors:
         abort(400)
+    job = _as_job(
+        "export_run",
+        {
+            "template_id": template.id,
+            "first": params["from"],
+            "last": params["to"],
+            "level": params["level"],
+            "fmt": fmt,
+        },
+    )
+    if job is not None:
+        return job
     try:
         result = _run(template, params)
     except DefinitionError:
@@ -292,11 +327,14 @@ def _document(report: PublishedReport) -> Document:
 
 @bp.route("/published/<int:report_id>/export.<fmt>")
 @require("reports.view")
-def published_export(report_id: int, fmt: str) -> Response:
+def published_export(report_id: int, fmt: str) -> Any:
     ensure_unscoped()
     if fmt not in FORMATS:
         abort(404)
     report = get_or_404(PublishedReport, report_id)
+    job = _as_job("export_published", {"report_id": report.id, "fmt": fmt})
+    if job is not None:
+        return job
     return _download(_document(report), fmt)
 
 

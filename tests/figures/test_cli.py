@@ -127,7 +127,9 @@ def test_export_round_trip(
         assert again.exit_code == 0 and "Keine Änderungen" in again.output
         assert snapshot() == before
     assert (tmp_path / "out.csv").read_text() == (
-        "area_code,metric_code,period,value\nA1,HZE_EXP_TOTAL,2023-01,10.5\nA1,HZE_RUN,2023-01,5\n"
+        "area_code,area_name,metric_code,metric_name,period,value,version\n"
+        "A1,Gebiet A1,HZE_EXP_TOTAL,Ausgaben HzE inkl. § 41,2023-01,10.5,1\n"
+        'A1,Gebiet A1,HZE_RUN,"HzE laufende Fälle (§§ 27–35, 41, ohne EB)",2023-01,5,1\n'
     )
     bad = _run(app, "export", "marl", str(tmp_path / "out.pdf"))
     assert bad.exit_code == 1 and ".csv oder .xlsx" in bad.output

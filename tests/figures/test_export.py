@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from saas.core.tenancy import tenant_scope
-from saas.figures.exporter import export_figures
+from saas.figures.exporter import Selection, export_figures
 from saas.figures.importer import ImportCheck
 from tests.conftest import tenant
 from tests.figures.conftest import area_id, csv_bytes
@@ -26,6 +26,7 @@ VALUES = (
     ("A2", "HZE_RUN_34", "2023-01", 0),
 )
 
+#: the codes, periods and values of the export (names and versions are checked apart)
 EXPECTED_CSV = (
     "area_code,metric_code,period,value\n"
     "A1,HZE_EXP_TOTAL,2023-01,1234.56\n"
@@ -38,6 +39,16 @@ EXPECTED_CSV = (
     "A2,HZE_RUN_34,2023-01,0\n"
     "B-3,HZE_RUN,2023-01,4\n"
 )
+HEADER = "area_code,area_name,metric_code,metric_name,period,value,version"
+
+
+def codes_and_values(text: str) -> str:
+    """The export without its name and version columns, as EXPECTED_CSV."""
+    import csv
+
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == HEADER.split(",")
+    return "".join(",".join((r[0], r[2], r[4], r[5])) + "\n" for r in rows)
 
 
 @pytest.fixture
@@ -59,22 +70,43 @@ def values(marl: Any, store: Callable[..., None]) -> Any:
     return marl
 
 
-def _export(marl: Any, fmt: str, **kwargs: Any) -> bytes:
+def _export(marl: Any, fmt: str, selection: Selection = Selection(), **kwargs: Any) -> bytes:
     with tenant_scope(marl):
-        return export_figures(fmt, **kwargs)
+        return export_figures(fmt, selection, **kwargs)
 
 
 def test_csv_export_format(values: Any) -> None:
-    # RFC 4180 line ends, as every CSV of saas.core.spreadsheet
-    assert _export(values, "csv").decode("utf-8") == EXPECTED_CSV.replace("\n", "\r\n")
+    text = _export(values, "csv").decode("utf-8")
+    assert "\r\n" in text  # RFC 4180 line ends, as every CSV of saas.core.spreadsheet
+    assert codes_and_values(text) == EXPECTED_CSV
+    lines = text.splitlines()
+    assert lines[0] == HEADER
+    # names next to the codes, and every value's version
+    assert lines[1] == "A1,Gebiet A1,HZE_EXP_TOTAL,Ausgaben HzE inkl. § 41,2023-01,1234.56,1"
 
 
 def test_export_filters(values: Any) -> None:
     with tenant_scope(values):
         a1 = area_id("A1")
-    text = _export(values, "csv", metric_codes=["HZE_RUN"], area_ids=[a1]).decode()
-    assert text.splitlines()[1:] == ["A1,HZE_RUN,2023-01,11", "A1,HZE_RUN,2023-02,12"]
-    assert _export(values, "csv", metric_codes=["HAMM_LOCAL"]).decode().count("\n") == 1
+    text = _export(
+        values, "csv", Selection(metric_codes=frozenset({"HZE_RUN"}), area_ids=frozenset({a1}))
+    ).decode()
+    assert codes_and_values(text).splitlines()[1:] == [
+        "A1,HZE_RUN,2023-01,11",
+        "A1,HZE_RUN,2023-02,12",
+    ]
+    only = Selection(metric_codes=frozenset({"HAMM_LOCAL"}))
+    assert _export(values, "csv", only).decode().count("\n") == 1
+    # a period range: the months 2023-02 … 2023-03 and the year they lie in
+    text = _export(values, "csv", Selection(period_from="2023-02", period_to="2023-03")).decode()
+    assert [line.split(",")[2] for line in codes_and_values(text).splitlines()[1:]] == [
+        "2023-02",
+        "2023-03",
+        "2023-02",
+        "2023",
+    ]
+    text = _export(values, "csv", Selection(period_from="2023", period_to="2023")).decode()
+    assert len(codes_and_values(text).splitlines()) == len(VALUES) + 1
 
 
 def test_xlsx_export_format(values: Any) -> None:
@@ -83,10 +115,11 @@ def test_xlsx_export_format(values: Any) -> None:
     workbook = load_workbook(io.BytesIO(_export(values, "xlsx")))
     assert len(workbook.worksheets) == 1
     rows = list(workbook.worksheets[0].iter_rows(values_only=True))
-    assert rows[0] == ("area_code", "metric_code", "period", "value")
+    assert rows[0] == tuple(HEADER.split(","))
     expected = [tuple(line.split(",")) for line in EXPECTED_CSV.splitlines()[1:]]
-    assert [(a, m, p) for a, m, p, _ in rows[1:]] == [(a, m, p) for a, m, p, _ in expected]
-    assert rows[1][3] == 1234.56 and rows[5][3] == 11 and isinstance(rows[5][3], int)
+    assert [(r[0], r[2], r[4]) for r in rows[1:]] == [(a, m, p) for a, m, p, _ in expected]
+    assert rows[1][5] == 1234.56 and rows[5][5] == 11 and isinstance(rows[5][5], int)
+    assert rows[1][1] == "Gebiet A1" and rows[1][6] == 1
 
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
@@ -115,7 +148,7 @@ def test_round_trip_after_import(marl: Any, check: Callable[..., ImportCheck]) -
     with tenant_scope(marl):
         apply_import(first)
         db.session.commit()
-    assert _export(marl, "csv").decode().splitlines()[1:] == [
+    assert codes_and_values(_export(marl, "csv").decode()).splitlines()[1:] == [
         "A1,HZE_EXP_TOTAL,2023-01,2.75",
         "A2,HZE_EXP_TOTAL,2023-01,1000.5",
     ]

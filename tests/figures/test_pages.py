@@ -164,46 +164,54 @@ def test_concurrent_grid_edits_conflict(app, auth, client, marl):
     assert stored(marl, "ION_COUNT") == 5
 
 
-def test_upload_with_warning_needs_confirmation(auth, client, marl):
+def _upload(client, text: str | bytes, name: str = "f.csv"):
+    token = csrf_token(client, "/marl/figures/import")
+    data = text.encode() if isinstance(text, str) else text
+    return client.post(
+        "/marl/figures/import",
+        data={"csrf_token": token, "file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def _apply(client, response, **choices: str):
+    """Press "Übernehmen" on the preview the upload ``response`` redirected to."""
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    preview = response.headers["Location"]
+    token = csrf_token(client, preview)
+    return client.post(f"{preview}/apply", data={"csrf_token": token, **choices})
+
+
+def test_upload_with_warning_is_previewed_then_applied(auth, client, marl):
     auth("staff", "marl")
     code = marl["area"].code
-    token = csrf_token(client, "/marl/figures/import")
-    first = f"area_code,metric_code,period,value\n{code},ION_COUNT,2023-06,10\n"
-    client.post(
-        "/marl/figures/import",
-        data={"csrf_token": token, "file": (io.BytesIO(first.encode()), "a.csv")},
-        content_type="multipart/form-data",
-    )
-    jump = f"area_code,metric_code,period,value\n{code},ION_COUNT,{PERIOD},90\n"
-    response = client.post(
-        "/marl/figures/import",
-        data={"csrf_token": token, "file": (io.BytesIO(jump.encode()), "b.csv")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 200
+    first = _upload(client, f"area_code,metric_code,period,value\n{code},ION_COUNT,2023-06,10\n")
+    assert _apply(client, first).status_code == 303
+    jump = _upload(client, f"area_code,metric_code,period,value\n{code},ION_COUNT,{PERIOD},90\n")
+    preview = client.get(jump.headers["Location"]).get_data(as_text=True)
+    assert "Es wurde noch nichts geschrieben." in preview and "Auffällige Werte" in preview
     assert stored(marl, "ION_COUNT") is None  # not yet written
-    batch = re.search(r'name="batch" value="(\d+)"', response.get_data(as_text=True)).group(1)
-    response = client.post("/marl/figures/import", data={"csrf_token": token, "batch": batch})
-    assert response.status_code == 200
+    done = _apply(client, jump)
+    assert done.status_code == 303
     assert stored(marl, "ION_COUNT") == 90
     with tenant_scope(tenant("marl")):
-        assert db.session.execute(select(ImportBatch.status)).scalar_one() == "applied"
+        statuses = db.session.execute(select(ImportBatch.status)).scalars().all()
+    assert statuses == ["applied", "applied"]
 
 
 def test_export_round_trip_reports_no_changes(auth, client, marl):
     auth("staff", "marl")
     csv = client.get("/marl/figures/export.csv")
-    assert csv.status_code == 200 and b"area_code,metric_code,period,value" in csv.data
-    token = csrf_token(client, "/marl/figures/import")
+    assert csv.status_code == 200 and csv.data.startswith(
+        b"area_code,area_name,metric_code,metric_name,period,value,version"
+    )
     with all_tenants():
         before = db.session.execute(select(func.count()).select_from(AuditLog)).scalar()
-    response = client.post(
-        "/marl/figures/import",
-        data={"csrf_token": token, "file": (io.BytesIO(csv.data), "export.csv")},
-        content_type="multipart/form-data",
-    )
-    assert response.status_code == 200
-    assert "Keine Änderungen" in response.get_data(as_text=True)
+    response = _upload(client, csv.data, "export.csv")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    unchanged = csv.data.count(b"\n") - 1  # every line of the export
+    assert f"0 neue Werte, 0 geänderte Werte, {unchanged} unverändert" in " ".join(html.split())
+    assert "Die Datei ändert nichts." in html
     with all_tenants():
         assert db.session.execute(select(func.count()).select_from(AuditLog)).scalar() == before
     xlsx = client.get("/marl/figures/export.xlsx")

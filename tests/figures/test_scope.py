@@ -88,7 +88,8 @@ def test_figure_value_of_an_area_outside_the_scope_answers_404(auth, client, mar
 def test_export_holds_only_the_areas_in_scope(auth, client, marl):
     auth("staff", "marl")
     data = client.get("/marl/figures/export.csv").get_data(as_text=True)
-    assert f"{marl['area'].code},HZE_RUN_34,2024-05,12" in data
+    area = marl["area"]
+    assert f"{area.code},{area.name},HZE_RUN_34," in data and ",2024-05,12,1" in data
     assert not any(line.startswith(marl["other"].code + ",") for line in data.splitlines())
 
 
@@ -111,4 +112,5 @@ def test_unlimited_coordinator_sees_every_area(auth, client, marl):
     auth("coordinator", "marl")
     assert client.get(f"/marl/figures/values/{marl['other_figure'].id}").status_code == 200
     data = client.get("/marl/figures/export.csv").get_data(as_text=True)
-    assert f"{marl['other'].code},ION_COUNT,2024-05,777" in data
+    other = marl["other"]
+    assert f"{other.code},{other.name},ION_COUNT,Inobhutnahmen § 42/42a,2024-05,777" in data
