@@ -4,8 +4,8 @@ The preview of a file checked in the background (new, changed and conflicting va
 their names) is shown without checking the file a second time; it lives with the batch. The
 table has row-level security already (0001).
 
-Revision ID: 0012
-Revises: 0018
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 03:00:00
 
 """
@@ -13,8 +13,8 @@ Create Date: 2026-12-02 03:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
-down_revision = "0018"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
