@@ -47,13 +47,16 @@ def _add_public_id(table: str) -> None:
             ),
         )
         op.alter_column(table, "public_id", server_default=None)
-        op.create_unique_constraint(f"uq_{table}_public_id", table, ["public_id"])
+        op.create_index(f"ix_{table}_public_id", table, ["public_id"], unique=True)
         return
-    op.add_column(table, sa.Column("public_id", sa.String(36), nullable=True))
+    # SQLite: no table rebuild (a batch would drop and copy tables other rows point at, which
+    # the foreign keys refuse on a database with data): a NOT NULL column with an empty
+    # default, filled row by row, and a unique index.
+    op.add_column(
+        table, sa.Column("public_id", sa.String(36), nullable=False, server_default="")
+    )
     op.execute(f"UPDATE {table} SET public_id = {SQLITE_UUID4}")  # noqa: S608 - constants
-    with op.batch_alter_table(table) as batch:
-        batch.alter_column("public_id", existing_type=sa.String(36), nullable=False)
-        batch.create_unique_constraint(f"uq_{table}_public_id", ["public_id"])
+    op.create_index(f"ix_{table}_public_id", table, ["public_id"], unique=True)
 
 
 def upgrade() -> None:
@@ -86,6 +89,5 @@ def downgrade() -> None:
     with op.batch_alter_table("offices") as batch:
         batch.drop_column("public")
     for table in reversed(PUBLIC_ID_TABLES):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_constraint(f"uq_{table}_public_id", type_="unique")
-            batch.drop_column("public_id")
+        op.drop_index(f"ix_{table}_public_id", table)
+        op.drop_column(table, "public_id")

@@ -87,7 +87,10 @@ class PublicIdMixin:
     """A random UUID published as the row's id in open data (HSDS); it never changes on edits,
     so consumers can follow an office or offering although its name, code or row id change."""
 
-    public_id: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid4()))
+    #: a unique index (not a constraint): SQLite adds it to a table with rows without a rebuild
+    public_id: Mapped[str] = mapped_column(
+        String(36), unique=True, index=True, default=lambda: str(uuid4())
+    )
 
 
 class ArchivableMixin:

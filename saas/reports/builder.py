@@ -439,7 +439,6 @@ class _Builder:
             )
         else:
             notes.append(_("Data status: all figures shown are approved."))
-        notes.extend(f"{flag}: {meaning}" for flag, meaning in self.legend())
         sources = []
         if self.indicators:
             sources.append(

@@ -118,7 +118,10 @@ def table_flags(table: Table) -> bool:
 
 
 def used_flags(result: ReportResult) -> list[tuple[str, str]]:
-    """The flags that occur in the report with their meaning (the legend)."""
+    """The flags that occur in the report with their meaning (the legend): the result's own
+    legend (its threshold in the words), or for older snapshots the plain meanings."""
+    if getattr(result, "legend", None):
+        return [(str(flag), str(meaning)) for flag, meaning in result.legend]
     found = {cell_flag(c) for c in result.cells()}
     return [(f, flag_legend(f)) for f in FLAG_ORDER if f in found]
 

@@ -29,6 +29,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
     Flowable,
+    KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -189,7 +190,7 @@ def _grid(
                 ("ALIGN", (flag_col, 2), (flag_col, -1), "LEFT"),
                 ("FONT", (flag_col, 2), (flag_col, -1), FONT, NUMBER_SIZE - 1),
                 ("LEFTPADDING", (flag_col, 1), (flag_col, -1), 0),
-                ("RIGHTPADDING", (flag_col - 1, 2), (flag_col - 1, -1), 1.5),
+                ("RIGHTPADDING", (flag_col - 1, 1), (flag_col - 1, -1), 1.5),  # header too
             ]
     grid = Grid(data, colWidths=widths, repeatRows=2, hAlign="LEFT", spaceBefore=6)
     grid.setStyle(TableStyle(commands))
@@ -362,11 +363,18 @@ def story(document: Document) -> list[Flowable]:
     flowables.append(Paragraph(escape(_("Notes")), s["h1"]))
     flowables += [Paragraph(escape(note), s["small"]) for note in result.footnotes]
     legend = used_flags(result)
-    if legend:
-        flowables.append(Paragraph(escape(_("Legend")), s["h2"]))
-        flowables += [
-            Paragraph(f"<b>{escape(flag)}</b> {escape(text)}", s["small"]) for flag, text in legend
-        ]
+    if legend:  # heading and signs together, never a lone line on a page of its own
+        flowables.append(
+            KeepTogether(
+                [
+                    Paragraph(escape(_("Legend")), s["h2"]),
+                    *(
+                        Paragraph(f"<b>{escape(flag)}</b> {escape(text)}", s["small"])
+                        for flag, text in legend
+                    ),
+                ]
+            )
+        )
     return flowables
 
 

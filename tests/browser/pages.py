@@ -57,6 +57,20 @@ SKIPPED: dict[str, str] = {
     "reports.published_export": "download (CSV/XLSX/PDF/DOCX file)",
     "comparison.export": "download (CSV/XLSX file)",
     "impact.export": "download (CSV/XLSX file)",
+    "figures.import_batch": (
+        "exists only after an upload; axe-checked with its preview and conflicts by "
+        "tests/browser/test_import_preview.py"
+    ),
+    "jobs.show": (
+        "exists only while a background job runs; followed by tests/browser/test_import_preview.py"
+    ),
+    "jobs.status": "the job page's progress as JSON, not a page",
+    "jobs.download": "download (the file a job wrote)",
+    "public.hsds_organization": "JSON (HSDS 3.0), validated against its schema in tests/public",
+    "public.hsds_service": "JSON (HSDS 3.0), validated against its schema in tests/public",
+    "public.hsds_service_at_location": (
+        "JSON (HSDS 3.0), validated against its schema in tests/public"
+    ),
 }
 
 #: more states of a page worth checking than its bare URL: endpoint → query strings
@@ -350,6 +364,13 @@ def value_of(app: Flask, rule: Rule, name: str, prepared: Prepared) -> Any:
         return _object_id(Offering if name == "offering_id" else Carrier)
     if name == "activity_id":
         return _activity_id()
+    if name == "public_id":  # the public directory: a published office or offering
+        from saas.offerings.models import Offering
+        from saas.offices.models import Office
+
+        model = Offering if endpoint == "public.offering" else Office
+        found = _first(select(model.public_id).where(model.public.is_(True)).order_by(model.id))
+        return str(found) if found else None
     if name == "template_id":
         local = blueprint == "reports"  # the tenant's own variants; the platform's are shared
         return prepared.local_template_id if local else _shared_template_id()

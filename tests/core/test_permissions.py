@@ -39,7 +39,17 @@ def test_platform_pages_need_platform_rights(app):
 
 
 def test_tenant_pages_never_public_except_the_listed_ones(app):
-    public_ok = {"public.index", "auth.login", "members.accept"}
+    # the public directory (issue 13): offices, offerings, the finder, the legal pages and the
+    # HSDS open data; it reads only what the tenant marked public (tests/public)
+    directory = {
+        "public." + name
+        for name in (
+            "finder office flyer offerings offering accessibility imprint privacy hsds_index "
+            "hsds_services hsds_service hsds_organizations hsds_organization "
+            "hsds_service_at_locations hsds_service_at_location"
+        ).split()
+    }
+    public_ok = {"public.index", "auth.login", "members.accept"} | directory
     for rule in app.url_map.iter_rules():
         if "tenant_slug" in rule.arguments:
             permission = app.view_functions[rule.endpoint].permission

@@ -71,7 +71,9 @@ def walk_csv(result: ReportResult, rows: list[list[str]]) -> list[tuple[Any, Any
                 ]
                 i += 1
     assert rows[i] == []
-    assert [r[0] for r in rows[i + 2 :]] == result.footnotes
+    notes = rows[i + 2 :]
+    end = notes.index([]) if [] in notes else len(notes)  # then the legend of the flags
+    assert [r[0] for r in notes[:end]] == result.footnotes
     return pairs
 
 

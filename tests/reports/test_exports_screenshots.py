@@ -54,4 +54,5 @@ def test_screenshots_of_the_report_pdfs(app: Flask, code: str) -> None:
     )
     pages = sorted(SCREENSHOTS.glob(f"report-{code}-*.png"))
     assert len(pages) >= 3  # title page, sections, notes
-    assert all(page.stat().st_size > 10_000 for page in pages)  # drawn, not blank
+    # drawn, not blank (a page with one line of text and the footer is about 10 KB at 80 dpi)
+    assert all(page.stat().st_size > 6_000 for page in pages)
