@@ -42,12 +42,24 @@ def test_tenant_pages_never_public_except_the_listed_ones(app):
     # the public directory (issue 13): offices, offerings, the finder, the legal pages and the
     # HSDS open data; it reads only what the tenant marked public (tests/public)
     directory = {
-        "public." + name
-        for name in (
-            "finder office flyer offerings offering accessibility imprint privacy hsds_index "
-            "hsds_services hsds_service hsds_organizations hsds_organization "
-            "hsds_service_at_locations hsds_service_at_location"
-        ).split()
+        f"public.{name}"
+        for name in [
+            "finder",
+            "office",
+            "flyer",
+            "offerings",
+            "offering",
+            "accessibility",
+            "imprint",
+            "privacy",
+            "hsds_index",
+            "hsds_services",
+            "hsds_service",
+            "hsds_organizations",
+            "hsds_organization",
+            "hsds_service_at_locations",
+            "hsds_service_at_location",
+        ]
     }
     public_ok = {"public.index", "auth.login", "members.accept"} | directory
     for rule in app.url_map.iter_rules():
