@@ -88,6 +88,10 @@ def profile(tenant_id: int) -> Any:
     tenant = tenant_in_setup(tenant_id)
     form = ProfileChoiceForm()
     issues: list[str] = []
+    if form.validate_on_submit() and form.source.data == "upload":
+        refused = _upload_refused("profile")
+        if refused:
+            return _page("profile", tenant, form, 429, issues=[refused])
     if form.validate_on_submit():
         try:
             if form.source.data == "upload":
@@ -134,6 +138,20 @@ def areas(tenant_id: int) -> Any:
         upload = request.files.get(form.file.name)
         if request.form.get("skip"):
             return redirect(url_for("onboarding.admin", tenant_id=tenant.id))
+        if upload and upload.filename:
+            refused = _upload_refused("areas")
+            if refused:
+                return _page(
+                    "areas",
+                    tenant,
+                    form,
+                    429,
+                    errors=[refused],
+                    questions=[],
+                    needs_date=False,
+                    carried=carried,
+                    levels=setup_levels(tenant.id),
+                )
         data = upload.read() if upload and upload.filename else _uncarry(carried)
         if data is None:
             return redirect(url_for("onboarding.admin", tenant_id=tenant.id))
@@ -165,6 +183,28 @@ def areas(tenant_id: int) -> Any:
         carried=carried,
         levels=setup_levels(tenant.id),
     )
+
+
+def _upload_refused(kind: str) -> str | None:
+    """Count the platform admin's upload (the same hourly budget as every file upload); the
+    message when it is used up, None otherwise. The refusal's audit event is kept."""
+    from flask_login import current_user
+
+    from saas.core.operations import keep_changes
+    from saas.core.uploads import UploadRateExceeded, UploadRateUnavailable, count_upload
+
+    try:
+        count_upload(int(current_user.id), kind)
+    except UploadRateExceeded as refused:
+        keep_changes()
+        return _(
+            "You have uploaded %(limit)s files within the last hour. Please wait a while "
+            "before uploading the next one.",
+            limit=refused.limit,
+        )
+    except UploadRateUnavailable:
+        return _("The service is busy at the moment. Please try again in a few minutes.")
+    return None
 
 
 def _uncarry(carried: str) -> bytes | None:
