@@ -35,7 +35,7 @@ def submit(driver: Any) -> None:
 def sign_out(driver: Any) -> None:
     from selenium.webdriver.common.by import By
 
-    driver.find_element(By.CSS_SELECTOR, "header form:not(.lang-switch) button").click()
+    driver.find_element(By.CSS_SELECTOR, "header form[action$='/logout'] button").click()
     wait_for_path(driver, "/marl/")
 
 
