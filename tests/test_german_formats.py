@@ -46,7 +46,7 @@ VOID_TAGS = {
 #: own) and the versions of standards ("BITV 2.0", "WCAG 2.1") are not numbers
 NOT_NUMBERS = re.compile(
     r"\b\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2})\b|\b\d{1,2}\.\d{1,2}\.|(?:^|, )\d{5} (?=[A-ZÄÖÜ])"
-    r"|\b(?:BITV|WCAG) \d\.\d\b"
+    r"|\b(?:BITV|WCAG) \d\.\d\b|§§? ?\d+\.\d+"  # … and legal references (§§ 27.2)
 )
 #: (what, pattern) — the mistakes a German reader must not see
 MISTAKES = (
