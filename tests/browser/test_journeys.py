@@ -258,6 +258,7 @@ def test_platform_admin_onboards_a_municipality_whose_public_page_is_live(
     wait_for_path(browser, live_server, r"/platform/onboard/\d+/admin")
     browser.find_element(By.NAME, "email").send_keys("leitung@musterhausen.example")
     submit(browser)
+    wait_for(browser, "#invite-link")  # the page with the link (read nothing of the old one)
     heading = wait_for(browser, "main h1").text
     assert "Stadt Musterhausen" in heading, heading
     link = browser.find_element(By.ID, "invite-link").get_attribute("value")
