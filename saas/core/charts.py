@@ -363,9 +363,6 @@ def bar_chart(
     value at the end of each bar (``missing`` where there is none); the labels stand in full
     (wrapped) to the left."""
     values = [v for s in series for v in s.values if v is not None]
-    scale, decimals = ticks(min([*values, 0.0]), max([*values, 0.0]) or 1.0, count=5)
-    low, high = scale[0], scale[-1]
-    tick_labels = [_fmt(v, locale, decimals) for v in scale]
     names = [wrap(label, MAX_LABEL_WIDTH) for label in x_labels]
     label_width = max((_w(line) for lines in names for line in lines), default=0.0)
     left = PAD + label_width + 8
@@ -374,8 +371,16 @@ def bar_chart(
         for s in series
     ]
     widest_value = max((_w(t, SIZE - 1) for ts in value_texts for t in ts), default=0.0)
-    right = PAD + max(widest_value + 6, _w(tick_labels[-1]) / 2)
-    plot_w = WIDTH - left - right
+    # As many ticks as stand apart on the plot's width: long labels leave less of it.
+    for count in (5, 4, 3, 2, 1):
+        scale, decimals = ticks(min([*values, 0.0]), max([*values, 0.0]) or 1.0, count=count)
+        tick_labels = [_fmt(v, locale, decimals) for v in scale]
+        right = PAD + max(widest_value + 6, _w(tick_labels[-1]) / 2)
+        plot_w = WIDTH - left - right
+        gap = plot_w / max(len(scale) - 1, 1)
+        if max(_w(t) for t in tick_labels) * 1.1 + 8 <= gap:
+            break
+    low, high = scale[0], scale[-1]
     bar = 16.0 if len(series) <= 1 else 13.0
 
     def x_of(value: float) -> float:

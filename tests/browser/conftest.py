@@ -160,6 +160,18 @@ def login(driver: Any, base: str, email: str, slug: str = "marl") -> None:
     assert "/login" not in driver.current_url, f"login as {email} failed: {driver.current_url}"
 
 
+def follow(driver: Any, element: Any) -> None:
+    """Click a link or submit button and wait for the next page: a click may return before
+    the browser has left the old one (CI once read the old page's elements after a submit)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, WAIT_SECONDS).until(EC.staleness_of(old))
+
+
 _AXE_RUN = """
 const done = arguments[arguments.length - 1];
 axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})

@@ -18,7 +18,7 @@ from saas.areas.models import Area
 from saas.core.db import db
 from saas.core.tenancy import tenant_scope
 from saas.offices.models import Office, OfficeArea
-from tests.browser.conftest import WAIT_SECONDS, axe_violations, describe, login
+from tests.browser.conftest import WAIT_SECONDS, axe_violations, describe, follow, login
 from tests.conftest import DEMO_PASSWORD, tenant
 
 pytestmark = pytest.mark.browser
@@ -70,7 +70,7 @@ def test_tenant_pages_as_admin(live_server: str, browser: Any) -> None:
         ["/marl/dashboard", "/marl/offices/"],
     )
     # an office's detail page and its edit form, reached through the links a user follows
-    browser.find_element(By.CSS_SELECTOR, "main table tbody a").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "main table tbody a"))
     assert "/marl/offices/" in browser.current_url
     detail = browser.current_url.removeprefix(live_server)
     failures += check_pages(browser, live_server, [detail])
@@ -307,7 +307,7 @@ def test_form_errors_are_announced_and_tied_to_their_fields(live_server: str, br
     from selenium.webdriver.common.by import By
 
     browser.get(f"{live_server}/marl/login")
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
     found = form_errors(browser, "email")
     assert found["summary"] and found["links"] == ["#email", "#password"], found
     assert found["invalid"] == "true" and found["described"], found
@@ -319,7 +319,7 @@ def test_form_errors_are_announced_and_tied_to_their_fields(live_server: str, br
     count = browser.find_element(By.ID, "p_0_5")
     count.clear()
     count.send_keys("-1")
-    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
     date_errors = form_errors(browser, "date")
     assert "#date" in date_errors["links"] and "#p_0_5" in date_errors["links"], date_errors
     assert date_errors["invalid"] == "true" and date_errors["described"], date_errors
@@ -354,10 +354,10 @@ def test_language_of_the_page_and_of_foreign_parts(live_server: str, browser: An
     # both labels of a metric, on its page and in its form, in their own language
     login(browser, live_server, "platform@sozialraum.example", slug="platform")
     browser.get(f"{live_server}/platform/metrics/")
-    browser.find_element(By.CSS_SELECTOR, "main table tbody a").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "main table tbody a"))
     labels = browser.find_elements(By.CSS_SELECTOR, "dl.details dd[lang]")
     assert sorted(e.get_attribute("lang") for e in labels) == ["de", "en"], labels
-    browser.find_element(By.CSS_SELECTOR, "main a[href$='/edit']").click()
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "main a[href$='/edit']"))
     assert lang_of("input[name=label_de], input[name=label_en]") == ["de", "en"]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import update
 from saas.auth.models import User
 from saas.core.db import db
 from saas.core.tenancy import all_tenants
-from tests.browser.conftest import WAIT_SECONDS, axe_violations, describe, login
+from tests.browser.conftest import WAIT_SECONDS, axe_violations, describe, follow, login
 from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -26,10 +26,17 @@ def wait_for_path(driver: Any, path: str) -> None:
     WebDriverWait(driver, WAIT_SECONDS).until(lambda d: d.current_url.split("?")[0].endswith(path))
 
 
+def wait_for_text(driver: Any, text: str) -> None:
+    """Wait for the next page: a click on submit may return before the browser navigated."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(driver, WAIT_SECONDS).until(lambda d: text in d.page_source)
+
+
 def submit(driver: Any) -> None:
     from selenium.webdriver.common.by import By
 
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    follow(driver, driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"))
 
 
 def sign_out(driver: Any) -> None:
@@ -68,6 +75,7 @@ def test_enrol_sign_in_with_totp_and_with_a_recovery_code(live_server: str, brow
     secret = browser.find_element(By.ID, "totp-secret").text
     browser.find_element(By.NAME, "code").send_keys(pyotp.TOTP(secret).now())
     submit(browser)
+    wait_for_text(browser, "recovery-codes")  # CI once read the old page here: 0 codes
     codes = [c.text for c in browser.find_elements(By.CSS_SELECTOR, "ul.recovery-codes code")]
     assert len(codes) == 10
     browser.find_element(By.LINK_TEXT, "Ich habe die Codes aufbewahrt").click()
@@ -98,4 +106,4 @@ def test_enrol_sign_in_with_totp_and_with_a_recovery_code(live_server: str, brow
     password_step(browser, live_server)
     browser.find_element(By.NAME, "code").send_keys(codes[0])
     submit(browser)
-    assert "nicht korrekt oder wurde bereits verwendet" in browser.page_source
+    wait_for_text(browser, "nicht korrekt oder wurde bereits verwendet")

@@ -153,6 +153,13 @@ def test_many_long_x_labels_turn_and_thin_out_and_the_marker_label_stays_inside(
     assert_readable(bars)
 
 
+def test_a_long_label_leaves_room_for_fewer_ticks_not_overlapping_ones() -> None:
+    # found by the property below in CI: six ticks up to 125.000.000 on a plot narrowed by a
+    # long label ran together
+    series = [Series("A", [None, None]), Series("B", [None, None]), Series("C", [None, 1e8 + 1])]
+    assert_readable(str(bar_chart("Titel", ["A", "A" * 33], series)))
+
+
 def test_index_lines_start_near_their_minimum_with_round_ticks() -> None:
     svg = str(line_chart("Index", ["2019", "2020", "2021"], [Series("a", [96.0, 100.0, 104.5])]))
     texts = [b.text for b in assert_readable(svg)]
