@@ -119,6 +119,24 @@ def users_create(
     click.echo(f"Konto {email} angelegt.")
 
 
+@users.command("reseal")
+def users_reseal() -> None:
+    """Seal every second-factor secret again with the current SECRET_KEY (after a rotation:
+    the old key in SAAS_PREVIOUS_SECRET_KEYS until this has run)."""
+    from saas.auth.services import reseal_second_factors
+
+    with all_tenants():
+        done, broken = reseal_second_factors()
+        db.session.commit()
+    click.echo(f"{done} Zweitfaktor-Geheimnis(se) neu versiegelt.")
+    if broken:
+        raise click.ClickException(
+            f"{broken} Geheimnis(se) ließen sich mit keinem Schlüssel öffnen: diese Konten"
+            " melden sich mit einem Wiederherstellungscode an und richten den zweiten Faktor"
+            " neu ein."
+        )
+
+
 def register_extra_cli(app: Flask) -> None:
     """CLI groups of the domain areas."""
     from saas.comparison.cli import register as register_comparison

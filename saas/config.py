@@ -35,6 +35,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("SAAS_DB_APP_ROLE", "sozialraum_app", "PostgreSQL role the app connects as (grants)"),
     Option("REDIS_URL", None, "Redis for rate limits and shared state; required in production"),
     Option("SECRET_KEY", None, "signs sessions and CSRF tokens; required in production"),
+    Option(
+        "SAAS_PREVIOUS_SECRET_KEYS",
+        None,
+        "comma-separated earlier SECRET_KEYs, while second-factor secrets sealed with them are"
+        " sealed again (`flask users reseal`)",
+    ),
     Option("SAAS_DEMO_PASSWORD", "demo", "password of all demo accounts"),
     Option("SAAS_DEBUG", "0", "1 turns Flask debug on (refused in production)"),
     Option("SAAS_PROXY_HOPS", "0", "number of reverse proxies in front (X-Forwarded-* trusted)"),
@@ -156,6 +162,9 @@ def load_config() -> dict[str, object]:
         "SAAS_ENV": saas_env,
         "DEBUG": debug,
         "SECRET_KEY": secret or DEV_SECRET,
+        "SAAS_PREVIOUS_SECRET_KEYS": [
+            k.strip() for k in (env("SAAS_PREVIOUS_SECRET_KEYS") or "").split(",") if k.strip()
+        ],
         "SQLALCHEMY_DATABASE_URI": database_url,
         "MIGRATION_DATABASE_URL": env("MIGRATION_DATABASE_URL") or database_url,
         "SAAS_DB_APP_ROLE": env("SAAS_DB_APP_ROLE"),

@@ -37,8 +37,9 @@ class User(IdMixin, TimestampMixin, UserMixin, Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), default=None
     )
-    #: base32 TOTP secret once the second factor is enrolled (None: not enrolled)
-    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    #: the TOTP secret once the second factor is enrolled, sealed (saas.auth.sealing: a Fernet
+    #: token under a key derived from SECRET_KEY); None: not enrolled
+    totp_secret: Mapped[str | None] = mapped_column(String(255), default=None)
     totp_enabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
     #: the last accepted TOTP time step: a code is accepted once only
     totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 
 from saas.auth import throttle
 from saas.auth.models import LoginSession, Membership, PasswordReset, RecoveryCode, User
+from saas.auth.sealing import Unsealable, seal, sealed_with_current_key, unseal
 from saas.core.audit import record_event
 from saas.core.db import db, utcnow
 from saas.core.operations import Invalid, operation
@@ -135,7 +136,7 @@ def qr_svg(uri: str) -> str:
 def _matching_step(secret: str, code: str, last_step: int | None) -> int | None:
     """The time step (now ±1) whose code this is, if it is newer than ``last_step``."""
     code = "".join(code.split())
-    if not (code.isdigit() and len(code) == 6):
+    if not (secret and code.isdigit() and len(code) == 6):
         return None
     totp = pyotp.TOTP(secret)
     now = int(utcnow().timestamp()) // totp.interval
@@ -159,7 +160,7 @@ def confirm_enrolment(user: User, secret: str, code: str) -> list[str] | None:
     step = _matching_step(secret, code, None)
     if step is None:
         return None
-    user.totp_secret, user.totp_enabled_at, user.totp_last_step = secret, utcnow(), step
+    user.totp_secret, user.totp_enabled_at, user.totp_last_step = seal(secret), utcnow(), step
     codes = _new_recovery_codes(user)
     record_event("second_factor_enrolled", user_id=user.id)
     return codes
@@ -182,10 +183,36 @@ def _new_recovery_codes(user: User) -> list[str]:
     return codes
 
 
+def _open_secret(user: User) -> str:
+    """The user's TOTP secret, or "" (no code matches) when no configured key opens it."""
+    if not user.totp_secret:
+        return ""
+    try:
+        return unseal(user.totp_secret)
+    except Unsealable:
+        record_event("second_factor_unsealable", user_id=user.id)
+        return ""
+
+
+def reseal_second_factors() -> tuple[int, int]:
+    """Seal every enrolled secret again with the current key: (sealed again, unopenable)."""
+    done = broken = 0
+    for user in db.session.execute(select(User).where(User.totp_secret.is_not(None))).scalars():
+        token = user.totp_secret or ""
+        if sealed_with_current_key(token):
+            continue
+        try:
+            user.totp_secret = seal(unseal(token))
+            done += 1
+        except Unsealable:
+            broken += 1
+    return done, broken
+
+
 def verify_second_factor(user: User, code: str) -> str | None:
     """``"totp"`` or ``"recovery"`` when the code is accepted (and used up), else None."""
     throttle.check(user.email)
-    step = _matching_step(user.totp_secret or "", code, user.totp_last_step)
+    step = _matching_step(_open_secret(user), code, user.totp_last_step)
     if step is not None:
         # Conditional update: of two requests with the same code only one wins.
         won = db.session.execute(
@@ -199,6 +226,8 @@ def verify_second_factor(user: User, code: str) -> str | None:
         ).rowcount  # type: ignore[attr-defined]  # a CursorResult (DML)
         if won:
             user.totp_last_step = step
+            if user.totp_secret and not sealed_with_current_key(user.totp_secret):
+                user.totp_secret = seal(_open_secret(user))  # after a SECRET_KEY rotation
             throttle.succeeded(user.email)
             return "totp"
     else:

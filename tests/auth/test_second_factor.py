@@ -10,6 +10,7 @@ import pyotp
 from sqlalchemy import select, update
 
 from saas.auth.models import User
+from saas.auth.sealing import unseal
 from saas.core.db import db
 from saas.core.tenancy import all_tenants
 from tests.auth.conftest import post_form
@@ -113,9 +114,11 @@ def test_reset_of_the_second_factor_ends_other_sessions(app, client):
     forget_last_step("viewer@marl.example")
     # other signs in with a recovery code-less path: finish with a fresh code
     with all_tenants():
-        secret = db.session.execute(
-            select(User.totp_secret).where(User.email == "viewer@marl.example")
-        ).scalar_one()
+        secret = unseal(  # sealed at rest (tests/auth/test_sealing.py)
+            db.session.execute(
+                select(User.totp_secret).where(User.email == "viewer@marl.example")
+            ).scalar_one()
+        )
     post_form(other, "/account/login/second-factor", {"code": pyotp.TOTP(secret).now()})
     assert other.get("/marl/dashboard").status_code == 200
     response = client.post(
