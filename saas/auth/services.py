@@ -212,7 +212,8 @@ def reseal_second_factors() -> tuple[int, int]:
 def verify_second_factor(user: User, code: str) -> str | None:
     """``"totp"`` or ``"recovery"`` when the code is accepted (and used up), else None."""
     throttle.check(user.email)
-    step = _matching_step(_open_secret(user), code, user.totp_last_step)
+    secret = _open_secret(user)
+    step = _matching_step(secret, code, user.totp_last_step)
     if step is not None:
         # Conditional update: of two requests with the same code only one wins.
         won = db.session.execute(
@@ -227,7 +228,7 @@ def verify_second_factor(user: User, code: str) -> str | None:
         if won:
             user.totp_last_step = step
             if user.totp_secret and not sealed_with_current_key(user.totp_secret):
-                user.totp_secret = seal(_open_secret(user))  # after a SECRET_KEY rotation
+                user.totp_secret = seal(secret)  # after a SECRET_KEY rotation
             throttle.succeeded(user.email)
             return "totp"
     else:

@@ -5,6 +5,7 @@ token no key opens fails closed; migration 0016 seals secrets stored in clear be
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pyotp
 import pytest
@@ -33,7 +34,7 @@ def stored_secret() -> str:
         return db.session.execute(select(User.totp_secret).where(User.email == EMAIL)).scalar_one()
 
 
-def second_factor(app, secret: str) -> int:
+def second_factor(app, secret: str) -> Any:
     client = app.test_client()
     login(client, EMAIL)
     forget_last_step(EMAIL)
