@@ -5,9 +5,11 @@ number goes through :func:`rounded` once, so all three show the same numbers: th
 the reader's locale, the CSV always in German format (``;`` as separator, decimal comma),
 the XLSX as numbers rounded to the same digits.
 
-Disclosure control: every count of cases (or case-years) a table shows goes through
-:func:`shown` — the one call of the disclosure rule here, with the tenant's threshold
-(:func:`threshold`). A withheld count takes the rate, index and share resting on it along.
+Disclosure control is decided by the tenant's protected cube, not here: the served and the
+comparison group are nodes of the cube (:mod:`saas.impact.disclosure`), and
+:func:`saas.impact.services.analyse_office` hands over every count the cube withholds as
+None, with the estimates resting on it. A withheld (None) count takes the population, rate,
+index and share of its row along (:func:`_counted`); every withheld number reads "–".
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from saas.core.disclosure import DEFAULT_THRESHOLD, is_small
+from saas.core.disclosure import DEFAULT_THRESHOLD, tenant_threshold
 from saas.core.formatting import format_fixed
 from saas.core.formatting import rounded as round_half_even
 from saas.core.spreadsheet import MIMETYPES as MIMETYPES
@@ -82,22 +84,20 @@ def _n(value: float | None, kind: str) -> Cell:
 
 def threshold(settings: dict[str, Any] | None) -> int:
     """The tenant's disclosure threshold (setting ``disclosure_threshold``, never below the
-    default) — the same setting every output uses."""
-    try:
-        own = int((settings or {}).get("disclosure_threshold") or 0)
-    except (TypeError, ValueError):
-        own = 0
-    return max(DEFAULT_THRESHOLD, own)
+    default) — the same setting every output uses (:func:`saas.core.disclosure.tenant_threshold`,
+    which the cube reads)."""
+    return tenant_threshold(settings)
 
 
-def shown(count: float | None, limit: int) -> bool:
-    """Whether a count of cases may be shown (the one place the disclosure rule is called)."""
-    return not is_small(count, limit)
+def shown(count: float | None) -> bool:
+    """Whether a count is shown: the cube withheld it when it arrives as None."""
+    return count is not None
 
 
 def _counted(count: float | None, limit: int, *others: tuple[float | None, str]) -> list[Cell]:
-    """A count and the numbers resting on it, all withheld ("–") when the count is small."""
-    visible = shown(count, limit)
+    """A count and the numbers resting on it, all withheld ("–") when the cube withheld the
+    count (``limit`` is the tenant's threshold, kept for the callers: the cube decides)."""
+    visible = shown(count)
     return [
         Cell(count if visible else None, "count"),
         *(Cell(value if visible else None, kind) for value, kind in others),
@@ -196,13 +196,13 @@ def analysis_tables(
         (control, result.control_before, result.control_after),
     ):
         assert a is not None and b is not None
-        visible = shown(b.cases, limit) and shown(a.cases, limit)
+        change = a.rate - b.rate if a.rate is not None and b.rate is not None else None
         windows.rows.append(
             [
                 _t(label),
                 *_counted(b.cases, limit, (b.population, "count"), (b.rate, "rate")),
                 *_counted(a.cases, limit, (a.population, "count"), (a.rate, "rate")),
-                _n(a.rate - b.rate if visible else None, "points"),
+                _n(change, "points"),
             ]
         )
     windows.rows.append(

@@ -22,6 +22,8 @@ from saas.offices.models import Office, OfficeArea
 from saas.tenants.models import Tenant
 
 INDICATOR = "HZE_ECKWERT"
+#: the window of years before and after the opening: default, smallest, largest
+WINDOW_DEFAULT, WINDOW_MIN, WINDOW_MAX = 3, 1, 5
 
 
 def _tenant(tenant_id: int | None) -> Tenant | None:

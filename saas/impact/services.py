@@ -57,7 +57,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -67,15 +67,22 @@ from flask_babel import lazy_gettext as _l
 
 from saas.core import versions
 from saas.core.operations import operation
-from saas.impact import statistics
-from saas.impact.groups import INDICATOR, AreaGroups, open_between
+from saas.impact import disclosure, statistics
+from saas.impact.groups import (
+    INDICATOR,
+    WINDOW_DEFAULT,
+    WINDOW_MAX,
+    WINDOW_MIN,
+    AreaGroups,
+    open_between,
+)
 from saas.indicators.definitions import INDICATORS
 from saas.indicators.engine import IndicatorValue, compute
 from saas.metrics.catalogue import HELP_TYPES, WITHIN
 from saas.offices.models import Office
+from saas.protection.families import family_code
 from saas.tenants.models import Tenant
 
-WINDOW_DEFAULT, WINDOW_MIN, WINDOW_MAX = 3, 1, 5
 SETTINGS_KEY = "impact_costs"
 #: below this many cases a year in the treated group the result is flagged as small numbers
 SMALL_CASES = 20
@@ -159,12 +166,13 @@ class YearRow:
 
 @dataclass(frozen=True)
 class WindowValue:
-    """Ratio of sums over the window's years: Σ cases ÷ Σ under-21 population × 1,000."""
+    """Ratio of sums over the window's years: Σ cases ÷ Σ under-21 population × 1,000
+    (cases and rate None: withheld, a year of the window is withheld in the cube)."""
 
     years: tuple[int, ...]
-    cases: float
+    cases: float | None
     population: float
-    rate: float
+    rate: float | None
 
 
 @dataclass(frozen=True)
@@ -172,7 +180,7 @@ class CostLine:
     suffix: str
     label_de: str
     label_en: str
-    cases_before: float
+    cases_before: float | None  # None: withheld (a year's cell is withheld in the cube)
     share: float | None
     annual_cost: float
     is_default: bool
@@ -478,7 +486,127 @@ def analyse_office(
 
     _fill_costs(result, context, treated, costs, approved_only)
     _add_notes(result, context, office, treated, partial)
+    _protect(result, context, office, treated, control)
     return result
+
+
+# -- disclosure control ---------------------------------------------------------------------
+
+CASES_FAMILY = family_code(INDICATORS["HZE_CASES"].numerator)
+CASE_YEARS_FAMILY = family_code(INDICATORS["HZE_CASE_YEARS"].numerator)
+
+
+def _protect(
+    result: ImpactResult,
+    context: AreaGroups,
+    office: Office,
+    treated: Sequence[int],
+    control: Sequence[int],
+) -> None:
+    """Withhold what the tenant's protected cube withholds (:mod:`saas.impact.disclosure`).
+
+    The served and the comparison group are nodes of the cube, so each group-year's case
+    count (and its case-years, and the case-years per help type) is shown or withheld there,
+    decided together with every other output. Everything resting on a withheld cell goes
+    with it: the year's rate and index; a window containing the year; the estimates
+    (difference-in-differences, intervals, event study, pre-trend, placebo openings, cases,
+    case-years and cost avoided) when any year they use is withheld for either group; a
+    placebo area's effect when that area's count is withheld in a year used; the help-type
+    shares and the weighted annual cost when any help type's case-years are withheld (the
+    shares of the shown types give the typed total, the weighted cost one more equation).
+    """
+    if not result.ok or result.opening_year is None:
+        return
+    from saas.protection.service import tenant_cube
+
+    years = sorted({row.year for row in result.years})
+    cube = tenant_cube(years, context.tenant)
+    groups = {
+        "treated": (disclosure.served_node(office.id), frozenset(treated)),
+        "control": (disclosure.comparison_node(office.id, result.window), frozenset(control)),
+    }
+
+    def withheld(family: str, node: Any, members: frozenset[int], year: int) -> bool:
+        yearly = cube.years.get(year)
+        if yearly is None:
+            return False  # no count of any kind in that year
+        inside = members & yearly.layout.nodes.get(None, frozenset())
+        if not inside:
+            return False
+        if yearly.layout.nodes.get(node) != inside:
+            return True  # not the group the cube protected: fail closed
+        return cube.cell(family, node, year) == "withheld"
+
+    def hidden(family: str, name: str) -> set[int]:
+        node, members = groups[name]
+        return {y for y in years if withheld(family, node, members, y)}
+
+    cases = {name: hidden(CASES_FAMILY, name) for name in groups}
+    case_years = {name: hidden(CASE_YEARS_FAMILY, name) for name in groups}
+
+    def blank(value: GroupYear) -> GroupYear:
+        return GroupYear(None, None, None, None, value.approved)
+
+    result.years = [
+        YearRow(
+            row.year,
+            row.phase,
+            blank(row.treated) if row.year in cases["treated"] else row.treated,
+            blank(row.control) if row.year in cases["control"] else row.control,
+        )
+        for row in result.years
+    ]
+    for attribute, name in (
+        ("treated_before", "treated"),
+        ("treated_after", "treated"),
+        ("control_before", "control"),
+        ("control_after", "control"),
+    ):
+        value = getattr(result, attribute)
+        if value is not None and set(value.years) & cases[name]:
+            setattr(result, attribute, WindowValue(value.years, None, value.population, None))
+
+    u = result.uncertainty
+    used = set(result.analysed_years)
+    if u is not None:
+        used |= set(u.pre_trend_years) | set(u.event_years)
+    if any(used & cases[n] or used & case_years[n] for n in groups):
+        result.did = result.cases_avoided = result.case_years_avoided = None
+        result.cost_avoided = None
+        result.uncertainty = u = None
+        result.notes.append(_withheld_note())
+    if u is not None and u.placebo_areas:
+        names: dict[str, list[int]] = defaultdict(list)
+        for area in control:
+            names[context.by_id[area].name].append(area)
+        keep = []
+        for placebo in u.placebo_areas:
+            areas = names.get(placebo.label, [])
+            if areas and not any(
+                withheld(CASES_FAMILY, area, frozenset({area}), y) for area in areas for y in used
+            ):
+                keep.append(placebo)
+        if len(keep) < len(u.placebo_areas):
+            u.placebo_areas, u.permutation_p = keep, None
+
+    node, members = groups["treated"]
+    lines = []
+    for line in result.cost_lines:
+        family = family_code(INDICATORS[f"HZE_CASE_YEARS_{line.suffix}"].numerator)
+        if any(withheld(family, node, members, y) for y in result.before_years):
+            line = replace(line, cases_before=None)
+        lines.append(line)
+    if any(line.cases_before is None for line in lines):
+        lines = [replace(line, share=None) for line in lines]
+        result.cost_per_case = result.cost_avoided = None
+    result.cost_lines = lines
+
+
+def _withheld_note() -> str:
+    return _(
+        "Some counts of the groups are withheld (–) to protect small numbers of cases; the "
+        "estimates that rest on them are withheld as well."
+    )
 
 
 def _uncertainty(

@@ -49,6 +49,12 @@ class Layout:
 
     families: Mapping[str, frozenset[str]]
     nodes: Mapping[Node, frozenset[Hashable]]
+    #: the atom types that are yearly means (continuous unknowns); None: the types whose name
+    #: carries the engine's mean mark ``@`` (``HZE_RUN@avg``) — every other type is a count
+    means: frozenset[str] | None = None
+
+    def is_mean(self, kind: str) -> bool:
+        return kind in self.means if self.means is not None else "@" in kind
 
     def canon(self, key: CellKey) -> Canon:
         family, node = key
@@ -191,6 +197,8 @@ class Problem:
     index: dict[tuple[int, Atom], int]
     lower: np.ndarray
     changed: list[set[Atom]]
+    #: 1 for an unknown that is a count (a whole number), 0 for a yearly mean
+    integrality: np.ndarray | None = None
     _rows: dict[tuple[Canon, int], np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -215,7 +223,11 @@ class Problem:
             for atom in sorted(moved, key=lambda a: (a[0], str(a[1]))):
                 index[(version, atom)] = len(lower)
                 lower.append(min(0.0, publication.atoms.get(atom, 0.0)))
-        return cls(kinds, index, np.array(lower), changed)
+        integrality = np.ones(len(lower))
+        for (_version, (kind, _area)), i in index.items():
+            if layout.is_mean(kind):
+                integrality[i] = 0
+        return cls(kinds, index, np.array(lower), changed, integrality)
 
     def covers(self, canon: Canon) -> bool:
         return canon[0] <= self.kinds
@@ -273,12 +285,21 @@ def interval(
     a_eq = np.array([e[0] for e in used]) if used else None
     b_eq = np.array([e[1] for e in used]) if used else None
     found = Interval(0.0, 0.0)
-    # Unknowns are whole numbers — unless a published value is not (a yearly mean of monthly
-    # stocks): then nobody, the reader included, may assume whole numbers in this block, and
-    # the linear relaxation is the interval.
-    integrality = np.ones(len(objective))
-    if integer and b_eq is not None and not np.allclose(b_eq, np.round(b_eq), atol=1e-7):
-        integrality[:] = 0
+    # Counts are whole numbers, yearly means (atom types marked as means in the layout) are
+    # not: each unknown is integral or continuous by its own type, never the whole block at
+    # once, so a count stays a whole number beside a fractional mean. Only where a published
+    # value that sums counts alone is fractional (an inconsistent entry) may nobody assume
+    # whole numbers, and the linear relaxation is the interval.
+    integrality = (
+        problem.integrality.copy()
+        if problem.integrality is not None and len(problem.integrality) == len(objective)
+        else np.ones(len(objective))
+    )
+    if integer and a_eq is not None and b_eq is not None:
+        counts_only = ~(a_eq[:, integrality == 0] != 0).any(axis=1)
+        fractional = ~np.isclose(b_eq, np.round(b_eq), atol=1e-7)
+        if (counts_only & fractional).any():
+            integrality[:] = 0
     for sign in (1.0, -1.0):
         if integer:
             constraints = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []

@@ -23,11 +23,17 @@ from functools import cache
 from saas.indicators.definitions import INDICATORS, Indicator
 from saas.metrics.catalogue import HELP_TYPES
 
-#: metrics whose figure is the sum of other metrics plus a remainder: whole → parts
+#: metrics whose figure is the sum of other metrics plus a remainder: whole → parts (the
+#: running case-years too: the mean of the monthly stocks of all cases is the sum of the
+#: means of the help types' stocks and of the cases without a help type)
 WHOLES: dict[str, tuple[str, ...]] = {
     "HZE_RUN": tuple(f"HZE_RUN_{suffix}" for suffix, _de, _en in HELP_TYPES),
     "HZE_END": tuple(f"HZE_END_{suffix}" for suffix, _de, _en in HELP_TYPES),
+    "HZE_RUN@avg": tuple(f"HZE_RUN_{suffix}@avg" for suffix, _de, _en in HELP_TYPES),
 }
+#: the engine's mark of a yearly mean of monthly stocks (``CODE@avg``): a mean need not be a
+#: whole number, so its atoms are the cube's continuous unknowns (:attr:`Layout.means`)
+MEAN = "@"
 #: amounts that are withheld with the count of the cases they belong to
 AMOUNTS: dict[str, tuple[str, ...]] = {"HZE_EXP_TOTAL": INDICATORS["HZE_CASES"].numerator}
 REST = "~rest"  # suffix of a whole's remainder atom
@@ -102,7 +108,22 @@ def atom_kinds() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
     families = {
         code: frozenset(kind_of[metric] for metric in metrics) for code, metrics in expanded.items()
     }
+    check_families(families)
     return families, kind_of
+
+
+def is_mean(metric_or_kind: str) -> bool:
+    """Whether a metric (or an atom type) is a yearly mean rather than a count."""
+    return MEAN in metric_or_kind
+
+
+def check_families(families: Mapping[str, frozenset[str]]) -> None:
+    """No count family may sum a mean with counts: a mean's fractional value would otherwise
+    sit in a count block, and the block's counts could no longer be solved in whole numbers
+    (raises ``ValueError`` naming the family)."""
+    for code, kinds in families.items():
+        if len({is_mean(kind) for kind in kinds}) > 1:
+            raise ValueError(f"count family {code} mixes yearly means with counts: {sorted(kinds)}")
 
 
 def metrics_read() -> set[str]:

@@ -69,6 +69,17 @@ def register_publications(provider: Callable[[Iterable[int]], list[Publication]]
         _PUBLICATIONS.append(provider)
 
 
+#: providers of further nodes of the current tenant (groups of areas an output sums, e.g.
+#: the impact pages' served and comparison areas): node → its areas
+_NODES: list[Callable[[], Mapping[Node, Iterable[Hashable]]]] = []
+
+
+def register_nodes(provider: Callable[[], Mapping[Node, Iterable[Hashable]]]) -> None:
+    """Let the cube protect groups of areas another output shows (called once at import)."""
+    if provider not in _NODES:
+        _NODES.append(provider)
+
+
 @dataclass
 class Cube:
     """The protected cells of the current tenant for some years."""
@@ -107,9 +118,18 @@ def forget(tenant_id: int | None) -> None:
             del _CACHE[key]
 
 
-def _layout(tree: AreaTree, data_areas: set[Hashable], levels: Iterable[str]) -> Layout:
+def _layout(
+    tree: AreaTree,
+    data_areas: set[Hashable],
+    levels: Iterable[str],
+    extra: Mapping[Node, Iterable[Hashable]] | None = None,
+) -> Layout:
     families, _kinds = atom_kinds()
     nodes: dict[Node, frozenset[Hashable]] = {None: frozenset(data_areas)}
+    for node, members in (extra or {}).items():  # registered groups (the impact pages)
+        inside = frozenset(members) & data_areas
+        if inside:
+            nodes[node] = inside
     for level in levels:
         grouped: dict[int, set[Hashable]] = {}
         for area_id, group in tree.groups(level).items():
@@ -166,11 +186,12 @@ def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
     for provider in _PUBLICATIONS:
         for publication in provider(years):
             publications.setdefault(publication.year, []).append(publication)
+    extra = {node: members for provider in _NODES for node, members in provider().items()}
     result = Cube({}, {}, threshold)
     for year in years:
         atoms = by_year.get(year, {})
         data_areas = {area for (_kind, area) in atoms}
-        layout = _layout(tree, data_areas, level_codes)
+        layout = _layout(tree, data_areas, level_codes, extra)
         revision = _revision(atoms)
         earlier = [Earlier(p.shown, p.withheld, p.atoms) for p in publications.get(year, [])]
         digest = _digest(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+
 from saas.protection.cube import Layout, Problem, interval, protect_year
 from saas.protection.service import Cube, protect_counts
 
@@ -55,3 +58,85 @@ def test_protect_counts_withholds_a_group_that_would_give_a_cell_back() -> None:
     assert not year.withheld(("B", None)) and not year.withheld(("B", 3))
     big = protect_counts(cube, 2024, "B", {"west": [1, 2], "east": [3]})
     assert big == {"west": 19, "east": 20}
+
+
+def test_counts_stay_whole_numbers_beside_a_fractional_mean() -> None:
+    """A family M sums a count a and a yearly mean m@avg. Shown: a over areas 2 and 3 = 3,
+    M of area 2 = 2.25, M of area 3 = 2.5. In whole numbers a₂ ∈ {1, 2} (a₃ = 3 − a₂ ≤ 2.5
+    gives a₂ ≥ 1; a₂ ≤ 2.25 gives a₂ ≤ 2); the linear relaxation would say [0.5, 2.25]. The
+    fractional 2.25 must not turn the count a into a continuous unknown."""
+    layout = Layout(
+        {"A": frozenset({"a"}), "M": frozenset({"a", "m@avg"})},
+        {2: frozenset({2}), 3: frozenset({3}), "both": frozenset({2, 3})},
+    )
+    atoms = {("a", 2): 1.0, ("a", 3): 2.0, ("m@avg", 2): 1.25, ("m@avg", 3): 0.5}
+    problem = Problem.of(layout, atoms, frozenset({"a", "m@avg"}))
+    shown = [
+        (problem.row(layout.canon(key)), value, None)
+        for key, value in ((("A", "both"), 3.0), (("M", 2), 2.25), (("M", 3), 2.5))
+    ]
+    target = problem.row(layout.canon(("A", 2)))
+    found = interval(problem, shown, target, integer=True)
+    assert (found.low, found.high) == (1.0, 2.0)
+    relaxed = interval(problem, shown, target)
+    assert (relaxed.low, relaxed.high) == (0.5, 2.25)
+
+
+def test_no_count_block_holds_a_yearly_mean() -> None:
+    """Every block of the catalogue's families is all counts or all yearly means, and a
+    family that mixed them would be refused."""
+    from saas.protection.cube import blocks
+    from saas.protection.families import atom_kinds, check_families, is_mean
+
+    families, _kinds = atom_kinds()
+    found = blocks(Layout(families, {}))
+    assert any(all(is_mean(k) for k in b) for b in found)  # the case-years
+    assert any(not any(is_mean(k) for k in b) for b in found)  # the counts
+    for block in found:
+        assert len({is_mean(kind) for kind in block}) == 1, sorted(block)
+    with pytest.raises(ValueError, match="mixes yearly means"):
+        check_families({"X": frozenset({"HZE_RUN@avg", "HZE_END+HZE_RUN"})})
+
+
+def test_case_years_of_a_help_type_are_not_the_total_minus_the_other_types() -> None:
+    """Area 1 runs 40.5 case-years: 38 under § 31 and 2.5 under § 34 (none without a type);
+    area 2 runs 60 = 50 + 10. The 2.5 is withheld; the total case-years of area 1 minus its
+    § 31 case-years must not give it back (the running case-years of all cases are the sum
+    of the help types' and a remainder). The reader here knows that relation for certain."""
+    from scipy.optimize import linprog
+
+    from saas.protection.families import WHOLES, atom_kinds, atoms_of_area, count_families
+
+    families, _kinds = atom_kinds()
+    layout = Layout(families, {None: frozenset({1, 2}), 1: frozenset({1}), 2: frozenset({2})})
+    figures = {
+        1: {"HZE_RUN@avg": 40.5, "HZE_RUN_31@avg": 38.0, "HZE_RUN_34@avg": 2.5},
+        2: {"HZE_RUN@avg": 60.0, "HZE_RUN_31@avg": 50.0, "HZE_RUN_34@avg": 10.0},
+    }
+    atoms = {
+        (kind, area): value
+        for area, values in figures.items()
+        for kind, value in atoms_of_area(values).items()
+    }
+    cube = protect_year(layout, atoms, 3)
+    total = "HZE_RUN@avg"
+    target = ("HZE_RUN_34@avg", 1)
+    assert cube.withheld(target)
+    # the reader's unknowns: each help type's case-years and the remainder, per area
+    parts = [*WHOLES[total], "rest"]
+    unknowns = [(p, a) for p in parts for a in (1, 2)]
+
+    def row(key: tuple[str, object]) -> list[float]:
+        family, node = key
+        metrics = count_families()[family]
+        members = set(parts) if total in metrics else set(metrics)
+        return [1.0 if p in members and a in layout.nodes[node] else 0.0 for p, a in unknowns]
+
+    case_years = [k for k in cube.values if "@avg" in k[0]]
+    shown = [k for k in case_years if not cube.withheld(k)]
+    a_eq = [row(k) for k in shown]
+    b_eq = [cube.values[k] or 0.0 for k in shown]
+    ends = [
+        sign * linprog(sign * np.array(row(target)), A_eq=a_eq, b_eq=b_eq).fun for sign in (1, -1)
+    ]
+    assert ends[0] <= 1e-6 and ends[1] >= 3 - 1e-6, ends
