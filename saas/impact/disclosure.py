@@ -15,10 +15,13 @@ comparison, and the impact page and its exports read the groups' cells from the 
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
 
 from saas.impact.groups import WINDOW_MAX, WINDOW_MIN, AreaGroups
-from saas.protection.service import register_nodes
+from saas.protection.service import Cube, register_nodes
 
 SERVED = "impact-served"
 COMPARISON = "impact-comparison"
@@ -61,3 +64,72 @@ def _current_groups() -> dict[Hashable, frozenset[int]]:
 
 
 register_nodes(_current_groups)
+
+
+def weighted_mean_is_safe(
+    cube: Cube, years: Sequence[int], node: Hashable, weights: Mapping[str, float], mean: float
+) -> bool:
+    """May a weighted mean of the node's cells be shown beside everything the cube shows?
+
+    ``weights`` maps families to weights (the annual cost per help type), ``mean`` is
+    Σ cᵢ·kᵢ ÷ Σ cᵢ with cᵢ the family's cell of ``node`` summed over ``years`` (the weighted
+    annual cost per case-year of the served areas). Published, it is one more equation over
+    the cube's atoms: Σᵢ (kᵢ − mean)·cᵢ = 0, across the years. The years' problems are
+    stacked (each as the cube has it: its shown cells as equations) with that equation, and
+    every withheld small cell of those years must keep an interval that contains 0 and
+    reaches the threshold.
+    """
+    from saas.protection.cube import Problem, blocks, interval, protected
+
+    parts: list[tuple[int, Problem, list[Any]]] = []
+    offset = 0
+    extra: list[np.ndarray] = []
+    for year in years:
+        yearly = cube.years.get(year)
+        if yearly is None or node not in yearly.layout.nodes:
+            continue
+        layout = yearly.layout
+        kinds = frozenset().union(*(layout.families[f] for f in weights if f in layout.families))
+        if not kinds:
+            continue
+        block = next((b for b in blocks(layout) if kinds <= b), kinds)
+        problem = Problem.of(layout, cube.atoms.get(year, {}), block)
+        shown = {layout.canon(key): value for key, value in yearly.shown().items()}
+        equations = [(problem.row(c), v) for c, v in shown.items() if problem.covers(c)]
+        row = sum(
+            (weight - mean) * problem.row(layout.canon((family, node)))
+            for family, weight in weights.items()
+            if family in layout.families
+        )
+        by_canon = {layout.canon(k): v for k, v in yearly.values.items()}
+        targets = [
+            problem.row(c)
+            for c in sorted(yearly.primary, key=str)
+            if problem.covers(c) and 0 < (by_canon.get(c) or 0.0) < cube.threshold
+        ]
+        parts.append((offset, problem, [equations, row, targets]))
+        extra.append(np.asarray(row))
+        offset += len(problem.lower)
+    if not parts:
+        return True
+    size = offset
+
+    def padded(at: int, row: np.ndarray) -> np.ndarray:
+        full = np.zeros(size)
+        full[at : at + len(row)] = row
+        return full
+
+    lower = np.concatenate([p.lower for _at, p, _ in parts])
+    integrality = np.concatenate(
+        [np.ones(len(p.lower)) if p.integrality is None else p.integrality for _a, p, _ in parts]
+    )
+    stacked = Problem(frozenset(), {}, lower, [], integrality)
+    equations: list[Any] = [
+        (padded(at, row), value, None) for at, _p, (eqs, _r, _t) in parts for row, value in eqs
+    ]
+    equations.append((sum(padded(at, np.asarray(r)) for at, _p, (_e, r, _t) in parts), 0.0, None))
+    for at, _p, (_eqs, _row, targets) in parts:
+        for target in targets:
+            if not protected(interval(stacked, equations, padded(at, target)), cube.threshold):
+                return False
+    return True

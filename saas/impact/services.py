@@ -597,8 +597,18 @@ def _protect(
             line = replace(line, cases_before=None)
         lines.append(line)
     if any(line.cases_before is None for line in lines):
+        # a shown share and its shown case-years give the typed total, and with it the sum
+        # of the withheld types: no shares. The weighted annual cost is one equation more
+        # over the withheld types' case-years: shown only if the cube's LP says it is safe.
         lines = [replace(line, share=None) for line in lines]
-        result.cost_per_case = result.cost_avoided = None
+        weights = {
+            family_code(INDICATORS[f"HZE_CASE_YEARS_{line.suffix}"].numerator): line.annual_cost
+            for line in result.cost_lines
+        }
+        if result.cost_per_case is not None and not disclosure.weighted_mean_is_safe(
+            cube, result.before_years, node, weights, result.cost_per_case
+        ):
+            result.cost_per_case = result.cost_avoided = None
     result.cost_lines = lines
 
 
