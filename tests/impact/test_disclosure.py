@@ -1,0 +1,133 @@
+"""The impact page's groups are protected by the tenant's cube, together with every report.
+
+Hand-computed on the tiny municipality of ``conftest.py``, with the new office linked to
+Parkviertel Süd (P2) and Bachtal (B) instead of Parkviertel: its served areas {B, P2} are no
+area of the tree. In 2017 P2 has 2 cases, B 60: an impact page protected on its own shows
+the served areas' 62 (not small), a report by Bezirk shows B's 60 — and 62 − 60 is P2's 2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from saas.core.db import db
+from saas.core.tenancy import tenant_scope
+from saas.figures.models import FigureValue
+from saas.impact import disclosure, exports
+from saas.impact.services import CASES_FAMILY, ImpactResult, analyse_office
+from saas.metrics.models import Metric
+from saas.offices.models import OfficeArea
+from saas.protection.service import tenant_cube
+from tests.impact.conftest import Town
+from tests.protection.attack import Knowledge
+
+YEAR = 2017
+
+
+def _relink_and_shrink(town: Town) -> None:
+    """The new office serves P2 and B; P2 has 2 cases in 2017 (ended in March and
+    September, none running at the end of a month but 1 in January–November)."""
+    with tenant_scope(town.tenant):
+        office = town.office("new")
+        db.session.execute(delete(OfficeArea).where(OfficeArea.office_id == office.id))
+        for code in ("P2", "B"):
+            db.session.add(OfficeArea(office_id=office.id, area_id=town.areas[code]))
+        metrics = dict(
+            db.session.execute(
+                select(Metric.code, Metric.id).where(Metric.tenant_id.is_(None))
+            ).all()
+        )
+        p2 = town.areas["P2"]
+        db.session.execute(
+            delete(FigureValue).where(
+                FigureValue.area_id == p2,
+                FigureValue.period.like(f"{YEAR}-%"),
+                FigureValue.metric_id != metrics["POP_U21"],
+            )
+        )
+        for month in range(1, 13):
+            db.session.add(
+                FigureValue(
+                    metric_id=metrics["HZE_RUN"],
+                    area_id=p2,
+                    period=f"{YEAR}-{month:02d}",
+                    value=0 if month == 12 else 1,
+                )
+            )
+        for month in (3, 9):
+            db.session.add(
+                FigureValue(
+                    metric_id=metrics["HZE_END"], area_id=p2, period=f"{YEAR}-{month:02d}", value=1
+                )
+            )
+        db.session.commit()
+
+
+def _analyse(town: Town) -> tuple[ImpactResult, Any]:
+    with tenant_scope(town.tenant):
+        result = analyse_office(town.office("new"), window=2)
+        cube = tenant_cube([YEAR], town.tenant)
+    return result, cube
+
+
+def test_a_served_group_minus_a_shown_area_gives_nothing_back(town: Town) -> None:
+    _relink_and_shrink(town)
+    result, cube = _analyse(town)
+    assert result.ok, result.reason
+    assert set(result.treated_area_ids) == {town.areas["B"], town.areas["P2"]}
+    served = next(row.treated for row in result.years if row.year == YEAR)
+    b_shown = cube.cell(CASES_FAMILY, town.areas["B"], YEAR) == "shown"
+    p2 = town.areas["P2"]
+    assert cube.cell(CASES_FAMILY, p2, YEAR) == "withheld"
+    # 62 − 60 = 2: never both
+    assert not (served.cases is not None and b_shown), (served.cases, b_shown)
+
+    # the adversary: every count of the year's cube that a report shows, the impact page's
+    # group counts, whole numbers ≥ 0 — P2's interval contains 0 and reaches the threshold
+    yearly = cube.years[YEAR]
+    layout = yearly.layout
+    kinds = layout.families[CASES_FAMILY]
+    knowledge = Knowledge()
+
+    def atoms(areas: frozenset[Hashable]) -> list[tuple[Hashable, ...]]:
+        return [(kind, area) for kind in kinds for area in areas]
+
+    for (family, node), value in yearly.shown().items():
+        if layout.families[family] <= kinds:
+            knowledge.publish(
+                [(k, a) for k in layout.families[family] for a in layout.nodes[node]], value
+            )
+    row = next(r for r in result.years if r.year == YEAR)
+    for group, areas in (
+        (row.treated, result.treated_area_ids),
+        (row.control, result.control_area_ids),
+    ):
+        if group.cases is not None:
+            knowledge.publish(atoms(frozenset(areas)), group.cases)
+    low, high = knowledge.bounds(atoms(frozenset({p2})))
+    assert low <= 0 and high >= 3, (low, high)
+
+
+def test_the_page_and_the_csv_read_the_groups_from_the_cube(town: Town) -> None:
+    """The cube has the served areas as a node of its own, and what it withholds there the
+    impact tables and the CSV show as "–" (with the population, rate and index of the row)."""
+    _relink_and_shrink(town)
+    result, cube = _analyse(town)
+    node = disclosure.served_node(town.offices["new"])
+    assert cube.years[YEAR].layout.nodes[node] == frozenset(result.treated_area_ids)
+    withheld = cube.cell(CASES_FAMILY, node, YEAR) == "withheld"
+    row = next(r for r in result.years if r.year == YEAR)
+    assert (row.treated.cases is None) == withheld
+    tables = {t.key: t for t in exports.analysis_tables(result)}
+    cells = next(r for r in tables["yearly"].rows if r[0].value == YEAR)
+    treated_cells = [c.value for c in cells[2:6]]
+    assert (treated_cells == [None] * 4) == withheld
+    if withheld:  # an estimate resting on 2017 is withheld as well
+        assert result.did is None and result.uncertainty is None
+        with tenant_scope(town.tenant):
+            text = exports.to_csv(result, {}).decode("utf-8-sig")
+        line = next(li for li in text.splitlines() if li.startswith(f"{YEAR};"))
+        assert line.split(";")[2:6] == ["–"] * 4
