@@ -16,11 +16,12 @@ comparison, and the impact page and its exports read the groups' cells from the 
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from saas.impact.groups import WINDOW_MAX, WINDOW_MIN, AreaGroups
+from saas.protection.cube import Equation
 from saas.protection.service import Cube, register_nodes
 
 SERVED = "impact-served"
@@ -77,59 +78,79 @@ def weighted_mean_is_safe(
     the cube's atoms: Σᵢ (kᵢ − mean)·cᵢ = 0, across the years. The years' problems are
     stacked (each as the cube has it: its shown cells as equations) with that equation, and
     every withheld small cell of those years must keep an interval that contains 0 and
-    reaches the threshold.
+    reaches the threshold. (The years' earlier snapshots are not added here: the cube has
+    already kept their withheld cells withheld.)
     """
     from saas.protection.cube import Problem, blocks, interval, protected
 
-    parts: list[tuple[int, Problem, list[Any]]] = []
-    offset = 0
-    extra: list[np.ndarray] = []
+    @dataclass
+    class Part:  # one year's problem, placed at ``at`` among the stacked unknowns
+        at: int
+        problem: Problem
+        shown: list[tuple[np.ndarray, float]]
+        mean_row: np.ndarray
+        targets: list[np.ndarray]
+
+    parts: list[Part] = []
+    size = 0
     for year in years:
         yearly = cube.years.get(year)
         if yearly is None or node not in yearly.layout.nodes:
             continue
         layout = yearly.layout
-        kinds = frozenset().union(*(layout.families[f] for f in weights if f in layout.families))
-        if not kinds:
+        present = [f for f in weights if f in layout.families]
+        if not present:
             continue
+        kinds = frozenset().union(*(layout.families[f] for f in present))
         block = next((b for b in blocks(layout) if kinds <= b), kinds)
         problem = Problem.of(layout, cube.atoms.get(year, {}), block)
         shown = {layout.canon(key): value for key, value in yearly.shown().items()}
-        equations = [(problem.row(c), v) for c, v in shown.items() if problem.covers(c)]
-        row = sum(
-            (weight - mean) * problem.row(layout.canon((family, node)))
-            for family, weight in weights.items()
-            if family in layout.families
-        )
+        mean_row = np.zeros(len(problem.lower))
+        for family in present:
+            mean_row += (weights[family] - mean) * problem.row(layout.canon((family, node)))
         by_canon = {layout.canon(k): v for k, v in yearly.values.items()}
-        targets = [
-            problem.row(c)
-            for c in sorted(yearly.primary, key=str)
-            if problem.covers(c) and 0 < (by_canon.get(c) or 0.0) < cube.threshold
-        ]
-        parts.append((offset, problem, [equations, row, targets]))
-        extra.append(np.asarray(row))
-        offset += len(problem.lower)
+        parts.append(
+            Part(
+                size,
+                problem,
+                [(problem.row(c), v) for c, v in shown.items() if problem.covers(c)],
+                mean_row,
+                [
+                    problem.row(c)
+                    for c in sorted(yearly.primary, key=str)
+                    if problem.covers(c) and 0 < (by_canon.get(c) or 0.0) < cube.threshold
+                ],
+            )
+        )
+        size += len(problem.lower)
     if not parts:
         return True
-    size = offset
 
     def padded(at: int, row: np.ndarray) -> np.ndarray:
         full = np.zeros(size)
         full[at : at + len(row)] = row
         return full
 
-    lower = np.concatenate([p.lower for _at, p, _ in parts])
-    integrality = np.concatenate(
-        [np.ones(len(p.lower)) if p.integrality is None else p.integrality for _a, p, _ in parts]
+    stacked = Problem(
+        frozenset(),
+        {},
+        np.concatenate([p.problem.lower for p in parts]),
+        [],
+        np.concatenate(
+            [
+                np.ones(len(p.problem.lower))
+                if p.problem.integrality is None
+                else p.problem.integrality
+                for p in parts
+            ]
+        ),
     )
-    stacked = Problem(frozenset(), {}, lower, [], integrality)
-    equations: list[Any] = [
-        (padded(at, row), value, None) for at, _p, (eqs, _r, _t) in parts for row, value in eqs
+    equations: list[Equation] = [
+        (padded(p.at, row), value, None) for p in parts for row, value in p.shown
     ]
-    equations.append((sum(padded(at, np.asarray(r)) for at, _p, (_e, r, _t) in parts), 0.0, None))
-    for at, _p, (_eqs, _row, targets) in parts:
-        for target in targets:
-            if not protected(interval(stacked, equations, padded(at, target)), cube.threshold):
-                return False
-    return True
+    equations.append((sum((padded(p.at, p.mean_row) for p in parts), np.zeros(size)), 0.0, None))
+    return all(
+        protected(interval(stacked, equations, padded(p.at, target)), cube.threshold)
+        for p in parts
+        for target in p.targets
+    )

@@ -471,14 +471,14 @@ def analyse_office(
         for years_ in (result.before_years, result.after_years):
             if not sum(series[y].denominator or 0.0 for y in years_):
                 return result.fail("missing_population", group=label, years=_years_text(years_))
-    result.treated_before = _window(treated_series, result.before_years)
-    result.treated_after = _window(treated_series, result.after_years)
-    result.control_before = _window(control_series, result.before_years)
-    result.control_after = _window(control_series, result.after_years)
-    result.did = (result.treated_after.rate - result.treated_before.rate) - (
-        result.control_after.rate - result.control_before.rate
-    )
-    result.treated_u21_after = result.treated_after.population / len(result.after_years)
+    tb = result.treated_before = _window(treated_series, result.before_years)
+    ta = result.treated_after = _window(treated_series, result.after_years)
+    cb = result.control_before = _window(control_series, result.before_years)
+    ca = result.control_after = _window(control_series, result.after_years)
+    assert tb.rate is not None and ta.rate is not None  # withheld only by _protect
+    assert cb.rate is not None and ca.rate is not None
+    result.did = (ta.rate - tb.rate) - (ca.rate - cb.rate)
+    result.treated_u21_after = ta.population / len(result.after_years)
     result.cases_avoided = result.per_year(result.did)
     result.uncertainty = _uncertainty(result, context, treated, control, years, approved_only)
     if result.uncertainty is not None:

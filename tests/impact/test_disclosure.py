@@ -131,3 +131,25 @@ def test_the_page_and_the_csv_read_the_groups_from_the_cube(town: Town) -> None:
             text = exports.to_csv(result, {}).decode("utf-8-sig")
         line = next(li for li in text.splitlines() if li.startswith(f"{YEAR};"))
         assert line.split(";")[2:6] == ["–"] * 4
+
+
+def test_the_weighted_annual_cost_is_withheld_where_it_gives_a_help_type_back() -> None:
+    """Served area 1 (a group of its own): 10 case-years of type 1, 2 of type 2 (withheld),
+    20 of type 3; area 2 has 30 of each. Annual costs 10, 50 and 20 give a weighted cost of
+    (100 + 100 + 400) ÷ 32 = 18.75 — and with the shown 10 and 20 the equation
+    (10 − 18.75)·10 + (50 − 18.75)·c₂ + (20 − 18.75)·20 = 0 gives c₂ = 2. With equal costs
+    the weighted cost says nothing about the mix."""
+    from saas.protection.cube import Layout, protect_year
+    from saas.protection.service import Cube
+
+    families = {f"T{i}": frozenset({f"t{i}@avg"}) for i in (1, 2, 3)}
+    nodes = {None: frozenset({1, 2}), 1: frozenset({1}), 2: frozenset({2}), "g": frozenset({1})}
+    atoms = {("t1@avg", 1): 10.0, ("t2@avg", 1): 2.0, ("t3@avg", 1): 20.0}
+    atoms |= {(f"t{i}@avg", 2): 30.0 for i in (1, 2, 3)}
+    yearly = protect_year(Layout(families, nodes), atoms, 3)
+    assert yearly.withheld(("T2", "g")) and not yearly.withheld(("T1", "g"))
+    cube = Cube({2018: yearly}, {}, 3, {2018: atoms})
+    costs = {"T1": 10.0, "T2": 50.0, "T3": 20.0}
+    assert not disclosure.weighted_mean_is_safe(cube, [2018], "g", costs, 600 / 32)
+    same = dict.fromkeys(costs, 20.0)
+    assert disclosure.weighted_mean_is_safe(cube, [2018], "g", same, 20.0)
