@@ -3,8 +3,9 @@
 The pages need ``reports.run`` (coordinators and tenant admins), like running a report on
 the current figures: the analysis reads unapproved figures and small areas' cases, which
 viewers — who read published reports — and staff do not get. A membership limited to
-offices sees its own offices' analyses only. Counts below the tenant's disclosure
-threshold are withheld on the page and in the exports alike (:mod:`saas.impact.exports`).
+offices sees its own offices' analyses only. The served and comparison groups are nodes of
+the tenant's protected cube (:mod:`saas.impact.disclosure`): what it withholds is withheld
+on the page and in the exports alike (:mod:`saas.impact.exports`).
 """
 
 from __future__ import annotations
@@ -163,6 +164,7 @@ def office(office_id: int) -> str:
         event_chart=_event_chart(result),
         verdict=exports.verdict(result, _locale(), _vocabulary()),
         tables=exports.analysis_tables(result, _locale(), _vocabulary(), _limit()),
+        limit=_limit(),
         caveat=exports.caveat(_vocabulary()),
         window=window,
         windows=range(WINDOW_MIN, WINDOW_MAX + 1),

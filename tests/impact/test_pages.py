@@ -257,3 +257,15 @@ def test_counts_below_the_tenant_threshold_are_withheld(auth, client, drewer_nor
     }
     yearly = csv_tables(exported.encode("utf-8"), titles)["yearly"]
     assert all(row[2:] == ["–"] * 8 for row in yearly)
+
+
+def test_the_method_names_the_tenants_threshold(auth, client, drewer_nord):
+    """The method section says below which count figures are withheld: the tenant's
+    threshold (the page once rendered "Fallzahlen unter  werden …" with no number)."""
+    marl = tenant("marl")
+    with all_tenants():
+        marl.settings = {**(marl.settings or {}), "disclosure_threshold": 5}
+        db.session.commit()
+    auth("coordinator", "marl")
+    text = html.unescape(client.get(f"/marl/impact/{drewer_nord}").get_data(as_text=True))
+    assert "Fallzahlen unter 5 werden nicht gezeigt" in text
