@@ -15,16 +15,13 @@ account out of its login by requesting resets for it. The counters live in the r
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from flask import Flask, current_app, request
 from limits import RateLimitItemPerMinute
-from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from saas.core.audit import record_event
+from saas.core.extensions import counters
 
-EXTENSION = "saas_throttle"
 CLIENT_FACTOR = 3
 
 
@@ -41,12 +38,8 @@ class Unavailable(Exception):
 
 
 def init_app(app: Flask) -> None:
-    uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    options: dict[str, Any] = {"wrap_exceptions": True}
-    if uri.startswith("redis"):
-        options.update(socket_connect_timeout=2, socket_timeout=2)
-    storage = cast(Storage, storage_from_string(uri, **options))  # a sync URI: a sync storage
-    app.extensions[EXTENSION] = MovingWindowRateLimiter(storage)
+    """Build the app's counters at start-up (one instance, shared with the upload rate)."""
+    counters(app)
 
 
 def _enabled() -> bool:
@@ -56,7 +49,7 @@ def _enabled() -> bool:
 
 
 def _limiter() -> MovingWindowRateLimiter:
-    return current_app.extensions[EXTENSION]
+    return counters()
 
 
 def _items() -> tuple[RateLimitItemPerMinute, RateLimitItemPerMinute]:

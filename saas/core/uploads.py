@@ -6,7 +6,8 @@ checks its limits as it goes and raises :class:`UploadRefused`, which carries a 
 and its parameters; the caller turns it into a message in the user's language.
 
 Messages through gettext (:func:`describe`). At the end, the per-user upload rate
-(:func:`count_upload`), counted in the rate-limit storage.
+(:func:`count_upload`, and :func:`upload_refusal` with its message), counted in the
+rate-limit storage.
 """
 
 from __future__ import annotations
@@ -201,9 +202,6 @@ def describe(error: UploadRefused) -> str:
 
 # -- how often a user may upload -------------------------------------------------------------
 
-_RATE_EXTENSION = "saas_upload_rate"
-
-
 class UploadRateExceeded(Exception):
     """The user sent more files than ``SAAS_UPLOADS_PER_HOUR`` within the last hour."""
 
@@ -214,22 +212,6 @@ class UploadRateExceeded(Exception):
 
 class UploadRateUnavailable(Exception):
     """The shared counter storage (Redis) does not answer: refuse rather than guess."""
-
-
-def _rate_limiter() -> Any:
-    from flask import current_app
-    from limits.storage import storage_from_string
-    from limits.strategies import MovingWindowRateLimiter
-
-    limiter = current_app.extensions.get(_RATE_EXTENSION)
-    if limiter is None:
-        uri = current_app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
-        options: dict[str, Any] = {"wrap_exceptions": True}
-        if uri.startswith("redis"):
-            options.update(socket_connect_timeout=2, socket_timeout=2)
-        limiter = MovingWindowRateLimiter(storage_from_string(uri, **options))
-        current_app.extensions[_RATE_EXTENSION] = limiter
-    return limiter
 
 
 def count_upload(user_id: int | None, kind: str) -> None:
@@ -245,6 +227,7 @@ def count_upload(user_id: int | None, kind: str) -> None:
     from limits.errors import StorageError
 
     from saas.core.audit import record_event
+    from saas.core.extensions import counters
 
     config = current_app.config
     if not config.get("SAAS_UPLOAD_RATE_ENABLED", config.get("RATELIMIT_ENABLED", True)):
@@ -253,9 +236,34 @@ def count_upload(user_id: int | None, kind: str) -> None:
     item = RateLimitItemPerHour(limit)
     key = (config.get("RATELIMIT_KEY_PREFIX") or "saas", "uploads", str(user_id or "anonymous"))
     try:
-        allowed = _rate_limiter().hit(item, *key)
+        allowed = counters().hit(item, *key)
     except StorageError as error:
         raise UploadRateUnavailable(str(error)) from error
     if not allowed:
         record_event("upload_rate_limited", user_id=user_id, details={"kind": kind, "limit": limit})
         raise UploadRateExceeded(limit)
+
+
+def upload_refusal(kind: str) -> str | None:
+    """Count the signed-in user's upload of ``kind``; the refusal in the user's language when
+    the hourly budget (shared by every file upload) is used up, None when the file may be read.
+
+    The refusal's ``upload_rate_limited`` audit event is kept although the request fails.
+    Raises :class:`UploadRateUnavailable` when the counters do not answer (the caller says so
+    in its own way). The one over-limit message of the figures import and the wizard.
+    """
+    from flask_babel import gettext as _
+    from flask_login import current_user
+
+    from saas.core.operations import keep_changes
+
+    try:
+        count_upload(int(current_user.id), kind)
+    except UploadRateExceeded as refused:
+        keep_changes()
+        return _(
+            "You have uploaded %(limit)s files within the last hour. Please wait a while "
+            "before uploading the next one.",
+            limit=refused.limit,
+        )
+    return None

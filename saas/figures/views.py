@@ -33,7 +33,7 @@ from sqlalchemy import select
 from saas.core.audit import history
 from saas.core.crud import name_of
 from saas.core.db import db
-from saas.core.operations import Conflict, Invalid, commit, keep_changes
+from saas.core.operations import Conflict, Invalid, commit
 from saas.core.permissions import require
 from saas.core.tenancy import shared_or_own
 from saas.core.workflow import workflow
@@ -204,7 +204,7 @@ def _import_page(status: int = 200, **context: Any) -> Any:
 @bp.route("/import", methods=["GET", "POST"])
 @require("figures.enter")
 def import_file() -> Any:
-    from saas.core.uploads import UploadRateExceeded, UploadRateUnavailable, count_upload
+    from saas.core.uploads import UploadRateUnavailable, upload_refusal
     from saas.figures.importer import MAX_BYTES
     from saas.jobs.queue import JobsUnavailable, enabled, ping
     from saas.jobs.views import unavailable_page
@@ -216,20 +216,12 @@ def import_file() -> Any:
         flash(_("Please choose a CSV or XLSX file."), "error")
         return _import_page(400)
     try:
-        count_upload(int(current_user.id), "figures")
-    except UploadRateExceeded as refused:
-        keep_changes()  # the audit event of the refusal
-        flash(
-            _(
-                "You have uploaded %(limit)s files within the last hour. Please wait a while "
-                "before uploading the next one.",
-                limit=refused.limit,
-            ),
-            "error",
-        )
-        return _import_page(429)
+        refused = upload_refusal("figures")
     except UploadRateUnavailable:
         return unavailable_page()
+    if refused:
+        flash(refused, "error")
+        return _import_page(429)
     data = upload.read(MAX_BYTES + 1)
     if enabled() and len(data) <= MAX_BYTES and _large(len(data), data.count(b"\n")):
         try:

@@ -187,24 +187,13 @@ def areas(tenant_id: int) -> Any:
 
 def _upload_refused(kind: str) -> str | None:
     """Count the platform admin's upload (the same hourly budget as every file upload); the
-    message when it is used up, None otherwise. The refusal's audit event is kept."""
-    from flask_login import current_user
-
-    from saas.core.operations import keep_changes
-    from saas.core.uploads import UploadRateExceeded, UploadRateUnavailable, count_upload
+    message when it is used up or the counters do not answer, None otherwise."""
+    from saas.core.uploads import UploadRateUnavailable, upload_refusal
 
     try:
-        count_upload(int(current_user.id), kind)
-    except UploadRateExceeded as refused:
-        keep_changes()
-        return _(
-            "You have uploaded %(limit)s files within the last hour. Please wait a while "
-            "before uploading the next one.",
-            limit=refused.limit,
-        )
+        return upload_refusal(kind)
     except UploadRateUnavailable:
         return _("The service is busy at the moment. Please try again in a few minutes.")
-    return None
 
 
 def _uncarry(carried: str) -> bytes | None:

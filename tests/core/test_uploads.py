@@ -112,3 +112,58 @@ def test_the_deadline_stops_a_slow_reader() -> None:
 def test_refusals_speak_the_users_language(app: Flask, locale: str, expected: str) -> None:
     with app.test_request_context(headers={"Accept-Language": locale}):
         assert expected in describe(UploadRefused("yaml_alias", line=3))
+
+
+def test_upload_rate_and_lockout_count_in_one_limiter(app: Flask) -> None:
+    """Review finding: the upload rate built a second limiter over the same storage, a copy of
+    the lockout's construction. Both now count in the app's one instance, built once."""
+    import ast
+    from pathlib import Path
+
+    from saas.auth import throttle
+    from saas.core import uploads
+    from saas.core.extensions import counters
+
+    with app.test_request_context():
+        assert throttle._limiter() is counters() is counters(app)
+    builders = [
+        path.relative_to(Path(uploads.__file__).parents[2]).as_posix()
+        for path in Path(uploads.__file__).parents[1].rglob("*.py")
+        if any(
+            getattr(node.func, "id", getattr(node.func, "attr", None)) == "storage_from_string"
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Call)
+        )
+    ]
+    assert builders == ["saas/core/extensions.py"]
+
+
+def test_the_over_limit_message_is_one_function(app: Flask) -> None:
+    """Review finding: the figures import and the wizard each wrote the refusal themselves."""
+    import inspect
+    import uuid
+
+    from flask_login import login_user
+
+    from saas.auth.models import User
+    from saas.core.db import db
+    from saas.core.tenancy import all_tenants
+    from saas.core.uploads import upload_refusal
+    from saas.figures import views as figures_views
+    from saas.platform import wizard
+
+    for module in (figures_views, wizard):
+        source = inspect.getsource(module)
+        assert "upload_refusal(" in source and "files within the last hour" not in source
+    app.config.update(
+        SAAS_UPLOAD_RATE_ENABLED=True,
+        SAAS_UPLOADS_PER_HOUR=1,
+        RATELIMIT_KEY_PREFIX=f"saas-test-{uuid.uuid4().hex}",
+    )
+    with all_tenants():
+        user = db.session.query(User).filter_by(email="admin@marl.example").one()
+    with app.test_request_context(headers={"Accept-Language": "de"}):
+        login_user(user)
+        assert upload_refusal("figures") is None
+        refusal = upload_refusal("figures")
+    assert refusal is not None and "in der letzten Stunde 1 Dateien hochgeladen" in refusal
