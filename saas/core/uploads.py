@@ -202,6 +202,7 @@ def describe(error: UploadRefused) -> str:
 
 # -- how often a user may upload -------------------------------------------------------------
 
+
 class UploadRateExceeded(Exception):
     """The user sent more files than ``SAAS_UPLOADS_PER_HOUR`` within the last hour."""
 

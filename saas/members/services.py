@@ -23,6 +23,8 @@ from saas.core.urls import external_url
 from saas.members.models import Invitation, hash_token
 
 INVITATION_DAYS = 14
+#: "send again" mails a new link: limited per client like the password-reset mails
+RESEND_LIMIT = "5 per minute"
 
 
 @operation("users.manage")
@@ -49,6 +51,22 @@ def invite(
     slug = tenant_slug or current_tenant.slug
     link = external_url("members.accept", tenant_slug=slug, token=token)
     return invitation, link
+
+
+def new_link(invitation: Invitation, tenant_slug: str) -> str:
+    """Give a pending invitation a fresh single-use link; the previous one stops working.
+
+    Only the token's hash is stored, so a lost link cannot be shown again: the invitation gets
+    a new token and ``INVITATION_DAYS`` from now, like a new invitation, and stays bound to
+    the same address and role. Records ``invitation_renewed``. The caller has checked that
+    the invitation is pending and of the current municipality.
+    """
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = hash_token(token)
+    invitation.expires_at = utcnow() + timedelta(days=INVITATION_DAYS)
+    record_event("invitation_renewed", entity="invitations", entity_id=invitation.id)
+    db.session.flush()
+    return external_url("members.accept", tenant_slug=tenant_slug, token=token)
 
 
 def send_invitation_mail(email: str, link: str, tenant_name: str | None = None) -> bool:
@@ -185,6 +203,16 @@ def withdraw_invitation(invitation_id: int) -> bool:
         return False
     invitation.revoked_at = utcnow()
     return True
+
+
+@operation("users.manage")
+def renew_member_invitation(invitation_id: int) -> tuple[Invitation, str] | None:
+    """A tenant admin sends a pending invitation again: (invitation, new link), or None when
+    it was accepted or withdrawn in the meantime (or is not of this municipality)."""
+    invitation = _of_tenant(Invitation, invitation_id)
+    if invitation is None or invitation.revoked_at or invitation.accepted_at:
+        return None
+    return invitation, new_link(invitation, current_tenant.slug)
 
 
 def end_membership_sessions(membership: Membership) -> None:

@@ -21,11 +21,13 @@ from saas.core.tenancy import get_or_404
 from saas.members.forms import AcceptNewForm, InviteForm, MembershipForm
 from saas.members.models import Invitation
 from saas.members.services import (
+    RESEND_LIMIT,
     accept_with_new_account,
     change_membership,
     existing_user,
     invite_member,
     open_invitation,
+    renew_member_invitation,
     revoke_membership,
     scope_from,
     send_invitation_mail,
@@ -125,6 +127,23 @@ def revoke_invitation(object_id: int) -> Any:
     if withdraw_invitation(invitation.id):
         flash(_("The invitation was withdrawn."), "success")
     return redirect(url_for("members.index"))
+
+
+@bp.route("/invitations/<int:object_id>/resend", methods=["POST"])
+@limiter.limit(RESEND_LIMIT, methods=["POST"])
+@require("users.manage")
+def resend_invitation(object_id: int) -> Any:
+    """ "Send again": a new single-use link (the previous one stops working), shown and mailed."""
+    invitation = get_or_404(Invitation, object_id)
+    renewed = renew_member_invitation(invitation.id)
+    if renewed is None:
+        flash(_("The invitation was accepted or withdrawn in the meantime."), "info")
+        return redirect(url_for("members.index"))
+    invitation, link = renewed
+    mailed = send_invitation_mail(invitation.email, link)
+    return render_template(
+        "members/invited.html", invitation=invitation, link=link, mailed=mailed, renewed=True
+    )
 
 
 @bp.route("/accept/<token>", methods=["GET", "POST"])

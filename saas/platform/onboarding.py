@@ -234,26 +234,16 @@ def renew_invitation(tenant_id: int, invitation_id: int) -> tuple[Any, str]:
     """A new link for a pending invitation: (invitation, link).
 
     Only the token's hash is stored, so the first link cannot be shown again; instead the
-    invitation gets a fresh token and fourteen days from now. The previous link stops
-    working at once: every link stays single-use, expiring and bound to the same address.
+    invitation gets a fresh token and fourteen days from now (:func:`new_link`, as a tenant
+    admin's "send again"). The previous link stops working at once: every link stays
+    single-use, expiring and bound to the same address.
     """
-    import secrets
-    from datetime import timedelta
-
-    from saas.core.audit import record_event
-    from saas.core.db import utcnow
-    from saas.core.urls import external_url
-    from saas.members.models import hash_token
-    from saas.members.services import INVITATION_DAYS
+    from saas.members.services import new_link
 
     tenant = _platform_tenant(tenant_id)
     invitation = next((i for i in pending_invitations(tenant_id) if i.id == invitation_id), None)
     if invitation is None:
         abort(404)
-    token = secrets.token_urlsafe(32)
     with tenant_scope(tenant):
-        invitation.token_hash = hash_token(token)
-        invitation.expires_at = utcnow() + timedelta(days=INVITATION_DAYS)
-        record_event("invitation_renewed", entity="invitations", entity_id=invitation.id)
-        flush()
-    return invitation, external_url("members.accept", tenant_slug=tenant.slug, token=token)
+        link = new_link(invitation, tenant.slug)
+    return invitation, link

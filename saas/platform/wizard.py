@@ -14,10 +14,11 @@ from flask_babel import ngettext
 
 from saas.core.crud import field_errors
 from saas.core.db import db
+from saas.core.extensions import limiter
 from saas.core.operations import Invalid
 from saas.core.permissions import PLATFORM_MANAGE, require
 from saas.core.urls import external_url
-from saas.members.services import send_invitation_mail
+from saas.members.services import RESEND_LIMIT, send_invitation_mail
 from saas.platform.areas_csv import NewLevel
 from saas.platform.forms import (
     AreasCsvForm,
@@ -239,6 +240,7 @@ def admin(tenant_id: int) -> Any:
 
 
 @bp.route("/<int:tenant_id>/invitation", methods=["GET", "POST"])
+@limiter.limit(RESEND_LIMIT, methods=["POST"])
 @require(PLATFORM_MANAGE)
 def invitation(tenant_id: int) -> Any:
     """The pending invitations of a municipality; a new link for one, shown and mailed."""
