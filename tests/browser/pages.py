@@ -10,8 +10,8 @@ in the app is either checked by axe-core or skipped on purpose — never forgott
 Objects are taken from the staff member's office where the model has one, so the local role
 sees the same pages as the others instead of a 404. The few objects the demo data lacks (a
 published report, a local report variant, an open invitation, a password reset, a
-municipality in the onboarding wizard) are made by :func:`prepare` through the app's own
-forms, as a user would.
+municipality in the onboarding wizard and one just through it) are made by :func:`prepare`
+through the app's own forms, as a user would.
 """
 
 from __future__ import annotations
@@ -69,10 +69,6 @@ SKIPPED: dict[str, str] = {
         "the publish form needs a report run's parameters; axe-checked with them by "
         "tests/reports/test_browser.py"
     ),
-    "onboarding.invitation": (
-        "only after the wizard's last step for a municipality in set-up; its reload and the "
-        "new link are tested in tests/platform/test_wizard_fixes.py (without axe)"
-    ),
     "jobs.download": "download (the file a job wrote)",
     "public.hsds_organization": "JSON (HSDS 3.0), validated against its schema in tests/public",
     "public.hsds_service": "JSON (HSDS 3.0), validated against its schema in tests/public",
@@ -101,6 +97,8 @@ class Prepared:
     local_template_id: int = 0
     chart_template_id: int = 0
     setup_tenant_id: int = 0
+    #: a municipality the wizard has just finished: live, its first admin's invitation open
+    onboarded_tenant_id: int = 0
 
 
 @dataclass
@@ -337,6 +335,8 @@ def prepare(app: Flask) -> Prepared:
         {"name": "Barrierefreiheit (Test)", "slug": "a11y-test", "default_locale": "de"},
     )
     prepared.setup_tenant_id = _id_in(response.location, r"/onboard/(\d+)/")
+    # and one taken through every step: the page of its invitations (shown again, renewed)
+    prepared.onboarded_tenant_id = _onboard(platform, "Einladung (Test)", "a11y-einladung")
     # a password reset link (sent by mail in production)
     with all_tenants():
         user = db.session.execute(
@@ -345,6 +345,24 @@ def prepare(app: Flask) -> Prepared:
         prepared.reset_token = new_password_reset(user)
         db.session.commit()
     return prepared
+
+
+def _onboard(platform: FlaskClient, name: str, slug: str) -> int:
+    """A municipality through the whole wizard (template profile, no areas, a first admin)."""
+    response = _post(
+        platform, "/platform/onboard/", {"name": name, "slug": slug, "default_locale": "de"}
+    )
+    tenant_id = _id_in(response.location, r"/onboard/(\d+)/")
+    steps = [("profile", {"source": "template"}), ("areas", {"skip": "1"})]
+    for step, data in steps:
+        response = _post(platform, f"/platform/onboard/{tenant_id}/{step}", data)
+        assert response.status_code == 302, f"wizard step {step} failed"
+    response = _post(
+        platform, f"/platform/onboard/{tenant_id}/admin", {"email": f"leitung@{slug}.example"}
+    )
+    assert response.status_code == 200, "the wizard's last step failed"
+    assert "/members/accept/" in response.get_data(as_text=True), "no invitation link"
+    return tenant_id
 
 
 # -- resolving ---------------------------------------------------------------------------------
@@ -361,7 +379,11 @@ def value_of(app: Flask, rule: Rule, name: str, prepared: Prepared) -> Any:
         "period": lambda: PERIOD,
         "ring_id": _ring_id,
         "report_id": lambda: prepared.published_report_id,
-        "tenant_id": lambda: prepared.setup_tenant_id,
+        "tenant_id": lambda: (
+            prepared.onboarded_tenant_id
+            if endpoint == "onboarding.invitation"
+            else prepared.setup_tenant_id
+        ),
     }
     if name in simple:
         return simple[name]()
