@@ -64,6 +64,12 @@ CHART_WIDTH = 0.64 * WIDTH
 CELL_PADDING = 4
 FLAG_WIDTH = 10
 SPARE_PER_COLUMN = 1.6 * cm
+#: the height of the page's one frame (SimpleDocTemplate pads it by 6 pt at top and bottom)
+FRAME_HEIGHT = PAGE[1] - 2 * MARGIN - 12
+#: a table split across pages leaves at least this many rows on each page
+MIN_ROWS = 3
+#: the notes that stay with the legend of the flags at the end
+NOTES_WITH_LEGEND = 2
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -86,6 +92,7 @@ def _styles() -> dict[str, ParagraphStyle]:
             leading=19,
             spaceBefore=6,
             spaceAfter=6,
+            keepWithNext=1,
         ),
         "h2": body.clone(
             "h2", fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, keepWithNext=1
@@ -135,6 +142,29 @@ def _parts(table: Table, label_width: float, flagged: bool) -> list[list[int]]:
         parts[-1].append(j)
         used += need
     return parts
+
+
+class _Grid(Grid):
+    """A table that never leaves fewer than :data:`MIN_ROWS` rows on a page when it splits:
+    a lone last row under the repeated caption, or a caption with one row at a page's foot,
+    is what a reader of a printed report stumbles over."""
+
+    def split(self, available_width: float, available_height: float) -> list[Flowable]:
+        self._calc(available_width, available_height)
+        heights = list(self._rowHeights)
+        repeat = self.repeatRows if isinstance(self.repeatRows, int) else len(self.repeatRows)
+        used, fit = 0.0, 0
+        for height in heights:
+            if used + height > available_height:
+                break
+            used, fit = used + height, fit + 1
+        tail = len(heights) - fit
+        if 0 < tail < MIN_ROWS:  # give the next page some rows of this page
+            fit -= MIN_ROWS - tail
+            available_height = sum(heights[:fit]) + 0.01
+        if fit - repeat < MIN_ROWS and available_height < 0.8 * FRAME_HEIGHT:
+            return []  # the whole table on the next page
+        return list(super().split(available_width, available_height))
 
 
 def _grid(
@@ -192,7 +222,7 @@ def _grid(
                 ("LEFTPADDING", (flag_col, 1), (flag_col, -1), 0),
                 ("RIGHTPADDING", (flag_col - 1, 1), (flag_col - 1, -1), 1.5),  # header too
             ]
-    grid = Grid(data, colWidths=widths, repeatRows=2, hAlign="LEFT", spaceBefore=6)
+    grid = _Grid(data, colWidths=widths, repeatRows=2, hAlign="LEFT", spaceBefore=6)
     grid.setStyle(TableStyle(commands))
     return grid
 
@@ -237,27 +267,45 @@ def chart_drawing(chart: Chart, width: float = CHART_WIDTH, height: float | None
 
 
 class _Figure(Flowable):
-    """A caption and its chart, shrunk by up to a quarter to fit the rest of a page rather
-    than leave half of it empty; smaller than that, the figure moves to the next page."""
+    """A chart with its caption, and the section's heading when the chart comes first, as one
+    flowable: they always share a page (the legend is part of the chart's drawing).
 
-    def __init__(self, caption: Paragraph, drawing: Any) -> None:
+    The drawing shrinks by up to a quarter to fit the rest of a page rather than leave half
+    of it empty; smaller than that, the figure moves to the next page, where it shrinks as
+    far as it must to fit the page.
+    """
+
+    def __init__(self, caption: Paragraph, drawing: Any, heads: list[Paragraph] | None = None):
         super().__init__()
         self.caption, self.drawing, self.scale = caption, drawing, 1.0
+        self.heads = [*(heads or []), caption]
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
-        style = self.caption.style
-        _w, self.text_height = self.caption.wrap(available_width, available_height)
-        head = self.text_height + style.spaceBefore + style.spaceAfter
+        self.placed: list[tuple[Paragraph, float]] = []  # (paragraph, its height)
+        head = 0.0
+        for paragraph in self.heads:
+            _w, height = paragraph.wrap(available_width, available_height)
+            style = paragraph.style
+            gap = (style.spaceBefore if self.placed else 0) + style.spaceAfter
+            self.placed.append((paragraph, height))
+            head += height + gap
         room = available_height - head - 6
-        self.scale = 1.0 if room >= self.drawing.height else max(room / self.drawing.height, 0.75)
+        fresh = available_height >= FRAME_HEIGHT - 1  # the top of a page: nowhere better
+        self.scale = min(1.0, room / self.drawing.height)
+        if not fresh:
+            self.scale = 1.0 if self.scale >= 1.0 else max(self.scale, 0.75)
         self.width = available_width
         self.height = head + self.drawing.height * self.scale + 6
         return self.width, self.height
 
     def draw(self) -> None:
         canvas = self.canv
-        top = self.height - self.caption.style.spaceBefore - self.text_height
-        self.caption.drawOn(canvas, 0, top)
+        top = self.height
+        for k, (paragraph, height) in enumerate(self.placed):
+            style = paragraph.style
+            top -= (style.spaceBefore if k else 0) + height
+            paragraph.drawOn(canvas, 0, top)
+            top -= style.spaceAfter
         canvas.saveState()
         canvas.translate(0, 6)
         canvas.scale(self.scale, self.scale)
@@ -265,11 +313,11 @@ class _Figure(Flowable):
         canvas.restoreState()
 
 
-def _chart(chart: Chart, number: int, s: Any) -> Flowable:
+def _chart(chart: Chart, number: int, s: Any, heads: list[Paragraph] | None = None) -> Flowable:
     caption = Paragraph(
         escape(_("Figure %(n)s: %(title)s", n=number, title=chart.title)), s["caption"]
     )
-    return _Figure(caption, chart_drawing(chart, height=PAGE[1] - 2 * MARGIN - 1.2 * cm))
+    return _Figure(caption, chart_drawing(chart, height=FRAME_HEIGHT - 2 * cm), heads)
 
 
 # -- the document -----------------------------------------------------------------------------
@@ -320,6 +368,8 @@ def _comment(text: str, s: Any) -> Flowable:
         [[[Paragraph(escape(_("Commentary")), s["comment_head"]), *_paragraphs(text, s["body"])]]],
         colWidths=[WIDTH],
         hAlign="LEFT",
+        spaceBefore=4,  # not a Spacer: the heading before it keeps with the box itself
+        spaceAfter=6,
     )
     box.setStyle(
         TableStyle(
@@ -343,16 +393,24 @@ def story(document: Document) -> list[Flowable]:
     figures = tables = 0
     for index, section in enumerate(result.sections):
         flowables.append(CondPageBreak(6 * cm))  # a heading never ends a page
-        flowables.append(Paragraph(f"{index + 1}. {escape(section.title)}", s["h1"]))
+        heading = Paragraph(f"{index + 1}. {escape(section.title)}", s["h1"])
+        heads: list[Paragraph] = [heading]  # drawn with the first chart if nothing between
         if section.text:
-            flowables += _paragraphs(section.text, s["body"])
+            flowables += [heading, *_paragraphs(section.text, s["body"])]
+            heads = []
         if document.comment(index):
-            flowables += [Spacer(1, 4), _comment(document.comment(index), s), Spacer(1, 6)]
+            flowables += heads
+            flowables.append(_comment(document.comment(index), s))
+            heads = []
         found = pieces(section)
+        if heads and not (found and isinstance(found[0][1], Chart)):
+            flowables += heads  # (kept with the next flowable: keepWithNext)
+            heads = []
         for item in (item for _kind, item in found):
             if isinstance(item, Chart):
                 figures += 1
-                flowables.append(_chart(item, figures, s))
+                flowables.append(_chart(item, figures, s, heads))
+                heads = []
             else:
                 tables += 1
                 flowables += _table(item, tables, s)
@@ -361,12 +419,17 @@ def story(document: Document) -> list[Flowable]:
         flowables.append(Spacer(1, 0.4 * cm))
     flowables.append(CondPageBreak(4 * cm))
     flowables.append(Paragraph(escape(_("Notes")), s["h1"]))
-    flowables += [Paragraph(escape(note), s["small"]) for note in result.footnotes]
+    notes = [Paragraph(escape(note), s["small"]) for note in result.footnotes]
     legend = used_flags(result)
-    if legend:  # heading and signs together, never a lone line on a page of its own
+    if legend:
+        # heading and signs together, with the last notes: never alone on a page of their own
+        last = notes[-NOTES_WITH_LEGEND:]
+        notes = notes[: len(notes) - len(last)]
+        flowables += notes
         flowables.append(
             KeepTogether(
                 [
+                    *last,
                     Paragraph(escape(_("Legend")), s["h2"]),
                     *(
                         Paragraph(f"<b>{escape(flag)}</b> {escape(text)}", s["small"])
@@ -375,6 +438,8 @@ def story(document: Document) -> list[Flowable]:
                 ]
             )
         )
+    else:
+        flowables += notes
     return flowables
 
 
