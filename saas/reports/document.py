@@ -107,7 +107,7 @@ def cell_text(cell: Cell) -> tuple[str, str]:
 
     A sign flag (``.``, ``–``) stands instead of the number, a letter (``p``, ``r``) after it.
     """
-    shown, flag = format_cell(cell), cell_flag(cell)
+    shown, flag = format_cell(cell, flag=False), cell_flag(cell)
     if flag in (".", "–"):
         return flag, ""
     return shown, flag

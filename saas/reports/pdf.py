@@ -129,13 +129,22 @@ def _column_width(table: Table, j: int) -> float:
     return max([*numbers, *words, header, 18.0]) + 2 * CELL_PADDING
 
 
-def _parts(table: Table, label_width: float, flagged: bool) -> list[list[int]]:
-    """The number columns in groups that fit beside the row labels on the page."""
-    room = WIDTH - label_width
+def _parts(
+    table: Table,
+    label_width: float,
+    flagged: bool,
+    width: float = WIDTH,
+    *,
+    flag_width: float = FLAG_WIDTH,
+    widening: float = 0.0,
+) -> list[list[int]]:
+    """The number columns in groups that fit beside the row labels on a page ``width`` wide
+    (also the DOCX's, :mod:`saas.reports.docx`, whose cells are ``widening`` wider)."""
+    room = width - label_width
     parts: list[list[int]] = [[]]
     used = 0.0
     for j in range(len(table.columns)):
-        need = _column_width(table, j) + (FLAG_WIDTH if flagged else 0)
+        need = _column_width(table, j) + widening + (flag_width if flagged else 0)
         if parts[-1] and used + need > room:
             parts.append([])
             used = 0.0
