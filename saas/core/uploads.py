@@ -262,9 +262,11 @@ def upload_refusal(kind: str) -> str | None:
         count_upload(int(current_user.id), kind)
     except UploadRateExceeded as refused:
         keep_changes()
-        return _(
-            "You have uploaded %(limit)s files within the last hour. Please wait a while "
-            "before uploading the next one.",
-            limit=refused.limit,
+        return str(
+            _(
+                "You have uploaded %(limit)s files within the last hour. Please wait a while "
+                "before uploading the next one.",
+                limit=refused.limit,
+            )
         )
     return None
