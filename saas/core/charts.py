@@ -39,6 +39,7 @@ WIDTH = 720
 PAD = 8  # free space at the edges of the drawing
 PLOT_HEIGHT = 220  # height of a line chart's plot area
 MAX_LABEL_WIDTH = 210  # category labels of bar charts wrap beyond this
+NARROW_WIDTH = 360  # the layout for phones: drawn 1:1 at 360 px, its labels stay 11–12 px tall
 
 
 @dataclass
@@ -185,12 +186,14 @@ def _swatch(kind: str, i: int, s: Series, x: float, y: float) -> list[str]:
     return parts
 
 
-def _legend(series: list[Series], top: float, kind: str) -> tuple[list[str], float]:
+def _legend(
+    series: list[Series], top: float, kind: str, width: int = WIDTH
+) -> tuple[list[str], float]:
     """The legend in a grid of equal columns from ``top``; names wrap, never cut. Returns
     the parts and the height used."""
     if not series:
         return [], 0.0
-    available = WIDTH - 2 * PAD
+    available = width - 2 * PAD
     gap, sample = 24, 30
     widest = max(_w(s.name) for s in series) + sample + gap
     columns = max(1, min(len(series), int((available + gap) // min(widest, available))))
@@ -211,10 +214,13 @@ def _legend(series: list[Series], top: float, kind: str) -> tuple[list[str], flo
     return parts, y - top
 
 
-def _frame(title: str, description: str, height: float, body: list[str]) -> Markup:
-    ident = f"c{zlib.crc32(f'{title}|{description}'.encode()):08x}"
+def _frame(
+    title: str, description: str, height: float, body: list[str], width: int = WIDTH
+) -> Markup:
+    own = "" if width == WIDTH else f"|{width}"  # both layouts of a chart on one page
+    ident = f"c{zlib.crc32(f'{title}|{description}{own}'.encode()):08x}"
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {math.ceil(height)}" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {math.ceil(height)}" '
         f'role="img" class="chart" font-family="{escape(FONT)}" '
         f'aria-labelledby="{ident}-t {ident}-d">',
         f'<title id="{ident}-t">{escape(title)}</title>',
@@ -268,8 +274,10 @@ def line_chart(
     locale: str = "de",
     mark_x: int | None = None,
     mark_label: str = "",
+    width: int = WIDTH,
 ) -> Markup:
-    """A line chart; ``mark_x`` draws a vertical marker (e.g. an office's opening year).
+    """A line chart; ``mark_x`` draws a vertical marker (e.g. an office's opening year);
+    ``width`` the drawing's width (:data:`NARROW_WIDTH` for phones).
 
     Lines whose values all lie far from zero (an index around 100) get an axis that starts
     near their minimum, so the trends stay visible; the axis labels say where it starts.
@@ -284,10 +292,10 @@ def line_chart(
     labels = [_fmt(v, locale, decimals) for v in scale]
     left = PAD + max(_w(t) for t in labels) + 8
     right = PAD + 4
-    step = (WIDTH - left - right) / max(len(x_labels), 1)
+    step = (width - left - right) / max(len(x_labels), 1)
     if x_labels and _upright(x_labels, step) is None:  # turned: the first one hangs left
         left = max(left, PAD + _w(x_labels[0]) * math.sqrt(0.5) + 8 - step / 2)
-        step = (WIDTH - left - right) / len(x_labels)
+        step = (width - left - right) / len(x_labels)
     top = PAD + (LINE + 4 if mark_x is not None and mark_label else 4)
 
     def y_of(value: float) -> float:
@@ -297,7 +305,7 @@ def line_chart(
     for value, text in zip(scale, labels, strict=True):
         y = y_of(value)
         body.append(
-            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{WIDTH - right:.1f}" y2="{y:.1f}" '
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{width - right:.1f}" y2="{y:.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
         )
         body.append(_text(left - 6, y + 4, text, anchor="end"))
@@ -305,7 +313,7 @@ def line_chart(
     if low < 0 < high:  # effects below zero (the impact's event study): the zero line
         y = y_of(0.0)
         body.append(
-            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{WIDTH - right:.1f}" y2="{y:.1f}" '
+            f'<line x1="{left:.1f}" y1="{y:.1f}" x2="{width - right:.1f}" y2="{y:.1f}" '
             f'stroke="{INK}" stroke-width="1"/>'
         )
     if mark_x is not None:
@@ -315,7 +323,7 @@ def line_chart(
             f'stroke="{INK}" stroke-dasharray="3 3"/>'
         )
         if mark_label:
-            fits_right = x + 4 + _w(mark_label) <= WIDTH - PAD
+            fits_right = x + 4 + _w(mark_label) <= width - PAD
             body.append(
                 _text(
                     x + 4 if fits_right else x - 4,
@@ -341,10 +349,10 @@ def line_chart(
             body.extend(_marker(MARKERS[i % len(MARKERS)], x, y, colour) for x, y in points)
     label_parts, label_height = _x_labels(x_labels, left, step, bottom)
     body += label_parts
-    legend, legend_height = _legend(series, bottom + label_height + 12, "line")
+    legend, legend_height = _legend(series, bottom + label_height + 12, "line", width)
     body += legend
     height = bottom + label_height + 12 + legend_height + PAD
-    return _frame(title, description or title, height, body)
+    return _frame(title, description or title, height, body, width)
 
 
 # -- bar chart --------------------------------------------------------------------------------
@@ -358,12 +366,16 @@ def bar_chart(
     description: str = "",
     locale: str = "de",
     missing: str = "",
+    width: int = WIDTH,
 ) -> Markup:
     """Horizontal bars, one group per label (an area, an office), a bar per series, the
     value at the end of each bar (``missing`` where there is none); the labels stand in full
     (wrapped) to the left."""
     values = [v for s in series for v in s.values if v is not None]
-    names = [wrap(label, MAX_LABEL_WIDTH) for label in x_labels]
+    narrow = width < WIDTH  # names take at most a third of a phone's width, long words break
+    names = [
+        wrap(label, width / 3 if narrow else MAX_LABEL_WIDTH, hard=narrow) for label in x_labels
+    ]
     label_width = max((_w(line) for lines in names for line in lines), default=0.0)
     left = PAD + label_width + 8
     value_texts = [
@@ -376,7 +388,7 @@ def bar_chart(
         scale, decimals = ticks(min([*values, 0.0]), max([*values, 0.0]) or 1.0, count=count)
         tick_labels = [_fmt(v, locale, decimals) for v in scale]
         right = PAD + max(widest_value + 6, _w(tick_labels[-1]) / 2)
-        plot_w = WIDTH - left - right
+        plot_w = width - left - right
         gap = plot_w / max(len(scale) - 1, 1)
         if max(_w(t) for t in tick_labels) * 1.1 + 8 <= gap:
             break
@@ -425,9 +437,9 @@ def bar_chart(
             f'stroke="{GRID}" stroke-width="1"/>'
         )
         grid.append(_text(x, bottom + 16, text, anchor="middle"))
-    legend, legend_height = _legend(series, bottom + 30, "bar")
+    legend, legend_height = _legend(series, bottom + 30, "bar", width)
     height = bottom + 30 + legend_height + PAD
-    return _frame(title, description or title, height, [*grid, *body, *legend])
+    return _frame(title, description or title, height, [*grid, *body, *legend], width)
 
 
 # -- sparklines (dashboard) -------------------------------------------------------------------

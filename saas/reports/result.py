@@ -260,15 +260,25 @@ def format_cell(cell: Cell, *, grouping: bool = True, flag: bool = True) -> str:
     return f"{text} {cell.flag}" if flag and cell.flag else text
 
 
-def chart_markup(chart: Chart) -> Markup:
-    """The accessible SVG of a chart (the page shows its data table next to it)."""
-    from saas.core.charts import Series, bar_chart, line_chart
+def chart_markup(chart: Chart, width: int | None = None) -> Markup:
+    """The accessible SVG of a chart (the page shows its data table next to it); ``width``
+    the drawing's width, e.g. ``charts.NARROW_WIDTH`` for the layout the page shows on phones."""
+    from saas.core.charts import WIDTH, Series, bar_chart, line_chart
 
     series = [Series(s.name, list(s.values)) for s in chart.series]
     description = _("The data table below the chart shows the same numbers.")
     locale = current_locale()
+    size = width or WIDTH
     if chart.kind == "line":
-        return line_chart(chart.title, chart.x, series, description=description, locale=locale)
+        return line_chart(
+            chart.title, chart.x, series, description=description, locale=locale, width=size
+        )
     return bar_chart(
-        chart.title, chart.x, series, description=description, locale=locale, missing=_("n/a")
+        chart.title,
+        chart.x,
+        series,
+        description=description,
+        locale=locale,
+        missing=_("n/a"),
+        width=size,
     )

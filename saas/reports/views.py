@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from saas.areas.models import AreaLevel
+from saas.core.charts import NARROW_WIDTH
 from saas.core.crud import conflict_page
 from saas.core.db import db
 from saas.core.operations import Conflict, Invalid
@@ -58,7 +59,12 @@ FORMAT_NAMES = {"csv": "CSV", "xlsx": "Excel (XLSX)", "pdf": "PDF", "docx": "Wor
 
 
 def _helpers() -> dict[str, Any]:
-    return {"fmt": format_cell, "chart": chart_markup, "format_names": FORMAT_NAMES}
+    return {
+        "fmt": format_cell,
+        "chart": chart_markup,
+        "narrow_chart": lambda c: chart_markup(c, NARROW_WIDTH),  # the phones' layout
+        "format_names": FORMAT_NAMES,
+    }
 
 
 def words(text: str) -> str:

@@ -85,8 +85,10 @@ class Session:
 
 _STATE = """
 const nav = performance.getEntriesByType('navigation')[0];
-// every SVG chart is followed by a table with its data before the next chart begins
-const order = [...document.querySelectorAll('svg.chart, table')];
+// every SVG chart is followed by a table with its data before the next chart begins (of the
+// displayed ones: a report chart's other layout, for phones or for wide screens, is hidden)
+const order = [...document.querySelectorAll('svg.chart, table')]
+  .filter(e => e.getClientRects().length);
 const bare = order.filter((e, i) => e.matches('svg.chart')
                           && !(order[i + 1] && order[i + 1].matches('table')))
   .map(e => (e.querySelector('title') || {}).textContent || 'untitled chart');

@@ -23,7 +23,7 @@ from saas.reports.library import LIBRARY
 from saas.reports.result import DASH, Cell, ReportResult, format_cell
 from tests.reports.conftest import run, shared
 
-NUM = re.compile(r'<(?:td|span) class="(?:[^"]* )?num(?: [^"]*)?">([^<]*)<')
+NUM = re.compile(r'<(?:td|span) class="(?:[^"]* )?num(?: [^"]*)?"(?: data-label="[^"]*")?>([^<]*)<')
 
 
 def html_numbers(html: str) -> Counter[str]:
@@ -125,10 +125,10 @@ def test_every_format_carries_the_numbers_of_the_page(
     for section in result.sections:
         assert section.title in unescape(html)
     # every chart comes with its data table, every table has row and column headers
-    assert html.count("<svg") == sum(
-        1 for s in result.sections for b in s.blocks if b.chart and b.table.rows
-    )
-    assert html.count('<th scope="row">') >= sum(
+    charts = sum(1 for s in result.sections for b in s.blocks if b.chart and b.table.rows)
+    assert html.count("<svg") == 2 * charts  # a wide and a narrow layout (phones) each
+    assert html.count('<div class="chart-narrow">') == charts
+    assert html.count('<th scope="row"') >= sum(
         len(t.rows) for s in result.sections for t in s.tables() if not s.tiles
     )
 
