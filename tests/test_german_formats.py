@@ -95,8 +95,13 @@ def visible_text(html: str) -> list[str]:
 
 
 def mistakes(html: str) -> list[str]:
+    return text_mistakes(visible_text(html))
+
+
+def text_mistakes(texts: list[str]) -> list[str]:
+    """The mistakes in pieces of German text (an export's cells and paragraphs)."""
     found = []
-    for text in visible_text(html):
+    for text in texts:
         checked = NOT_NUMBERS.sub(" ", text)
         for what, pattern in MISTAKES:
             for match in pattern.finditer(checked):
@@ -172,7 +177,18 @@ def _detail_links(app: Flask, html: str, seen: set[str]) -> list[str]:
 
 def crawl(app: Flask, client: FlaskClient) -> tuple[list[str], dict[str, list[str]]]:
     """(the pages read, path → the mistakes on it) for every page the client may open."""
+    pages = read_pages(app, client)
     found: dict[str, list[str]] = {}
+    for path, html in pages.items():
+        problems = mistakes(html)
+        if problems:
+            found[path] = problems
+    return sorted(pages), found
+
+
+def read_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
+    """path → HTML of every page the client may open (the plain routes, then one detail page
+    per endpoint linked from them)."""
     pages: dict[str, str] = {}
     for path in _plain_routes(app):
         response = client.get(path)
@@ -184,11 +200,7 @@ def crawl(app: Flask, client: FlaskClient) -> tuple[list[str], dict[str, list[st
             response = client.get(href)
             if response.status_code == 200 and response.mimetype == "text/html":
                 pages[href] = response.get_data(as_text=True)
-    for path, html in pages.items():
-        problems = mistakes(html)
-        if problems:
-            found[path] = problems
-    return sorted(pages), found
+    return pages
 
 
 #: a floor on the pages each role reads, so a broken login or crawl cannot pass unseen
@@ -212,3 +224,145 @@ def test_pages_speak_german_formats(app: Flask, role: str | None) -> None:
         f"{path}:\n  " + "\n  ".join(sorted(set(problems))[:8]) for path, problems in found.items()
     )
     assert not found, f"non-German formats as {role or 'anonymous'}:\n{report}"
+
+
+# -- the downloads meant for people -----------------------------------------------------------
+
+#: exports a person reads (in Excel, Word or a text editor): every link to them on the pages
+#: is followed. Exempt, as machine notation by design: the key-figure exchange file
+#: (``figures.export``: it is filled in and imported again, so its periods stay "2024-11" and
+#: its numbers plain, like the import expects), the open data (HSDS JSON: ISO 8601 by the
+#: standard) and the report PDF (its text is drawn glyph by glyph and not read back here; its
+#: numbers come from the same ``format_cell`` as the page and the DOCX checked below).
+HUMAN_EXPORTS = {
+    "reports.export",
+    "reports.published_export",
+    "comparison.export",
+    "impact.export",
+}
+TEXT_FORMATS = ("csv", "xlsx", "docx")
+#: a CSV cell that is one number for the spreadsheet: a decimal comma and no thousands
+#: separator (what Excel, LibreOffice and R's read.csv2 read as a number in German), a flag
+#: such as "p" after it; a number in a text, or with a decimal point, is checked as text
+CSV_NUMBER = re.compile(r"-?\d+(?:,\d+)?(?: [a-z]{1,2})?")
+
+
+def export_texts(fmt: str, data: bytes) -> list[str]:
+    """The pieces of text a reader sees in an export: CSV cells, the text cells of every
+    sheet (numbers stored as numbers are shown in the reader's own format by Excel), the
+    paragraphs and table cells of a DOCX."""
+    import csv
+    import io
+
+    if fmt == "csv":
+        text = data.decode("utf-8-sig")
+        head = text.split("\n", 1)[0]
+        delimiter = ";" if head.count(";") >= head.count(",") else ","  # German CSV: ";"
+        rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+        return [cell for row in rows for cell in row if cell and not CSV_NUMBER.fullmatch(cell)]
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        return [
+            value
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for value in row
+            if isinstance(value, str) and value.strip()
+        ]
+    from docx import Document
+
+    document = Document(io.BytesIO(data))
+    texts = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        texts += [cell.text for row in table.rows for cell in row.cells]
+    for section in document.sections:
+        texts += [p.text for part in (section.header, section.footer) for p in part.paragraphs]
+    return [t for t in texts if t.strip()]
+
+
+def export_links(
+    app: Flask, client: FlaskClient, pages: dict[str, str]
+) -> dict[str, tuple[str, str]]:
+    """href → (endpoint, format) of every link to a human-readable export on the pages, on
+    each report's page (one per template listed) and on each office's impact analysis."""
+    adapter = app.url_map.bind("localhost")
+    listed = re.findall(r'href="(/marl/reports/run\?[^"]+)"', pages.get("/marl/reports/", ""))
+    listed += re.findall(r'href="(/marl/impact/\d+[^"]*)"', pages.get("/marl/impact/", ""))
+    for href in sorted(set(listed)):
+        href = href.replace("&amp;", "&")
+        if href not in pages:
+            response = client.get(href)
+            if response.status_code == 200:
+                pages[href] = response.get_data(as_text=True)
+    links: dict[str, tuple[str, str]] = {}
+    for html in pages.values():
+        for href in re.findall(r'href="(/[^"#]*)"', html):
+            href = href.replace("&amp;", "&")
+            try:
+                endpoint, values = adapter.match(urlsplit(href).path, method="GET")
+            except Exception:  # noqa: BLE001, S112 # not a page of this app
+                continue
+            if endpoint in HUMAN_EXPORTS and values.get("fmt") in TEXT_FORMATS:
+                links[href] = (endpoint, values["fmt"])
+    return links
+
+
+def test_the_export_reader_finds_the_mistakes() -> None:
+    """The checks on a CSV, an XLSX and a DOCX: mistakes found in their text, numbers of
+    cells left alone."""
+    import io
+
+    from docx import Document
+    from openpyxl import Workbook
+
+    csv_bytes = "\ufeffJahr;Wert;Stand;Zahl\n2024;0.75;2024-11-03;12345,5 p\n".encode()
+    found = text_mistakes(export_texts("csv", csv_bytes))
+    assert len(found) == 2 and "12345" not in " ".join(found), found
+    csv_bytes = "\ufeffText\nSumme: 12345\n".encode()
+    assert len(text_mistakes(export_texts("csv", csv_bytes))) == 1
+    book = Workbook()
+    book.active.append(["Monat", "2024-11", 388849, "1.234,5"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    found = text_mistakes(export_texts("xlsx", buffer.getvalue()))
+    assert len(found) == 1 and "2024-11" in found[0], found
+    document = Document()
+    document.add_paragraph("Stand: 2024-11-03")
+    document.add_table(rows=1, cols=1).cell(0, 0).text = "388849 €"
+    buffer = io.BytesIO()
+    document.save(buffer)
+    assert len(text_mistakes(export_texts("docx", buffer.getvalue()))) == 2
+
+
+@pytest.mark.parametrize("role", ["admin", "coordinator"])
+def test_exports_for_people_speak_german_formats(app: Flask, role: str) -> None:
+    client = app.test_client()
+    assert login(client, f"{role}@marl.example").status_code == 302
+    with client.session_transaction() as session:
+        session["locale"] = "de"
+    pages = read_pages(app, client)
+    links = export_links(app, client, pages)
+    kinds = set(links.values())
+    print(role, len(links), sorted(kinds))
+    # a floor, so that a changed page cannot silently drop the exports from the check
+    assert {
+        (e, f)
+        for e in ("reports.export", "comparison.export", "impact.export")
+        for f in ("csv", "xlsx")
+    } | {("reports.export", "docx")} <= kinds, kinds
+    assert len(links) >= 10, links
+    found: dict[str, list[str]] = {}
+    for href in links:
+        response = client.get(href)
+        assert response.status_code == 200, (href, response.status_code)
+        texts = export_texts(links[href][1], response.get_data())
+        assert texts, href
+        problems = text_mistakes(texts)
+        if problems:
+            found[href] = problems
+    report = "\n".join(
+        f"{href}:\n  " + "\n  ".join(sorted(set(problems))[:10]) for href, problems in found.items()
+    )
+    assert not found, f"non-German formats in exports as {role}:\n{report}"
