@@ -142,3 +142,112 @@ def test_favicon_is_found(live_server: str, browser: Any) -> None:
     assert status == 200
     errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert not errors, errors
+
+
+# -- the main pages at both widths (issue 12: screenshots for the reviewers) ------------------
+
+#: what the layout does at the current width: the page's own scroll width, the tables of
+#: <main> (displayed as a table or as cards, whether each labelled cell shows its label) and
+#: the displayed charts (their rendered label size: 12 units of a viewBox drawn at its width)
+_LAYOUT = """
+const main = document.querySelector('main');
+const shown = e => e.getClientRects().length > 0;
+const tables = [...main.querySelectorAll('table')].filter(shown).map(t => {
+  const cells = [...t.querySelectorAll(':scope > tbody > tr > [data-label]')].filter(shown);
+  const labelled = cells.filter(c => getComputedStyle(c, '::before').content
+                                     === JSON.stringify(c.getAttribute('data-label')));
+  const head = t.querySelector(':scope > thead');
+  return {cls: t.className, display: getComputedStyle(t).display, cells: cells.length,
+          labelled: labelled.length, head: head ? head.getBoundingClientRect().height : 0,
+          scrolls: t.scrollWidth > t.clientWidth + 1};
+});
+const charts = [...main.querySelectorAll('svg.chart')].map(svg => {
+  const box = svg.getBoundingClientRect();
+  const box_ = svg.parentElement;
+  return {shown: shown(svg), label: 12 * box.width / svg.viewBox.baseVal.width,
+          right: box.right, scrolls: box_.scrollWidth > box_.clientWidth + 1};
+});
+return {scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth,
+        tables: tables, charts: charts};
+"""
+
+
+def _main_shots(driver: Any, name: str) -> dict[int, dict[str, Any]]:
+    """build/screenshots/main-<name>-360.png and -1280.png; the layout at both widths."""
+    layouts = {}
+    for width in (NARROW, WIDE):
+        driver.set_window_size(width, 900)
+        layouts[width] = driver.execute_script(_LAYOUT)
+        _shot(driver, f"main-{name}", width)
+    driver.set_window_size(NARROW, 900)
+    return layouts
+
+
+def _assert_cards_and_charts(name: str, layouts: dict[int, dict[str, Any]], cards: str) -> None:
+    """At 360 px: no sideways page, the ``cards`` tables as cards with every cell labelled,
+    every displayed chart readable without scrolling (labels ≥ 10.5 px); at 1280 px the same
+    tables as tables and the wide charts."""
+    narrow, wide = layouts[NARROW], layouts[WIDE]
+    assert narrow["scroll"] <= narrow["inner"], (name, narrow)
+    card_tables = [t for t in narrow["tables"] if cards in t["cls"].split()]
+    assert card_tables, (name, narrow["tables"])
+    for table in card_tables:
+        assert table["display"] == "block" and table["head"] <= 1, (name, table)
+        assert table["cells"] and table["labelled"] == table["cells"], (name, table)
+    for table in (t for t in wide["tables"] if cards in t["cls"].split()):
+        assert table["display"] == "table" and table["head"] > 10, (name, table)
+    for layout in (narrow, wide):
+        for chart in (c for c in layout["charts"] if c["shown"]):
+            assert chart["label"] >= 10.5 and not chart["scrolls"], (name, chart)
+            assert chart["right"] <= layout["inner"], (name, chart)
+
+
+def test_main_pages_at_1280_and_360_px(live_server: str, browser: Any) -> None:
+    """Dashboard, a report with charts, the approval desk (every state, a hint, a reason)
+    and the public directory: photographed at both widths, the report's and the desk's
+    tables cards at 360 px, the report's charts in their phone layout, readable."""
+    from selenium.webdriver.common.by import By
+
+    from tests.browser.test_desk_screens import PERIOD, prepare_desk
+    from tests.reports.conftest import shared
+
+    prepare_desk()
+    login(browser, live_server, "coordinator@marl.example")
+    browser.set_window_size(NARROW, 900)
+
+    browser.get(f"{live_server}/marl/dashboard")
+    assert browser.find_elements(By.CSS_SELECTOR, "section.dash-block")
+    layouts = _main_shots(browser, "dashboard")
+    assert layouts[NARROW]["scroll"] <= layouts[NARROW]["inner"], layouts[NARROW]
+
+    template = shared("entwicklung-hze")
+    browser.get(
+        f"{live_server}/marl/reports/run?template={template.id}&from=2015&to=2024&level=stadtteil"
+    )
+    layouts = _main_shots(browser, "report")
+    _assert_cards_and_charts("report", layouts, "cards")
+    narrow_charts = [c for c in layouts[NARROW]["charts"] if c["shown"]]
+    wide_charts = [c for c in layouts[WIDE]["charts"] if c["shown"]]
+    assert narrow_charts and len(narrow_charts) == len(wide_charts)
+    assert len(layouts[NARROW]["charts"]) == 2 * len(narrow_charts)  # one layout hidden each
+
+    browser.get(f"{live_server}/marl/figures/periods?period={PERIOD}")
+    layouts = _main_shots(browser, "desk")
+    _assert_cards_and_charts("desk", layouts, "desk")
+    assert "HzE-Fälle doppelt gezählt" in browser.find_element(By.CSS_SELECTOR, "main").text
+    browser.execute_script(  # one row's values unfolded: cards within the card
+        "document.querySelector('table.desk details').open = true;"
+    )
+    values = browser.execute_script(_LAYOUT)
+    assert values["scroll"] <= values["inner"], values
+    nested = [t for t in values["tables"] if "desk-values" in t["cls"].split()]
+    assert nested and nested[0]["display"] == "block" and nested[0]["head"] <= 1, nested
+    assert nested[0]["labelled"] == nested[0]["cells"] > 0, nested
+    _shot(browser, "main-desk-values", NARROW)
+    browser.get(f"{live_server}/marl/activities/months?period={PERIOD}")
+    _assert_cards_and_charts("desk-months", _main_shots(browser, "desk-months"), "desk")
+
+    browser.delete_all_cookies()  # the public directory as a family sees it
+    browser.get(f"{live_server}/marl/")
+    layouts = _main_shots(browser, "public-directory")
+    assert layouts[NARROW]["scroll"] <= layouts[NARROW]["inner"], layouts[NARROW]
