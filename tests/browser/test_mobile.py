@@ -15,8 +15,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.conftest import login
+from tests.browser.conftest import WAIT_SECONDS, login
 from tests.conftest import app_with_marl_data
+from tests.figures import conftest as figures
+
+marl, store = figures.marl, figures.store  # the figures' fixtures (areas A1, A2, B-3 of Marl)
 
 pytestmark = pytest.mark.browser
 
@@ -250,4 +253,49 @@ def test_main_pages_at_1280_and_360_px(live_server: str, browser: Any) -> None:
     browser.delete_all_cookies()  # the public directory as a family sees it
     browser.get(f"{live_server}/marl/")
     layouts = _main_shots(browser, "public-directory")
+    assert layouts[NARROW]["scroll"] <= layouts[NARROW]["inner"], layouts[NARROW]
+
+
+def test_import_preview_at_1280_and_360_px(
+    live_server: str, browser: Any, marl: Any, store: Any, tmp_path: Path
+) -> None:
+    """The preview of an edited export with a conflict, photographed at both widths; at
+    360 px it does not widen the page."""
+    import csv
+    import io
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from saas.core.tenancy import tenant_scope
+    from saas.figures.exporter import Selection, export_figures
+    from tests.figures.conftest import area_id
+    from tests.figures.test_preview import change_in_system
+
+    store(("A1", "HZE_RUN", "2023-01", 5), ("A1", "HZE_RUN", "2023-02", 6))
+    with tenant_scope(marl):  # area A1 only: Marl's own areas carry their generated parts
+        selection = Selection(
+            area_ids=frozenset({area_id("A1")}),
+            metric_codes=frozenset({"HZE_RUN"}),
+            period_from="2023",
+        )
+        content = export_figures("csv", selection)
+    change_in_system(marl, "A1", "HZE_RUN", "2023-01", 7)  # a conflict: changed after export
+    rows = list(csv.reader(io.StringIO(content.decode())))
+    for row in rows[1:]:
+        if row[4] == "2023-02":
+            row[5] = "8"
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path = tmp_path / "kennzahlen-bearbeitet.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    login(browser, live_server, "coordinator@marl.example")
+    browser.set_window_size(NARROW, 900)
+    browser.get(f"{live_server}/marl/figures/import")
+    browser.find_element(By.ID, "file").send_keys(str(path))
+    browser.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
+    WebDriverWait(browser, WAIT_SECONDS).until(EC.presence_of_element_located((By.ID, "conflicts")))
+    assert "1 Konflikt" in browser.find_element(By.TAG_NAME, "main").text
+    layouts = _main_shots(browser, "import-preview")
     assert layouts[NARROW]["scroll"] <= layouts[NARROW]["inner"], layouts[NARROW]
