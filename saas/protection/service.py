@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
 from threading import Lock
 from typing import Any
 
-from flask import g
+from flask import current_app, g, has_app_context
 from sqlalchemy import select
 
 from saas.areas.models import AreaLevel
@@ -36,14 +40,18 @@ from saas.core.tenancy import current_tenant_id
 from saas.indicators.engine import AreaTree, annual_values
 from saas.protection.cube import (
     Atom,
+    Canon,
     CellKey,
     Earlier,
     Layout,
     Node,
     YearCube,
+    cell_values,
     protect_year,
 )
 from saas.protection.families import atom_kinds, atoms_of_area, metrics_read, revealed
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -188,6 +196,7 @@ def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
             publications.setdefault(publication.year, []).append(publication)
     extra = {node: members for provider in _NODES for node, members in provider().items()}
     result = Cube({}, {}, threshold)
+    cold: list[_Build] = []
     for year in years:
         atoms = by_year.get(year, {})
         data_areas = {area for (_kind, area) in atoms}
@@ -210,17 +219,194 @@ def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
         with _LOCK:
             cached = _CACHE.get((tenant_id, year))
         if cached is not None and cached[0] == digest:
-            current = cached[1]
+            result.years[year] = cached[1]
         else:
-            current = protect_year(layout, atoms, threshold, earlier=earlier)
-            with _LOCK:
-                if len(_CACHE) >= _CACHE_SIZE:
-                    _CACHE.pop(next(iter(_CACHE)))
-                _CACHE[(tenant_id, year)] = (digest, current)
-        result.years[year] = current
+            cold.append(_Build(year, digest, layout, atoms, earlier))
         result.revisions[year] = revision
         result.atoms[year] = atoms
+    for build, current in zip(cold, _protect_all(tenant_id, cold, threshold), strict=True):
+        with _LOCK:
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.pop(next(iter(_CACHE)))
+            _CACHE[(tenant_id, build.year)] = (build.digest, current)
+        result.years[build.year] = current
+    result.years = dict(sorted(result.years.items()))
     return result
+
+
+# -- building the years not in memory ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Build:
+    """A year whose cube this process does not hold: what :func:`protect_year` needs."""
+
+    year: int
+    digest: str
+    layout: Layout
+    atoms: Mapping[Atom, float]
+    earlier: list[Earlier]
+
+
+def _protect_all(tenant_id: int | None, cold: list[_Build], threshold: int) -> list[YearCube]:
+    """The cubes of the years not in this process's memory: from the shared store where
+    another process has built them from the same inputs, else built — in parallel worker
+    processes when there are several large years (:func:`_parallel`) — and stored."""
+    found: dict[int, YearCube] = {}
+    for build in cold:
+        stored = _STORE.get(tenant_id, build, threshold)
+        if stored is not None:
+            found[build.year] = stored
+    missing = [b for b in cold if b.year not in found]
+    for build, cube in zip(missing, _build(missing, threshold), strict=True):
+        found[build.year] = cube
+        _STORE.put(tenant_id, build, cube)
+    return [found[b.year] for b in cold]
+
+
+#: below this many atoms over all years to build, worker processes cost more than they save
+#: (a small tenant's year is protected in milliseconds; Marl's ten years have ≈ 2,900 atoms)
+PARALLEL_ATOMS = 1500
+
+
+def workers() -> int:
+    """How many processes may build years at once: ``SAAS_CUBE_WORKERS`` (1: never in
+    parallel), by default the number of cores."""
+    raw = os.environ.get("SAAS_CUBE_WORKERS", "")
+    try:
+        return max(1, int(raw)) if raw else max(1, os.cpu_count() or 1)
+    except ValueError:
+        return 1
+
+
+def _build(builds: list[_Build], threshold: int) -> list[YearCube]:
+    """Protect each year (the same deterministic :func:`protect_year` either way)."""
+    count = min(workers(), len(builds))
+    if count < 2 or sum(len(b.atoms) for b in builds) < PARALLEL_ATOMS:
+        return [protect_year(b.layout, b.atoms, threshold, earlier=b.earlier) for b in builds]
+    return _parallel(builds, threshold, count)
+
+
+def _parallel(builds: list[_Build], threshold: int, count: int) -> list[YearCube]:
+    """Years in ``count`` worker processes, the largest first. The workers come from a fork
+    server that imported nothing but the protection code (never a fork of this process with
+    its database connections and solver threads); they live as long as this call."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing.context import BaseContext
+
+    context: BaseContext
+    try:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["saas.protection.cube"])
+    except ValueError:  # no fork server on this platform
+        context = multiprocessing.get_context("spawn")
+    order = sorted(range(len(builds)), key=lambda i: -len(builds[i].atoms))
+    with ProcessPoolExecutor(max_workers=count, mp_context=context) as pool:
+        futures = {
+            i: pool.submit(
+                protect_year,
+                builds[i].layout,
+                dict(builds[i].atoms),
+                threshold,
+                earlier=builds[i].earlier,
+            )
+            for i in order
+        }
+        return [futures[i].result() for i in range(len(builds))]
+
+
+# -- the store shared by the processes --------------------------------------------------------
+
+
+@cache
+def _algorithm() -> str:
+    """A digest of the protection code: a pattern built by other code is never reused."""
+    from saas.protection import cube, families
+
+    text = b"".join(Path(m.__file__ or "").read_bytes() for m in (cube, families))
+    return hashlib.sha256(text).hexdigest()[:16]
+
+
+def _canon_json(canons: Iterable[Canon]) -> list[list[list[Any]]]:
+    return sorted([sorted(kinds), sorted(areas, key=str)] for kinds, areas in canons)
+
+
+class _Store:
+    """A year's withheld cells, shared by every process of the deployment (gunicorn workers,
+    commands, jobs) through Redis (``REDIS_URL``; without it each process keeps its own).
+
+    The key is the tenant, the year and the digest of every input of the year's protection
+    together with a digest of the protection code, so a changed figure, area, threshold,
+    snapshot or algorithm never meets a stored pattern. Only the withheld cells (primary and
+    secondary, as atom types × data areas) are stored, as JSON; a stored pattern that does
+    not fit the year's cells, or leaves one of its small cells shown, is ignored and the year
+    built again.
+    """
+
+    TTL = 90 * 24 * 3600
+    PREFIX = "sozialraum:protection:v1"
+
+    def _client(self) -> Any:
+        url = current_app.config.get("REDIS_URL") if has_app_context() else None
+        if not url:
+            return None
+        clients = current_app.extensions.setdefault("protection_store", {})
+        if url not in clients:
+            from redis import Redis
+
+            clients[url] = Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        return clients[url]
+
+    def _key(self, tenant_id: int | None, build: _Build) -> str:
+        # the year's inputs (figures, nodes, threshold, snapshots) are in ``build.digest``;
+        # the families and every other field of the layout come from the catalogue
+        layout = _digest(
+            sorted((code, sorted(kinds)) for code, kinds in build.layout.families.items()),
+            {
+                k: sorted(map(str, v)) if isinstance(v, (set, frozenset)) else v
+                for k, v in vars(build.layout).items()
+                if k not in ("families", "nodes")
+            },
+        )[:16]
+        return f"{self.PREFIX}:{tenant_id}:{build.year}:{build.digest}:{layout}:{_algorithm()}"
+
+    def get(self, tenant_id: int | None, build: _Build, threshold: int) -> YearCube | None:
+        client = self._client()
+        if client is None:
+            return None
+        try:
+            raw = client.get(self._key(tenant_id, build))
+        except Exception:  # noqa: BLE001 — the store is a cache: build the year instead
+            log.warning("protection store unreachable, building the cube", exc_info=True)
+            return None
+        if raw is None:
+            return None
+        values, canon_values = cell_values(build.layout, build.atoms)
+        try:
+            data = json.loads(raw)
+            primary = {(frozenset(k), frozenset(a)) for k, a in data["primary"]}
+            secondary = {(frozenset(k), frozenset(a)) for k, a in data["secondary"]}
+        except (ValueError, KeyError, TypeError):
+            return None
+        small = {c for c, v in canon_values.items() if v is not None and 0 < v < threshold}
+        known = primary | secondary
+        if not known <= set(canon_values) or not small <= known:
+            return None
+        return YearCube(build.layout, values, primary, secondary, threshold)
+
+    def put(self, tenant_id: int | None, build: _Build, cube: YearCube) -> None:
+        client = self._client()
+        if client is None:
+            return
+        data = {"primary": _canon_json(cube.primary), "secondary": _canon_json(cube.secondary)}
+        try:
+            client.set(self._key(tenant_id, build), json.dumps(data), ex=self.TTL)
+        except Exception:  # noqa: BLE001 — the store is a cache
+            log.warning("protection store unreachable, cube not shared", exc_info=True)
+
+
+_STORE = _Store()
 
 
 # -- the impact pages' groups ---------------------------------------------------------------------
