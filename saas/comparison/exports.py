@@ -15,12 +15,15 @@ from saas.comparison.services import Comparison, IndicatorTable, Value
 from saas.core.charts import Series, line_chart
 from saas.core.formatting import format_fixed, language
 from saas.core.spreadsheet import MIMETYPES as MIMETYPES
-from saas.core.spreadsheet import Cell, Number, number_format, write_csv, write_xlsx
+from saas.core.spreadsheet import Cell, Number, Text, number_format, write_csv, write_xlsx
 from saas.indicators.definitions import KINDS
+from saas.reports.result import MISSING as NOT_AVAILABLE
+from saas.reports.result import WITHHELD, legend
 
 FORMATS = ("csv", "xlsx")
-SUPPRESSED = "–"
-MISSING = "."
+#: the reports' signs (saas.reports.result): "–" withheld, "." not available
+SUPPRESSED = WITHHELD
+MISSING = NOT_AVAILABLE
 
 REGIONS = {
     "DE": _l("Germany"),
@@ -44,30 +47,40 @@ def format_value(value: float | None, decimals: int, locale: str) -> str:
 
 
 def cell_text(cell: Value, decimals: int, locale: str) -> str:
+    """The cell as the reports print one: the number followed by its flag (``12,3 r``), or
+    the sign alone (``–`` withheld, ``.`` not available)."""
     if cell.suppressed:
         return SUPPRESSED
     if cell.value is None:
         return MISSING
-    return format_value(cell.value, decimals, locale)
+    text = format_value(cell.value, decimals, locale)
+    return f"{text} {cell.flag}" if cell.flag else text
 
 
-def cell_texts(table: IndicatorTable, locale: str) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The table's rows as (municipality, [(kind, text)]), kind suppressed/missing/value."""
+def cell_texts(table: IndicatorTable, locale: str) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The table's rows as (municipality, [(kind, number, flag)]), kind suppressed/missing/
+    value; a value's flag is "", "p", "r" or "pr" (the sign of the others is the number)."""
     places = table.decimals
     return [
         (
             member.name,
             [
-                ("suppressed", SUPPRESSED)
+                ("suppressed", SUPPRESSED, SUPPRESSED)
                 if c.suppressed
-                else ("missing", MISSING)
+                else ("missing", MISSING, MISSING)
                 if c.value is None
-                else ("value", format_value(c.value, places, locale))
+                else ("value", format_value(c.value, places, locale), c.flag)
                 for c in cells
             ],
         )
         for member, cells in table.rows
     ]
+
+
+def flag_legend(comparison: Comparison) -> list[tuple[str, str]]:
+    """The flags the comparison's cells carry with their meaning: the reports' own legend
+    (:func:`saas.reports.result.legend`), in their order, with the ring's threshold."""
+    return legend(comparison.flags, comparison.threshold)
 
 
 def references(table: IndicatorTable, years: list[int]) -> list[tuple[str, list[float | None]]]:
@@ -163,16 +176,8 @@ def charts(comparison: Comparison, locale: str, own_tenant_id: int | None = None
 
 
 def footnotes(comparison: Comparison) -> list[str]:
+    """The notes under the tables (the flags are explained by :func:`flag_legend`)."""
     return [
-        str(
-            _l(
-                "– withheld for statistical disclosure control: the value rests on fewer "
-                "than %(n)s cases, or it would allow such a count to be calculated from other "
-                "published numbers.",
-                n=comparison.threshold,
-            )
-        ),
-        str(_l(". no approved figures of this year published.")),
         str(
             _l(
                 "Only figures that the municipalities have approved for whole years and "
@@ -222,7 +227,7 @@ def _matrix(comparison: Comparison, locale: str) -> list[tuple[list[Any], int]]:
                         unit,
                         member.name,
                         *[
-                            round(c.value, places)
+                            (round(c.value, places), c.flag)
                             if c.value is not None
                             else cell_text(c, places, locale)
                             for c in cells
@@ -247,22 +252,33 @@ def _matrix(comparison: Comparison, locale: str) -> list[tuple[list[Any], int]]:
     return rows
 
 
+def _number(value: Any, places: int, locale: str) -> Cell:
+    """A spreadsheet cell: text as it is; a number (with its flag) stays numeric in XLSX,
+    the flag written after it by the number format, as in the reports' exports."""
+    if isinstance(value, str):
+        return value
+    number, flag = value if isinstance(value, tuple) else (value, "")
+    text = format_value(number, places, locale)
+    pattern = number_format(places)
+    if flag:
+        text = f"{text} {flag}"
+        pattern = ";".join(f'{part}" {flag}"' for part in pattern.split(";"))
+    return Number(number, text, pattern)
+
+
 def export_comparison(comparison: Comparison, fmt: str, locale: str) -> bytes:
     """The displayed table as CSV (German: ';' and decimal comma) or XLSX."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format: {fmt!r}")
     rows: list[list[Cell]] = []
     for row, places in _matrix(comparison, locale):
-        rows.append(
-            [
-                v
-                if isinstance(v, str)
-                else Number(v, format_value(v, places, locale), number_format(places))
-                for v in row
-            ]
-        )
+        rows.append([_number(v, places, locale) for v in row])
     rows.append([])
     rows += [[note] for note in [*reference_notes(comparison, locale), *footnotes(comparison)]]
+    flags = flag_legend(comparison)
+    if flags:  # as the reports' exports: a heading, then one row per sign
+        rows += [[], [Text(str(_l("Legend")), bold=True)]]
+        rows += [[flag, meaning] for flag, meaning in flags]
     if fmt == "csv":
         return write_csv(rows, delimiter=";" if language(locale) == "de" else ",")
     return write_xlsx(rows, sheet_title=str(_l("Comparison")))

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -62,4 +63,27 @@ class Publication(IdMixin, Model):
     denominator: Mapped[float | None] = mapped_column(Float, default=None)
     value: Mapped[float | None] = mapped_column(Float, default=None)
     suppressed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: the value differs from one published earlier for the same cell (flag "r")
+    revised: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PublishedValue(TenantModel, Model):
+    """Every cell a tenant has published for the comparison, with the first value it showed.
+
+    Kept when a year is withdrawn (reopened) or the tenant leaves its rings, so a value
+    published again later and different from it is flagged revised ("r"), as in the reports.
+    Once a cell has shown two different values it stays revised: any value then differs from
+    one published before.
+    """
+
+    __tablename__ = "publication_history"
+    __tenant_args__ = (UniqueConstraint("tenant_id", "indicator", "year", "area_code"),)
+
+    indicator: Mapped[str] = mapped_column(String(60))
+    year: Mapped[int] = mapped_column(Integer)
+    area_code: Mapped[str] = mapped_column(String(60), default="")
+    #: the first value shown (None while the cell was only ever withheld)
+    value: Mapped[float | None] = mapped_column(Float, default=None)
+    revised: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -28,10 +28,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, insert, select, update
 
 from saas.areas.models import Area
-from saas.comparison.models import ComparisonRing, Publication, RingParticipation
+from saas.comparison.models import (
+    ComparisonRing,
+    Publication,
+    PublishedValue,
+    RingParticipation,
+)
 from saas.core.db import db, utcnow
 from saas.core.disclosure import (
     DEFAULT_THRESHOLD,
@@ -178,6 +183,7 @@ def refresh_publication(tenant: Tenant) -> int:
     with tenant_scope(tenant):
         if _participates():
             rows = _publication_rows(tenant, threshold)
+            _mark_revisions(tenant, rows)
     db.session.execute(delete(Publication).where(Publication.tenant_id == tenant.id))
     if rows:
         # Core executemany: one batched INSERT (the ORM bulk path splits the rows by which
@@ -249,6 +255,64 @@ def _publication_rows(tenant: Tenant, threshold: int) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _same(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+
+
+def _mark_revisions(tenant: Tenant, rows: list[dict[str, Any]]) -> None:
+    """Flag every row whose value differs from one the tenant published before for the same
+    cell (``revised``, "r"), against :class:`PublishedValue` — which keeps the first shown
+    value of every cell ever published, across withdrawn years — and record the new cells.
+    Runs in the tenant's scope. Withheld cells carry no "r": "–" stands instead."""
+    history = {
+        (row.indicator, row.year, row.area_code): row
+        for row in db.session.execute(
+            select(
+                PublishedValue.id,
+                PublishedValue.indicator,
+                PublishedValue.year,
+                PublishedValue.area_code,
+                PublishedValue.value,
+                PublishedValue.revised,
+            )
+        ).all()
+    }
+    now = utcnow()
+    new: list[dict[str, Any]] = []
+    changed: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        key = (row["indicator"], row["year"], row["area_code"])
+        value = row["value"]
+        earlier = history.get(key)
+        if earlier is None:
+            new.append(
+                {
+                    "tenant_id": tenant.id,
+                    "indicator": key[0],
+                    "year": key[1],
+                    "area_code": key[2],
+                    "value": value,
+                    "revised": False,
+                    "first_published_at": now,
+                }
+            )
+            row["revised"] = False
+            continue
+        revised = earlier.revised
+        if value is not None and earlier.value is None:
+            changed[earlier.id] = {"value": value}  # first shown value of a withheld cell
+        elif value is not None and not revised and not _same(value, earlier.value):
+            revised = True
+            changed[earlier.id] = {"revised": True}
+        row["revised"] = bool(revised and value is not None)
+    if new:
+        db.session.execute(insert(PublishedValue.__table__), new)
+    for row_id, values in changed.items():
+        db.session.execute(
+            update(PublishedValue.__table__).where(PublishedValue.id == row_id).values(**values)
+        )
 
 
 def refresh_all(slugs: Sequence[str] | None = None) -> dict[str, int]:
@@ -349,14 +413,31 @@ def leave_ring(ring: ComparisonRing) -> bool:
 
 @dataclass(frozen=True)
 class Value:
-    """One shown cell: the value, or why there is none."""
+    """One shown cell: the value, or why there is none, and its flag as in the reports."""
 
     value: float | None
     suppressed: bool = False
+    #: differs from a value the municipality published earlier for this cell
+    revised: bool = False
+    #: rests on months not approved yet (never in the publication, which holds approved
+    #: whole years only; kept so that every cell speaks the reports' flags)
+    provisional: bool = False
 
     @property
     def missing(self) -> bool:
         return self.value is None and not self.suppressed
+
+    @property
+    def flag(self) -> str:
+        """The reports' flag (:data:`saas.reports.result.FLAGS`): "–" withheld, "."
+        not available, else "p" and/or "r" after the number (or "")."""
+        from saas.reports.result import MISSING, PROVISIONAL, REVISED, WITHHELD
+
+        if self.suppressed:
+            return WITHHELD
+        if self.value is None:
+            return MISSING
+        return (PROVISIONAL if self.provisional else "") + (REVISED if self.revised else "")
 
 
 @dataclass
@@ -387,14 +468,19 @@ class Comparison:
     def threshold(self) -> int:
         return max((m.threshold for m in self.members), default=DEFAULT_THRESHOLD)
 
+    @property
+    def flags(self) -> set[str]:
+        """Every flag the cells of the tables carry (what the legend lists)."""
+        return {f for t in self.tables for _m, cells in t.rows for c in cells for f in c.flag}
+
 
 def normalises(indicator: Indicator) -> bool:
     """Counts of cases are compared per 1,000 of the reference population."""
     return not indicator.is_rate and indicator.counts_cases
 
 
-#: a published whole-tenant value: (value, suppressed)
-_Published = tuple[float | None, bool]
+#: a published whole-tenant value: (value, suppressed, revised)
+_Published = tuple[float | None, bool, bool]
 
 
 def _ring_publications(
@@ -416,6 +502,7 @@ def _ring_publications(
                 Publication.year,
                 Publication.value,
                 Publication.suppressed,
+                Publication.revised,
                 Publication.published_at,
             )
             .select_from(RingParticipation)
@@ -434,13 +521,24 @@ def _ring_publications(
     members: dict[int, Member] = {}
     found: dict[tuple[int, str, int], _Published] = {}
     published: dict[int, datetime] = {}
-    for tenant_id, name, slug, own_threshold, indicator, year, value, hidden, stamp in rows:
+    for (
+        tenant_id,
+        name,
+        slug,
+        own_threshold,
+        indicator,
+        year,
+        value,
+        hidden,
+        revised,
+        stamp,
+    ) in rows:
         if tenant_id not in members:
             threshold = disclosure_threshold({"disclosure_threshold": own_threshold})
             members[tenant_id] = Member(tenant_id, name, slug, threshold)
         if indicator is None:
             continue  # a member that has not published
-        found[(tenant_id, indicator, year)] = (value, hidden)
+        found[(tenant_id, indicator, year)] = (value, hidden, bool(revised))
         latest = published.get(tenant_id)
         if latest is None or stamp > latest:
             published[tenant_id] = stamp
@@ -469,15 +567,18 @@ def ring_comparison(
     chosen = [yr for yr in available if first <= yr <= last] or available
 
     def cell(member: Member, code: str, yr: int) -> Value:
-        value, hidden = found.get((member.id, code, yr), (None, False))
+        value, hidden, revised = found.get((member.id, code, yr), (None, False, False))
         if hidden or value is None:
             return Value(None, suppressed=hidden)
         if not normalise[code]:
-            return Value(value)
-        population, _hidden = found.get((member.id, REFERENCE_POPULATION, yr), (None, False))
+            return Value(value, revised=revised)
+        population, _hidden, population_revised = found.get(
+            (member.id, REFERENCE_POPULATION, yr), (None, False, False)
+        )
         if not population:
             return Value(None)
-        return Value(value / population * 1000)
+        # per 1,000: revised when the count or the population was
+        return Value(value / population * 1000, revised=revised or population_revised)
 
     tables = [
         IndicatorTable(

@@ -178,6 +178,7 @@ def ring(ring_id: int) -> str:
     ring = _participating_ring(ring_id)
     form, comparison = _query(ring)
     locale = str(get_locale() or "de")
+    legend = exports.flag_legend(comparison)
     return render_template(
         "comparison/ring.html",
         ring=ring,
@@ -191,6 +192,8 @@ def ring(ring_id: int) -> str:
         reference_rows=lambda table: exports.references(table, comparison.years),
         reference_values=exports.reference_values,
         notes=exports.footnotes(comparison),
+        legend=legend,
+        meanings=dict(legend),
         export_args=request.args.to_dict(flat=False),
     )
 
