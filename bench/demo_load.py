@@ -15,8 +15,8 @@ the demo rings and their publications — which build the protected disclosure c
 published year) and its phases, and, as the floor measured in the same run, a bare
 executemany of the same number of rows into a table of the same width on the same backend.
 Without ``REDIS_URL``: every cube is built cold (the store shared by the processes is off).
-Prints the wall time and the CPU time of the loading process and its worker processes (the
-steadier figure on a shared machine; the database server's own CPU is not in it).
+Prints the wall time and the CPU time of the loading process itself (steadier on a shared
+machine; neither the database server's CPU nor that of the cube's worker processes is in it).
 """
 
 from __future__ import annotations
@@ -100,8 +100,10 @@ def _pg_floor(owner_url: str, values: int) -> float:
 
 
 def _cpu() -> float:
-    """CPU seconds (user + system) of this process and of its finished worker processes:
-    steadier than the wall clock on a shared machine, but blind to the database server."""
+    """CPU seconds (user + system) of this process and of its finished child processes:
+    steadier than the wall clock on a shared machine, but blind to the database server and
+    to the cube's worker processes (children of the fork server, not of this process) — so
+    it is the loader's own CPU, comparable only between runs that build the cube inline."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
@@ -255,7 +257,7 @@ def main() -> None:
     ratio = [r["demo"] / r["floor"] for r in results]
     print(f"backend: {BACKEND}, {len(results)} run(s), each a fresh process and database")
     print(f"demo load: {_spread(demo)} s for {results[-1]['values']} figure values")
-    print(f"  CPU time of the loading process and its workers: {_spread(cpu)} s")
+    print(f"  CPU time of the loading process (not its cube workers): {_spread(cpu)} s")
     print(f"  published values per tenant: {results[-1]['published']}")
     for name in results[-1]["phases"]:
         print(f"  {name}: {_spread([r['phases'].get(name, 0.0) for r in results])} s")

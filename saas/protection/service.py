@@ -12,6 +12,15 @@ the same cells of 2024. The cache is keyed by a digest of exactly these inputs, 
 figure can never be served a stale pattern; the listeners on ``figures_changed`` and
 ``period_transitioned`` only drop the tenant's entries to keep the memory small.
 
+A cold year (one this process does not hold) costs seconds of linear programming (RV
+Saarbrücken: ≈ 190 intervals per year, bench/cube.py), so it is built once per inputs, not
+once per process: its withheld cells are shared through Redis (:class:`_Store`, keyed by the
+same digest plus the layout's families and a digest of the protection code), where another
+gunicorn worker, a command or a job takes them. Several large cold years (a report over ten
+years, a publication, ``flask demo``) are built in worker processes at once
+(:func:`_build`, ``SAAS_CUBE_WORKERS``). Both give exactly the cells :func:`protect_year`
+gives: it is deterministic and depends on nothing but its inputs.
+
 Published snapshots feed the cube through :func:`register_publications` (the reports package
 registers its snapshots): a cell a snapshot withheld is withheld again, a cell a snapshot
 showed with the value it still has counts as shown (a reader has it).
