@@ -5,8 +5,8 @@ cell (the flag "r" of the ring page and its exports); ``publication_history`` re
 first value every cell showed, also across a withdrawn year. Row-level security as every
 tenant table.
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-02 08:00:00
 
 """
@@ -16,8 +16,8 @@ from alembic import op
 
 from saas.core.rls import enable_tenant_rls, grant_app_role
 
-revision = "0016"
-down_revision = "0015"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
