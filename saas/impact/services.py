@@ -496,6 +496,48 @@ CASES_FAMILY = family_code(INDICATORS["HZE_CASES"].numerator)
 CASE_YEARS_FAMILY = family_code(INDICATORS["HZE_CASE_YEARS"].numerator)
 
 
+#: the answers of :func:`disclosure.weighted_mean_is_safe` (hundreds of LPs each), by
+#: everything they depend on: an unchanged cube and the same costs give the same answer
+_WEIGHTED: dict[tuple[Any, ...], bool] = {}
+_WEIGHTED_SIZE = 512
+
+
+def _weighted_mean_is_safe(
+    cube: Any, years: Sequence[int], node: Any, weights: dict[str, float], mean: float
+) -> bool:
+    """:func:`disclosure.weighted_mean_is_safe`, remembered per process.
+
+    The key holds what the answer rests on: the threshold, the node, the weights and the
+    mean, and per year the figures' revision, the layout's nodes and the withheld pattern
+    (the shown values follow from the figures and the pattern). The overview page asks it
+    for every office on every request; without the memo that was most of its time.
+    """
+    key = (
+        cube.threshold,
+        node,
+        tuple(sorted(weights.items())),
+        mean,
+        tuple(
+            (
+                year,
+                cube.revisions.get(year),
+                frozenset(yearly.layout.nodes.items()),
+                frozenset(yearly.primary),
+                frozenset(yearly.secondary),
+            )
+            for year in years
+            if (yearly := cube.years.get(year)) is not None
+        ),
+    )
+    found = _WEIGHTED.get(key)
+    if found is None:
+        found = disclosure.weighted_mean_is_safe(cube, years, node, weights, mean)
+        if len(_WEIGHTED) >= _WEIGHTED_SIZE:
+            _WEIGHTED.pop(next(iter(_WEIGHTED)))
+        _WEIGHTED[key] = found
+    return found
+
+
 def _protect(
     result: ImpactResult,
     context: AreaGroups,
@@ -605,7 +647,7 @@ def _protect(
             family_code(INDICATORS[f"HZE_CASE_YEARS_{line.suffix}"].numerator): line.annual_cost
             for line in result.cost_lines
         }
-        if result.cost_per_case is not None and not disclosure.weighted_mean_is_safe(
+        if result.cost_per_case is not None and not _weighted_mean_is_safe(
             cube, result.before_years, node, weights, result.cost_per_case
         ):
             result.cost_per_case = result.cost_avoided = None

@@ -28,6 +28,7 @@ value (``known``) count as shown whatever the current pattern says.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,7 +114,9 @@ def cell_values(
                     for kind in canon[0]
                     if kind in by_area[area]
                 ]
-                canon_values[canon] = float(sum(found)) if found else None
+                # fsum: exact whatever the order of the frozensets (string hashes differ from
+                # process to process, and a worker's cube must equal the parent's to the bit)
+                canon_values[canon] = math.fsum(found) if found else None
             values[key] = canon_values[canon]
     return values, canon_values
 

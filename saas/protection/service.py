@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -444,7 +445,7 @@ def protect_counts(
     known_areas = frozenset().union(*layout.nodes.values()) if layout.nodes else frozenset()
     wanted = {key: frozenset(a for a in areas if a in known_areas) for key, areas in groups.items()}
     value = {
-        key: sum(atoms.get((kind, a), 0.0) for kind in kinds for a in members)
+        key: math.fsum(atoms.get((kind, a), 0.0) for kind in kinds for a in members)
         for key, members in wanted.items()
     }
     block = next((b for b in _blocks(layout) if kinds <= b), frozenset(kinds))

@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask
 
 from saas.reports.cli import register, reports
+from saas.reports.document import cell_text
 from saas.reports.library import LIBRARY
-from saas.reports.result import format_cell
 from tests.reports.conftest import run
 from tests.reports.test_exports import walk_csv, walk_xlsx
 
@@ -91,7 +91,11 @@ def test_run_writes_the_numbers_of_the_page(app: Flask, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     pdf = target.read_bytes()
     assert all(
-        f"({format_cell(c)}) Tj".encode() in pdf for c in expected.cells() if c.value is not None
+        f"({part}) Tj".encode() in pdf
+        for c in expected.cells()
+        if c.value is not None
+        for part in cell_text(c)
+        if part
     )
 
 
