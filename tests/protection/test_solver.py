@@ -132,7 +132,7 @@ def problems(draw: Any) -> tuple[Problem, list[Equation], np.ndarray]:
             None if draw(st.integers(0, 3)) == 0 else (frozenset({f"k{k}"}), frozenset({k}))
         )
         equations.append((row, float(value), canon))
-    objective = np.array([draw(st.sampled_from([0.0, 1.0, 1.0])) for _ in range(n)])
+    objective = np.array([draw(st.sampled_from([0.0, 1.0, 1.0, 1.0, -1.0])) for _ in range(n)])
     problem = Problem(frozenset(), {}, lower, [], integrality)
     return problem, equations, objective
 
@@ -157,6 +157,11 @@ def test_the_solver_path_gives_exactly_scipys_intervals(
     assert outcome(interval, problem, equations, objective, integer=integer) == expected
     # again, from the cached equation set (the same row objects and values)
     assert outcome(interval, problem, equations, objective, integer=integer) == expected
+    # the same row objects with other values are another system
+    shifted = [(row, value + 1.0, canon) for row, value, canon in equations]
+    assert outcome(interval, problem, shifted, objective, integer=integer) == outcome(
+        scipy_interval, problem, shifted, objective, integer=integer
+    )
 
 
 @SETTINGS
