@@ -16,7 +16,8 @@ Protection (the τ-ARGUS rules for hierarchical tables, applied to all tables at
    sub-areas, a family and its sub-families) has exactly one withheld member, another one is
    withheld, the smallest non-zero part first;
 3. *secondary*, by linear programming: for every primary cell the reader's feasible interval
-   is computed (:func:`interval`, ``scipy.optimize.linprog``, confirmed with ``milp``); a cell
+   is computed (:func:`interval`, ``scipy.optimize.linprog``, confirmed with ``milp`` — both
+   programs handed to scipy's HiGHS directly, as they pose them, by :mod:`.solver`); a cell
    whose interval does not contain 0 or does not reach the threshold gets another cell
    withheld — one of the shown cells that bound it (the constraints with a non-zero dual
    value), the smallest first — until it does.
