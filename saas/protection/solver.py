@@ -14,8 +14,11 @@ handed to the HiGHS build inside scipy (``scipy.optimize._highspy``, the one ``l
 and settings give the same optimum, vertex and dual values, so the withheld cells do not
 change. ``tests/protection/test_solver.py`` holds this against scipy's public functions on
 random problems; a scipy upgrade that moves the private module fails there, not silently.
-Why not the ``highspy`` package: it is another HiGHS version (other vertices and duals in
-degenerate programs, i.e. other withheld cells) and one more dependency for the same solver.
+Why not the ``highspy`` package (the HiGHS team's bindings, HiGHS 1.15 where scipy ships
+1.12): tried on 228 of RV Saarbrücken's 2024 programs it gave the same optima, vertices and
+duals but solved no faster (456 solves: 36–42 s against scipy's build's 31–32 s, loaded
+machine), so it would be one more dependency, and another HiGHS version whose vertices
+nothing holds to scipy's, for no gain.
 """
 
 from __future__ import annotations
