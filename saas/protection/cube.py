@@ -16,7 +16,8 @@ Protection (the τ-ARGUS rules for hierarchical tables, applied to all tables at
    sub-areas, a family and its sub-families) has exactly one withheld member, another one is
    withheld, the smallest non-zero part first;
 3. *secondary*, by linear programming: for every primary cell the reader's feasible interval
-   is computed (:func:`interval`, ``scipy.optimize.linprog``, confirmed with ``milp``); a cell
+   is computed (:func:`interval`, ``scipy.optimize.linprog``, confirmed with ``milp`` — both
+   programs handed to scipy's HiGHS directly, as they pose them, by :mod:`.solver`); a cell
    whose interval does not contain 0 or does not reach the threshold gets another cell
    withheld — one of the shown cells that bound it (the constraints with a non-zero dual
    value), the smallest first — until it does.
@@ -34,6 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+from saas.protection import solver
 
 Node = Hashable  # None: the whole municipality; otherwise an area id
 Atom = tuple[str, Hashable]  # (atom type, data area)
@@ -277,16 +280,9 @@ def interval(
     """The smallest and largest value of ``objective`` (a row) consistent with
     ``equations`` and non-negative atoms (``inf`` when unbounded), by linear programming
     (``integer``: in whole numbers, ``milp``, then without duals)."""
-    from scipy.optimize import (  # type: ignore[import-untyped]
-        Bounds,
-        LinearConstraint,
-        linprog,
-        milp,
-    )
-
-    used = [e for e in equations if e[0].any()]
-    a_eq = np.array([e[0] for e in used]) if used else None
-    b_eq = np.array([e[1] for e in used]) if used else None
+    # the equations with a non-zero row, sparse, built once per equation set (solver.py)
+    system = solver.system(equations, len(objective))
+    used = [equations[i] for i in system.positions]
     found = Interval(0.0, 0.0)
     # Counts are whole numbers, yearly means (atom types marked as means in the layout) are
     # not: each unknown is integral or continuous by its own type, never the whole block at
@@ -298,37 +294,36 @@ def interval(
         if problem.integrality is not None and len(problem.integrality) == len(objective)
         else np.ones(len(objective))
     )
-    if integer and a_eq is not None and b_eq is not None:
-        counts_only = ~(a_eq[:, integrality == 0] != 0).any(axis=1)
-        fractional = ~np.isclose(b_eq, np.round(b_eq), atol=1e-7)
+    if integer and used:
+        counts_only = ~system.rows_with(integrality == 0)
+        fractional = ~np.isclose(system.rhs, np.round(system.rhs), atol=1e-7)
         if (counts_only & fractional).any():
             integrality[:] = 0
+    feasible = False
     for sign in (1.0, -1.0):
+        if sign < 0 and feasible and _free_upwards(system, objective):
+            # feasible (the minimum was found) and an atom of the objective is in no
+            # equation: the maximum is unbounded, as HiGHS would say
+            found.high, found.bound_high = np.inf, []
+            continue
         if integer:
-            constraints = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
-            res = milp(
-                sign * objective,
-                constraints=constraints,
-                integrality=integrality,
-                bounds=Bounds(problem.lower, np.inf),
-            )
+            res = solver.milp(sign * objective, system, problem.lower, integrality)
         else:
-            bounds = [(lo, None) for lo in problem.lower]
-            res = linprog(sign * objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            res = solver.linprog(sign * objective, system, problem.lower)
         if res.status == 3 or (res.status != 0 and "nbounded" in str(res.message)):
             value = np.inf
         elif res.status != 0:
             raise RuntimeError(f"disclosure LP failed: {res.message}")
         else:
             value = float(sign * res.fun)
+            feasible = True
             if not integer and not np.allclose(res.x, np.round(res.x), atol=1e-7):
                 found.integral = False
         binding: list[Canon] = []
-        if not integer and a_eq is not None and res.status == 0:
-            marginals = res.eqlin.marginals
+        if not integer and used and res.status == 0:
             binding = [
                 e[2]
-                for e, m in zip(used, marginals, strict=True)
+                for e, m in zip(used, res.marginals, strict=True)
                 if abs(m) > 1e-9 and e[2] is not None
             ]
         if sign > 0:
@@ -336,6 +331,11 @@ def interval(
         else:
             found.high, found.bound_high = value, binding
     return found
+
+
+def _free_upwards(system: solver.System, objective: np.ndarray) -> bool:
+    """Some atom with a positive objective coefficient is in no equation."""
+    return bool((objective[~system.touched()] > 0).any())
 
 
 def protected(found: Interval, threshold: float) -> bool:

@@ -332,9 +332,9 @@ def _parallel(builds: list[_Build], threshold: int, count: int) -> list[YearCube
 @cache
 def _algorithm() -> str:
     """A digest of the protection code: a pattern built by other code is never reused."""
-    from saas.protection import cube, families
+    from saas.protection import cube, families, solver
 
-    text = b"".join(Path(m.__file__ or "").read_bytes() for m in (cube, families))
+    text = b"".join(Path(m.__file__ or "").read_bytes() for m in (cube, families, solver))
     return hashlib.sha256(text).hexdigest()[:16]
 
 
