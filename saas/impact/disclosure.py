@@ -145,6 +145,15 @@ def weighted_mean_is_safe(
             ]
         ),
     )
+    inequalities = [
+        (padded(p.at, row), bound)
+        for p in parts
+        if p.problem.a_ub is not None and p.problem.b_ub is not None
+        for row, bound in zip(p.problem.a_ub, p.problem.b_ub, strict=True)
+    ]
+    if inequalities:  # each year's "§ 41 ≤ the HzE total" (Layout.at_most)
+        stacked.a_ub = np.array([row for row, _ in inequalities])
+        stacked.b_ub = np.array([bound for _, bound in inequalities])
     equations: list[Equation] = [
         (padded(p.at, row), value, None) for p in parts for row, value in p.shown
     ]

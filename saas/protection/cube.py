@@ -5,8 +5,9 @@ count, one help type, the ambulant group, § 8a, …) summed over a *node* (the 
 municipality or one area of any level of any hierarchy). Every cell is a sum of *atoms*:
 (atom type, data area) — the finest parts the figures are entered in (one help type of one
 area; the HzE count minus its help types is an atom type of its own). A reader who sees some
-cells knows linear equations over the atoms (each shown cell: its atoms add up to its value)
-and that atoms are non-negative.
+cells knows linear equations over the atoms (each shown cell: its atoms add up to its value),
+that atoms are non-negative, and the inequalities of :attr:`Layout.at_most` (in every data
+area, § 41's young adults are at most the HzE total they are contained in).
 
 Protection (the τ-ARGUS rules for hierarchical tables, applied to all tables at once):
 
@@ -52,6 +53,9 @@ class Layout:
     #: the atom types that are yearly means (continuous unknowns); None: the types whose name
     #: carries the engine's mean mark ``@`` (``HZE_RUN@avg``) — every other type is a count
     means: frozenset[str] | None = None
+    #: inequalities every reader knows, per data area: (atom type, the atom types whose sum
+    #: it never exceeds) — § 41 ≤ the HzE total (:func:`saas.protection.families.bounds`)
+    at_most: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def is_mean(self, kind: str) -> bool:
         return kind in self.means if self.means is not None else "@" in kind
@@ -164,7 +168,10 @@ def blocks(layout: Layout) -> list[frozenset[str]]:
             k = parent[k]
         return k
 
-    for kinds in layout.families.values():
+    linked = [*layout.families.values(), *({s, *big} for s, big in layout.at_most)]
+    for kinds in linked:
+        for kind in kinds:
+            parent.setdefault(kind, kind)
         first, *rest = sorted(kinds)
         for other in rest:
             parent[find(other)] = find(first)
@@ -190,7 +197,8 @@ class Problem:
 
     Unknowns: the current atoms, and for every earlier publication a copy of each atom that
     has changed since (the reader is assumed to know which ones: the worst case); an atom
-    that has not changed is the same unknown in every version.
+    that has not changed is the same unknown in every version. ``a_ub``/``b_ub``: the
+    layout's inequalities (:attr:`Layout.at_most`) of every version, ``a_ub @ x <= b_ub``.
     """
 
     kinds: frozenset[str]
@@ -200,6 +208,8 @@ class Problem:
     #: 1 for an unknown that is a count (a whole number), 0 for a yearly mean
     integrality: np.ndarray | None = None
     _rows: dict[tuple[Canon, int], np.ndarray] = field(default_factory=dict)
+    a_ub: np.ndarray | None = None
+    b_ub: np.ndarray | None = None
 
     @classmethod
     def of(
@@ -227,7 +237,40 @@ class Problem:
         for (_version, (kind, _area)), i in index.items():
             if layout.is_mean(kind):
                 integrality[i] = 0
-        return cls(kinds, index, np.array(lower), changed, integrality)
+        problem = cls(kinds, index, np.array(lower), changed, integrality)
+        problem.a_ub, problem.b_ub = problem._inequalities(layout, atoms, areas, earlier)
+        return problem
+
+    def _inequalities(
+        self,
+        layout: Layout,
+        atoms: Mapping[Atom, float],
+        areas: frozenset[Hashable],
+        earlier: Sequence[Earlier],
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """``small − Σ big ≤ slack`` for every inequality of the layout inside the block, in
+        every data area and version; ``slack`` is 0 unless the version's figures break the
+        rule (an inconsistent entry: the truth must stay feasible, as with the lower
+        bounds)."""
+        rows: dict[bytes, tuple[np.ndarray, float]] = {}
+        versions = [atoms, *(e.atoms for e in earlier)]
+        for small, big in layout.at_most:
+            if small not in self.kinds or not set(big) <= self.kinds:
+                continue
+            for version, figures in enumerate(versions):
+                for area in sorted(areas, key=str):
+                    row = self.row((frozenset({small}), frozenset({area})), version).copy()
+                    row -= self.row((frozenset(big), frozenset({area})), version)
+                    excess = figures.get((small, area), 0.0) - sum(
+                        figures.get((kind, area), 0.0) for kind in big
+                    )
+                    slack = max(0.0, excess)
+                    key = row.tobytes()
+                    if key not in rows or rows[key][1] < slack:
+                        rows[key] = (row, slack)
+        if not rows:
+            return None, None
+        return np.array([r for r, _ in rows.values()]), np.array([b for _, b in rows.values()])
 
     def covers(self, canon: Canon) -> bool:
         return canon[0] <= self.kinds
@@ -272,8 +315,9 @@ def interval(
     problem: Problem, equations: Sequence[Equation], objective: np.ndarray, *, integer: bool = False
 ) -> Interval:
     """The smallest and largest value of ``objective`` (a row) consistent with
-    ``equations`` and non-negative atoms (``inf`` when unbounded), by linear programming
-    (``integer``: in whole numbers, ``milp``, then without duals)."""
+    ``equations``, the problem's inequalities (``a_ub``) and non-negative atoms (``inf``
+    when unbounded), by linear programming (``integer``: in whole numbers, ``milp``, then
+    without duals)."""
     from scipy.optimize import (  # type: ignore[import-untyped]
         Bounds,
         LinearConstraint,
@@ -284,6 +328,9 @@ def interval(
     used = [e for e in equations if e[0].any()]
     a_eq = np.array([e[0] for e in used]) if used else None
     b_eq = np.array([e[1] for e in used]) if used else None
+    a_ub, b_ub = problem.a_ub, problem.b_ub
+    if a_ub is None or b_ub is None or a_ub.shape[1] != len(objective):
+        a_ub = b_ub = None
     found = Interval(0.0, 0.0)
     # Counts are whole numbers, yearly means (atom types marked as means in the layout) are
     # not: each unknown is integral or continuous by its own type, never the whole block at
@@ -303,6 +350,8 @@ def interval(
     for sign in (1.0, -1.0):
         if integer:
             constraints = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
+            if a_ub is not None and b_ub is not None:
+                constraints.append(LinearConstraint(a_ub, -np.inf, b_ub))
             res = milp(
                 sign * objective,
                 constraints=constraints,
@@ -311,7 +360,15 @@ def interval(
             )
         else:
             bounds = [(lo, None) for lo in problem.lower]
-            res = linprog(sign * objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            res = linprog(
+                sign * objective,
+                A_ub=a_ub,
+                b_ub=b_ub,
+                A_eq=a_eq,
+                b_eq=b_eq,
+                bounds=bounds,
+                method="highs",
+            )
         if res.status == 3 or (res.status != 0 and "nbounded" in str(res.message)):
             value = np.inf
         elif res.status != 0:

@@ -58,7 +58,7 @@ from saas.protection.cube import (
     cell_values,
     protect_year,
 )
-from saas.protection.families import atom_kinds, atoms_of_area, metrics_read, revealed
+from saas.protection.families import atom_kinds, atoms_of_area, bounds, metrics_read, revealed
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ def _layout(
             nodes[group] = frozenset(members)
     for data_area in data_areas:  # the comparison publishes every area carrying figures
         nodes.setdefault(data_area, frozenset({data_area}))
-    return Layout(families, nodes)
+    return Layout(families, nodes, at_most=bounds())
 
 
 def _digest(*parts: Any) -> str:
