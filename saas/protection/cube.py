@@ -12,7 +12,10 @@ area, § 41's young adults are at most the HzE total they are contained in).
 Protection (the τ-ARGUS rules for hierarchical tables, applied to all tables at once):
 
 1. *primary*: every cell with ``0 < value < threshold`` is withheld, and every cell a
-   published snapshot withheld (``forced``);
+   published snapshot withheld (``forced``); a *hidden* count (:attr:`Layout.hidden`: the
+   cases without a help type, the HzE total minus its help types — no cell of any table,
+   but a reader can subtract) with ``0 < value < threshold`` is sensitive like a small cell,
+   and protected by the cells around it (rule 3);
 2. *secondary*, by lines: wherever a relation "whole = sum of its parts" (an area and its
    sub-areas, a family and its sub-families) has exactly one withheld member, another one is
    withheld, the smallest non-zero part first;
@@ -56,6 +59,10 @@ class Layout:
     #: inequalities every reader knows, per data area: (atom type, the atom types whose sum
     #: it never exceeds) — § 41 ≤ the HzE total (:func:`saas.protection.families.bounds`)
     at_most: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: atom types that are no family's cell but a count a reader can work out (the HzE
+    #: remainder: the total minus its help types): their small sums over a node are
+    #: protected like small cells (:func:`hidden_small`)
+    hidden: frozenset[str] = frozenset()
 
     def is_mean(self, kind: str) -> bool:
         return kind in self.means if self.means is not None else "@" in kind
@@ -74,6 +81,9 @@ class YearCube:
     primary: set[Canon] = field(default_factory=set)
     secondary: set[Canon] = field(default_factory=set)
     threshold: int = 3
+    #: the small hidden counts (:func:`hidden_small`): no cell, never withheld, but every
+    #: further output must keep their intervals as wide as a withheld small cell's
+    hidden: set[Canon] = field(default_factory=set)
 
     def withheld(self, key: CellKey) -> bool:
         canon = self.layout.canon(key)
@@ -120,6 +130,18 @@ def cell_values(
                 canon_values[canon] = float(sum(found)) if found else None
             values[key] = canon_values[canon]
     return values, canon_values
+
+
+def hidden_small(layout: Layout, atoms: Mapping[Atom, float], threshold: float) -> set[Canon]:
+    """Every hidden count (an atom type of :attr:`Layout.hidden` summed over a node) with
+    ``0 < value < threshold``."""
+    found: set[Canon] = set()
+    for kind in layout.hidden:
+        for areas in set(layout.nodes.values()):
+            value = sum(atoms.get((kind, area), 0.0) for area in areas)
+            if 0 < value < threshold:
+                found.add((frozenset({kind}), areas))
+    return found
 
 
 def _relations(canons: Iterable[Canon]) -> list[tuple[Canon, list[Canon]]]:
@@ -427,6 +449,7 @@ def protect_year(
         if values.get(k) is not None and values[k] == v
     )
     small = {c for c, v in canon_values.items() if v is not None and 0 < v < threshold}
+    derivable = hidden_small(layout, atoms, threshold)
     primary = (small | canons(k for e in earlier for k in e.withheld)) - known
     withheld = set(primary)
 
@@ -450,9 +473,10 @@ def protect_year(
                 withheld.add(min(candidates, key=cost))
                 changed = True
     if check:
-        _repair(layout, atoms, canon_values, small - known, withheld, known, threshold, earlier)
+        sensitive = (small - known) | derivable
+        _repair(layout, atoms, canon_values, sensitive, withheld, known, threshold, earlier)
         _release(layout, atoms, canon_values, small, withheld, earlier)
-    return YearCube(layout, values, primary & withheld, withheld - primary, threshold)
+    return YearCube(layout, values, primary & withheld, withheld - primary, threshold, derivable)
 
 
 def _repair(
@@ -487,6 +511,9 @@ def _repair(
                     canon = layout.canon(key)
                     if old is not None and 0 < old < threshold and problem.covers(canon):
                         targets.append((canon, version))
+            for canon in sorted(hidden_small(layout, publication.atoms, threshold), key=_order):
+                if problem.covers(canon):
+                    targets.append((canon, version))
         fractional: set[tuple[Canon, int]] = set()
         for integer in (False, True):
             for target, version in targets if not integer else sorted(fractional, key=str):

@@ -156,6 +156,13 @@ def bounds() -> tuple[tuple[str, tuple[str, ...]], ...]:
     return tuple(found)
 
 
+def remainders() -> frozenset[str]:
+    """The atom types of the wholes' remainders (the cases without a help type): no cell
+    shows them, but the total minus its help types does (:attr:`Layout.hidden`)."""
+    _families, kind_of = atom_kinds()
+    return frozenset(kind_of[whole + REST] for whole in WHOLES if whole + REST in kind_of)
+
+
 def is_mean(metric_or_kind: str) -> bool:
     """Whether a metric (or an atom type) is a yearly mean rather than a count."""
     return MEAN in metric_or_kind

@@ -15,11 +15,13 @@ equation). Then the adversary (:mod:`tests.protection.attack`, independent of th
 code) minimises and maximises every withheld cell in whole numbers, knowing also that in
 every data area § 41 is at most the HzE total (the catalogue's "darunter" rule).
 
-Asserted: every withheld small count (1 … threshold−1) has an interval that contains 0 and
-reaches the threshold; for the other withheld cells (secondary suppressions, not sensitive
-themselves) the interval is recorded. A second test takes a snapshot, corrects one figure and
-runs again: the adversary has both versions, linked on every atom the correction did not
-touch, and the same criterion must hold for the withheld cells of both.
+Asserted: every withheld small count (1 … threshold−1) — and every small count of cases
+without a help type (the HzE total minus its help types, no cell but a subtraction away) —
+has an interval that contains 0 and reaches the threshold; for the other withheld cells
+(secondary suppressions, not sensitive themselves) the interval is recorded. A second test
+takes a snapshot, corrects one figure and runs again: the adversary has both versions,
+linked on every atom the correction did not touch, and the same criterion must hold for the
+withheld cells of both.
 
 The figures of a run (tenants tried, cells attacked, smallest interval found) are written to
 ``build/disclosure-attack.json`` and printed with ``-s``; docs/statistics.md quotes them.
@@ -39,7 +41,7 @@ from hypothesis import strategies as st
 
 from saas.indicators.definitions import INDICATORS
 from saas.protection.cube import Atom, CellKey, Earlier, Layout, YearCube, protect_year
-from saas.protection.families import atom_kinds, bounds, revealed
+from saas.protection.families import atom_kinds, bounds, remainders, revealed
 from tests.conftest import on_postgres
 from tests.protection.attack import Knowledge
 
@@ -53,6 +55,8 @@ FAMILIES, KIND_OF = atom_kinds()
 YOUNG = KIND_OF["HZE_RUN_41"]
 TOTAL = FAMILIES["HZE_END+HZE_RUN"]
 assert KIND_OF["HZE_END_41"] == YOUNG and YOUNG not in TOTAL  # contained in §§ 27–35
+#: the cases without a help type: the total minus its help types
+WITHOUT_TYPE = KIND_OF["HZE_RUN~rest"]
 #: the kinds drawn: the HzE remainder and help types, counselling, § 42
 KINDS = sorted(
     kind
@@ -71,6 +75,7 @@ STATS: dict[str, Any] = {
     "cells_withheld": 0,
     "sensitive_cells_attacked": 0,
     "secondary_cells_attacked": 0,
+    "counts_without_a_type_attacked": 0,
     "smallest_upper_bound_of_a_small_cell": None,
     "largest_lower_bound_of_a_small_cell": None,
     "narrowest_secondary_interval": None,
@@ -106,7 +111,7 @@ def tenants(draw: Any) -> tuple[Layout, dict[Atom, float]]:
     if YOUNG in kinds:  # the young adults are some of the area's cases
         for area in areas:
             atoms[(YOUNG, area)] = min(atoms[(YOUNG, area)], total_of(atoms, area))
-    return Layout(FAMILIES, nodes, at_most=bounds()), atoms
+    return Layout(FAMILIES, nodes, at_most=bounds(), hidden=remainders()), atoms
 
 
 def total_of(atoms: dict[Atom, float], area: Hashable) -> float:
@@ -167,6 +172,20 @@ def check(knowledge: Knowledge, layout: Layout, cube: YearCube, version: int) ->
             assert high > low, (key, value, low, high)  # a withheld cell is never derivable
 
 
+def check_without_type(
+    knowledge: Knowledge, layout: Layout, atoms: dict[Atom, float], version: int
+) -> None:
+    """Every node's small count of cases without a help type, attacked like a cell."""
+    for node, areas in sorted(layout.nodes.items(), key=str):
+        value = sum(atoms.get((WITHOUT_TYPE, area), 0.0) for area in areas)
+        if 0 < value < THRESHOLD:
+            low, high = knowledge.bounds([(version, WITHOUT_TYPE, area) for area in areas])
+            STATS["counts_without_a_type_attacked"] += 1
+            _least("smallest_upper_bound_of_a_small_cell", high)
+            _most("largest_lower_bound_of_a_small_cell", low)
+            assert low <= 0 and high >= THRESHOLD, (node, value, low, high)
+
+
 def _least(name: str, value: float) -> None:
     STATS[name] = value if STATS[name] is None else min(STATS[name], value)
 
@@ -199,6 +218,7 @@ def test_no_withheld_small_count_can_be_narrowed_down(tenant: tuple[Layout, Any]
     STATS["tenants"] += 1
     STATS["cells_published"] += len(shown)
     check(knowledge, layout, cube, 0)
+    check_without_type(knowledge, layout, atoms, 0)
     STATS["seconds"] += time.perf_counter() - started
 
 
@@ -243,6 +263,8 @@ def test_a_snapshot_and_a_later_run_give_nothing_back(
     STATS["cells_published"] += len(snapshot) + len(published(after))
     check(knowledge, layout, before, 0)
     check(knowledge, layout, after, 1)
+    check_without_type(knowledge, layout, atoms, 0)
+    check_without_type(knowledge, layout, later_atoms, 1)
     STATS["seconds"] += time.perf_counter() - started
 
 
@@ -260,7 +282,7 @@ def impact_tenants(draw: Any) -> tuple[Layout, dict[Atom, float]]:
         control = draw(st.lists(st.sampled_from(others), min_size=1, unique=True))
         nodes[("impact-served", office)] = frozenset(served)
         nodes[("impact-comparison", office)] = frozenset(control)
-    return Layout(layout.families, nodes, at_most=layout.at_most), atoms
+    return Layout(layout.families, nodes, at_most=layout.at_most, hidden=layout.hidden), atoms
 
 
 @SETTINGS
@@ -279,6 +301,7 @@ def test_impact_groups_next_to_the_reports_give_nothing_back(tenant: tuple[Layou
     STATS["impact_tenants"] += 1
     STATS["cells_published"] += len(shown)
     check(knowledge, layout, cube, 0)
+    check_without_type(knowledge, layout, atoms, 0)
     STATS["seconds"] += time.perf_counter() - started
 
 

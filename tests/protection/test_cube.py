@@ -151,11 +151,11 @@ YOUNG = "41"
 
 def _reader(figures: dict[int, dict[str, float]]) -> tuple[Layout, object, dict]:
     """The cube of ``figures`` (area → metric → yearly value) with the catalogue's families."""
-    from saas.protection.families import atom_kinds, atoms_of_area, bounds
+    from saas.protection.families import atom_kinds, atoms_of_area, bounds, remainders
 
     families, _kinds = atom_kinds()
     nodes = {None: frozenset(figures), **{a: frozenset({a}) for a in figures}}
-    layout = Layout(families, nodes, at_most=bounds())
+    layout = Layout(families, nodes, at_most=bounds(), hidden=remainders())
     atoms = {
         (kind, area): value
         for area, values in figures.items()
@@ -164,10 +164,13 @@ def _reader(figures: dict[int, dict[str, float]]) -> tuple[Layout, object, dict]
     return layout, protect_year(layout, atoms, 3), atoms
 
 
-def _attacked(layout: Layout, cube: object) -> dict[object, tuple[float, float, float]]:
+def _attacked(
+    layout: Layout, cube: object, without_type: object = None
+) -> dict[object, tuple[float, float, float]]:
     """Every withheld small cell → (value, low, high) for a reader who sees every shown cell
     and knows what is true of the figures: the HzE total (running, ended, case-years) is the
-    sum of §§ 27–35 and the cases without a help type, and 0 ≤ § 41 ≤ the total."""
+    sum of §§ 27–35 and the cases without a help type, and 0 ≤ § 41 ≤ the total.
+    ``without_type``: a data area whose cases without a help type are attacked as well."""
     from saas.metrics.catalogue import HELP_TYPES, WITHIN
     from saas.protection.families import count_families
     from tests.protection.attack import Knowledge
@@ -206,6 +209,9 @@ def _attacked(layout: Layout, cube: object) -> dict[object, tuple[float, float, 
         value = cube.values[key] or 0.0  # type: ignore[attr-defined]
         if 0 < value < 3:
             found[key] = (value, *knowledge.bounds(atoms(key)))
+    if without_type is not None:
+        rest = {(f"{w} without a type", without_type) for w in ("HZE_RUN", "HZE_END")}
+        found["without a type"] = (float("nan"), *knowledge.bounds(rest))
     return found
 
 
@@ -247,3 +253,15 @@ def test_the_young_adults_bound_the_total_from_below() -> None:
     assert ("HZE_END+HZE_RUN", 2) in {
         key for key, (_v, low, high) in _attacked(layout, blind).items() if high < 3
     }
+
+
+def test_the_cases_without_a_help_type_are_protected_like_a_cell() -> None:
+    """Area 1: 4 cases, 3 of them under § 29 — one without a help type. No table shows that
+    1, but 4 − 3 is a subtraction away: the cube treats it as a small count (both shown, the
+    reader's interval was [1, 1]) and withholds around it."""
+    figures = {1: {"HZE_RUN": 4, "HZE_RUN_29": 3}, 2: {"HZE_RUN": 10, "HZE_RUN_29": 10}}
+    layout, cube, _atoms = _reader(figures)
+    assert cube.hidden  # type: ignore[attr-defined]
+    found = _attacked(layout, cube, without_type=1)
+    for key, (_value, low, high) in found.items():
+        assert low <= 0 and high >= 3, (key, low, high)
