@@ -450,7 +450,8 @@ def protect_year(
     )
     small = {c for c, v in canon_values.items() if v is not None and 0 < v < threshold}
     derivable = hidden_small(layout, atoms, threshold)
-    primary = (small | canons(k for e in earlier for k in e.withheld)) - known
+    forced = canons(k for e in earlier for k in e.withheld) - known
+    primary = (small | forced) - known
     withheld = set(primary)
 
     def eligible(canon: Canon) -> bool:
@@ -475,7 +476,8 @@ def protect_year(
     if check:
         sensitive = (small - known) | derivable
         _repair(layout, atoms, canon_values, sensitive, withheld, known, threshold, earlier)
-        _release(layout, atoms, canon_values, small, withheld, earlier)
+        # a cell a snapshot withheld stays withheld (rule 4), even where it became derivable
+        _release(layout, atoms, canon_values, small | forced, withheld, earlier)
     return YearCube(layout, values, primary & withheld, withheld - primary, threshold, derivable)
 
 
@@ -552,8 +554,9 @@ def _release(
     withheld: set[Canon],
     earlier: Sequence[Earlier],
 ) -> None:
-    """Show again every withheld cell that is not a small count and whose value the shown
-    cells determine anyway: a "–" a reader can work out protects nothing and only misleads."""
+    """Show again every withheld cell that is not a small count (nor one a snapshot
+    withheld: ``small`` holds both) and whose value the shown cells determine anyway: a "–"
+    a reader can work out protects nothing and only misleads."""
     for kinds in blocks(layout):
         problem = Problem.of(layout, atoms, kinds, earlier)
         before: list[Equation] = [
