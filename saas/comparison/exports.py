@@ -175,9 +175,7 @@ def charts(
         series += _reference_series(table, comparison.years)
         title = f"{indicator_label(table.indicator.code)} ({unit_label(table)})"
         result.append(
-            line_chart(
-                title, x_labels, series, description=description, locale=locale, width=width
-            )
+            line_chart(title, x_labels, series, description=description, locale=locale, width=width)
         )
     return result
 
