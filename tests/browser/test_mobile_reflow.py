@@ -5,7 +5,7 @@ members …), the impact pages (all offices, one office with its charts and tabl
 comparison and the detail pages they lead to are opened at 360 px. A page fails when the
 document scrolls horizontally, when a table is wider than the screen or scrolls inside its
 box (instead of reflowing into labelled cards, ``table.cards`` with ``data-label``), when a
-card's cell lacks its label or its label runs into the next line, or when a chart scrolls
+card's cell lacks its label or its label runs into the value or the next line, or when a chart scrolls
 or its labels shrink below 10.5 px (the phone layout, ``charts.NARROW_WIDTH``). The import
 preview (new, changed and conflicting rows of an edited export) and the row report of a
 rejected file are checked the same way.
@@ -64,13 +64,14 @@ const name = t => (t.caption && t.caption.textContent.trim()) || t.getAttribute(
 const probe = document.createElement('div');  // a label beside its value, laid out alone
 probe.style.cssText = 'position: absolute; visibility: hidden; left: 0; top: 0';
 main.append(probe);
-const overlaps = c => {  // an absolutely placed label taller than its cell runs into the next
-  const before = getComputedStyle(c, '::before');
-  if (before.position !== 'absolute') return false;
+const overlaps = c => {  // a label beside its value: a word wider than its column runs into
+  const before = getComputedStyle(c, '::before');  // the value; placed absolutely and taller
+  if (before.position !== 'absolute' && before.float === 'none') return false;  // than its
   for (const p of ['width', 'fontSize', 'fontWeight', 'fontFamily', 'lineHeight', 'hyphens',
-                   'overflowWrap', 'wordBreak']) probe.style[p] = before[p];
+                   'overflowWrap', 'wordBreak']) probe.style[p] = before[p];  // cell, the next
   probe.textContent = c.getAttribute('data-label');
-  return probe.getBoundingClientRect().height > c.getBoundingClientRect().height + 1;
+  return probe.scrollWidth > probe.clientWidth + 1 || (before.position === 'absolute'
+    && probe.getBoundingClientRect().height > c.getBoundingClientRect().height + 1);
 };
 const tables = [...main.querySelectorAll('table')].filter(shown).map(t => {
   const head = t.tHead ? t.tHead.getBoundingClientRect().height : 0;
@@ -115,7 +116,7 @@ def problems(path: str, layout: dict[str, Any], narrow: bool) -> list[str]:
         if narrow and t["cards"] and (t["unlabelled"] or t["missing"]):
             found.append(f"{path}: table {t['name']!r} has cards without labels: {t}")
         if narrow and t["overlapping"]:
-            found.append(f"{path}: table {t['name']!r}: labels run into the next line: {t}")
+            found.append(f"{path}: table {t['name']!r}: labels run into their neighbours: {t}")
     for c in layout["charts"]:
         if c["label"] < 10.5 or c["scrolls"] or c["right"] > layout["inner"] + 1:
             found.append(f"{path}: chart {c['title']!r} not readable at this width: {c}")
