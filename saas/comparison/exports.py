@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from saas.comparison.forms import indicator_label
 from saas.comparison.services import Comparison, IndicatorTable, Value
-from saas.core.charts import Series, line_chart
+from saas.core.charts import WIDTH, Series, line_chart
 from saas.core.formatting import format_fixed, language
 from saas.core.spreadsheet import MIMETYPES as MIMETYPES
 from saas.core.spreadsheet import Cell, Number, Text, number_format, write_csv, write_xlsx
@@ -138,8 +138,11 @@ def _median(values: list[float | None]) -> float | None:
     return statistics.median(present) if present else None
 
 
-def charts(comparison: Comparison, locale: str, own_tenant_id: int | None = None) -> list[Markup]:
-    """One line chart per indicator: a line per member, the reference lines dashed.
+def charts(
+    comparison: Comparison, locale: str, own_tenant_id: int | None = None, width: int = WIDTH
+) -> list[Markup]:
+    """One line chart per indicator: a line per member, the reference lines dashed; ``width``
+    the drawing's width (``charts.NARROW_WIDTH``: the layout the page shows on phones).
 
     A ring of more than :data:`MAX_CHART_MEMBERS` shows the own municipality against the
     ring's median (of the values shown in the table) instead; the table lists everyone.
@@ -171,7 +174,9 @@ def charts(comparison: Comparison, locale: str, own_tenant_id: int | None = None
             )
         series += _reference_series(table, comparison.years)
         title = f"{indicator_label(table.indicator.code)} ({unit_label(table)})"
-        result.append(line_chart(title, x_labels, series, description=description, locale=locale))
+        result.append(
+            line_chart(title, x_labels, series, description=description, locale=locale, width=width)
+        )
     return result
 
 

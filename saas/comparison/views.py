@@ -35,6 +35,7 @@ from saas.comparison.services import (
     ring_comparison,
     ring_members,
 )
+from saas.core.charts import NARROW_WIDTH
 from saas.core.crud import Column, Crud
 from saas.core.db import db
 from saas.core.fields import as_choices
@@ -185,6 +186,7 @@ def ring(ring_id: int) -> str:
         form=form,
         comparison=comparison,
         charts=exports.charts(comparison, locale, g.tenant.id),
+        narrow_charts=exports.charts(comparison, locale, g.tenant.id, NARROW_WIDTH),
         fmt=lambda value, decimals: exports.format_value(value, decimals, locale),
         texts=lambda table: exports.cell_texts(table, locale),
         label=indicator_label,

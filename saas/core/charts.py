@@ -69,11 +69,20 @@ def _w(text: str, size: float = SIZE) -> float:
 
 
 def _tokens(text: str) -> list[str]:
-    """Pieces a line may break after: words (the space dropped), and after a hyphen."""
+    """Pieces a line may break after: words (the space dropped), and after a hyphen. A
+    hyphen with nothing before it (the minus of "-3") stays with what follows."""
     pieces: list[str] = []
     for word in text.split():
         parts = word.split("-")
-        pieces += [p + "-" for p in parts[:-1] if p] + ([parts[-1]] if parts[-1] else [])
+        carry = ""
+        for part in parts[:-1]:
+            if part:
+                pieces.append(f"{carry}{part}-")
+                carry = ""
+            else:
+                carry += "-"
+        if carry + parts[-1]:
+            pieces.append(carry + parts[-1])
     return pieces
 
 

@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from saas.core.charts import Series, line_chart
+from saas.core.charts import NARROW_WIDTH, WIDTH, Series, line_chart
 from saas.core.db import db
 from saas.core.operations import Conflict
 from saas.core.permissions import ensure_in_scope, has_permission, in_scope, require
@@ -84,7 +84,9 @@ def index() -> str:
     )
 
 
-def _chart(result: ImpactResult) -> Any:
+def _chart(result: ImpactResult, width: int = WIDTH) -> Any:
+    """The trends of both groups, indexed to the opening year; ``width`` the drawing's
+    width (:data:`NARROW_WIDTH`: the layout the page shows on phones)."""
     if not result.ok or not result.years:
         return None
     years = [row.year for row in result.years]
@@ -109,11 +111,13 @@ def _chart(result: ImpactResult) -> Any:
         mark_label=_("Opening %(date)s", date=result.opened_on.strftime("%m/%Y"))
         if result.opened_on
         else "",
+        width=width,
     )
 
 
-def _event_chart(result: ImpactResult) -> Any:
-    """The event study: the effect by year relative to the opening with its 95 % interval."""
+def _event_chart(result: ImpactResult, width: int = WIDTH) -> Any:
+    """The event study: the effect by year relative to the opening with its 95 % interval;
+    ``width`` as for :func:`_chart`."""
     u = result.uncertainty
     if u is None or result.opening_year is None:
         return None
@@ -146,6 +150,7 @@ def _event_chart(result: ImpactResult) -> Any:
         mark_label=_("Opening %(date)s", date=result.opened_on.strftime("%m/%Y"))
         if result.opened_on
         else "",
+        width=width,
     )
 
 
@@ -162,6 +167,8 @@ def office(office_id: int) -> str:
         result=result,
         chart=_chart(result),
         event_chart=_event_chart(result),
+        narrow_chart=_chart(result, NARROW_WIDTH),  # the phones' layouts (app.css shows one)
+        narrow_event_chart=_event_chart(result, NARROW_WIDTH),
         verdict=exports.verdict(result, _locale(), _vocabulary()),
         tables=exports.analysis_tables(result, _locale(), _vocabulary(), _limit()),
         limit=_limit(),

@@ -71,3 +71,15 @@ def test_any_narrow_chart_keeps_its_text_apart_and_inside(
     ]
     draw = line_chart if kind == "line" else bar_chart
     assert_readable(str(draw("Titel", labels, series, width=NARROW_WIDTH)))
+
+
+def test_event_study_labels_keep_their_minus_sign_in_both_layouts() -> None:
+    """Regression (seen on the impact screenshots): "-3 (2015)" was drawn as "3 (2015)" —
+    the line breaking took the leading minus for a hyphen and dropped it."""
+    labels = ["-3 (2015)", "-2 (2016)", "-1 (2017)", "+0 (2018)", "+1 (2019)", "+2 (2020)"]
+    effect = Series("Effekt", [1.2, 0.8, 0.0, -0.9, -2.0, -3.4])
+    for width in (WIDTH, NARROW_WIDTH):
+        svg = str(line_chart("Ereignisstudie", labels, [effect], width=width))
+        shown = [t.text for t in assert_readable(svg)]
+        for label in labels:
+            assert label.split()[0] in shown or label in shown, (width, label, shown)
