@@ -57,17 +57,9 @@ from saas.protection.cube import (
     Node,
     YearCube,
     cell_values,
-    hidden_small,
     protect_year,
 )
-from saas.protection.families import (
-    atom_kinds,
-    atoms_of_area,
-    bounds,
-    metrics_read,
-    remainders,
-    revealed,
-)
+from saas.protection.families import atom_kinds, atoms_of_area, metrics_read, revealed
 
 log = logging.getLogger(__name__)
 
@@ -114,9 +106,6 @@ class Cube:
     revisions: dict[int, str]
     threshold: int
     atoms: dict[int, dict[Atom, float]] = field(default_factory=dict)
-    #: the year's earlier publications the cube was protected with (what a reader has of
-    #: the year besides the current cells), for checks of further outputs
-    earlier: dict[int, list[Earlier]] = field(default_factory=dict)
 
     def cell(self, family: str, node: Node, year: int) -> str:
         """``"withheld"``, ``"missing"`` or ``"shown"`` (unknown cells: ``"missing"``)."""
@@ -168,7 +157,7 @@ def _layout(
             nodes[group] = frozenset(members)
     for data_area in data_areas:  # the comparison publishes every area carrying figures
         nodes.setdefault(data_area, frozenset({data_area}))
-    return Layout(families, nodes, at_most=bounds(), hidden=remainders())
+    return Layout(families, nodes)
 
 
 def _digest(*parts: Any) -> str:
@@ -245,7 +234,6 @@ def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
             cold.append(_Build(year, digest, layout, atoms, earlier))
         result.revisions[year] = revision
         result.atoms[year] = atoms
-        result.earlier[year] = earlier
     for build, current in zip(cold, _protect_all(tenant_id, cold, threshold), strict=True):
         with _LOCK:
             if len(_CACHE) >= _CACHE_SIZE:
@@ -415,8 +403,7 @@ class _Store:
         known = primary | secondary
         if not known <= set(canon_values) or not small <= known:
             return None
-        hidden = hidden_small(build.layout, build.atoms, threshold)
-        return YearCube(build.layout, values, primary, secondary, threshold, hidden)
+        return YearCube(build.layout, values, primary, secondary, threshold)
 
     def put(self, tenant_id: int | None, build: _Build, cube: YearCube) -> None:
         client = self._client()
@@ -474,7 +461,7 @@ def protect_counts(
         problem.row(c)
         for c in yearly.primary
         if problem.covers(c) and 0 < (by_canon.get(c) or 0.0) < threshold
-    ] + [problem.row(c) for c in sorted(yearly.hidden, key=str) if problem.covers(c)]
+    ]
     out: dict[Hashable, float | None] = {}
     for key, members in wanted.items():
         if 0 < value[key] < threshold:
