@@ -6,8 +6,9 @@ comparison and the detail pages they lead to are opened at 360 px. A page fails 
 document scrolls horizontally, when a table is wider than the screen or scrolls inside its
 box (instead of reflowing into labelled cards, ``table.cards`` with ``data-label``), when a
 card's cell lacks its label or its label runs into the value or the next line, or when a
-chart scrolls or its labels shrink below 10.5 px (the phone layout, ``charts.NARROW_WIDTH``). The import
-preview (new, changed and conflicting rows of an edited export) and the row report of a
+chart scrolls or its labels shrink below 10.5 px (the phone layout, ``charts.NARROW_WIDTH``).
+The import preview (new, changed and conflicting rows of an edited export) and the row
+report of a
 rejected file are checked the same way.
 
 Every page is photographed whole at 360 and 1280 px (``reflow-<role>-<page>-<width>.png`` in
