@@ -251,9 +251,27 @@ def _upright(labels: list[str], step: float) -> list[list[str]] | None:
     return None
 
 
-def _x_labels(labels: list[str], left: float, step: float, top: float) -> tuple[list[str], float]:
+HALF = math.sqrt(0.5)  # cos 45° = sin 45°: turned labels reach this much left and down
+
+
+def _turned(labels: list[str], width: int) -> list[list[str]]:
+    """Labels turned by 45°, each wrapped onto lines no longer than about half the drawing,
+    so that a long name still reaches no further left than the plot's first point."""
+    return [wrap(label, width * 0.45, hard=True) for label in labels]
+
+
+def _turned_reach(lines: list[str]) -> float:
+    """How far left of its anchor a turned, wrapped label reaches: line ``n`` stands
+    ``n`` line heights further down and right, its top corner 0.8 font sizes up and left."""
+    return max((_w(t) - n * LINE) * HALF for n, t in enumerate(lines)) + 0.8 * SIZE * HALF
+
+
+def _x_labels(
+    labels: list[str], left: float, step: float, top: float, width: int
+) -> tuple[list[str], float]:
     """Labels centred under their points: on one line, wrapped onto two, or turned by 45°
-    when even that is too wide; thinned out when turned labels would still touch."""
+    (and wrapped if very long) when even that is too wide; thinned out when turned labels
+    would still touch."""
     wrapped = _upright(labels, step)
     parts: list[str] = []
     if wrapped is not None:
@@ -263,15 +281,20 @@ def _x_labels(labels: list[str], left: float, step: float, top: float) -> tuple[
                 _text(x, top + 14 + n * LINE, t, anchor="middle") for n, t in enumerate(lines)
             ]
         return parts, 4 + LINE * max((len(w) for w in wrapped), default=1)
-    every = max(1, math.ceil(LINE * 1.5 / step))  # turned labels stand LINE·√2 apart at least
-    widest = 0.0
-    for i, label in enumerate(labels):
+    turned = _turned(labels, width)
+    deepest = max(len(lines) for lines in turned)
+    # turned labels stand LINE·√2 apart at least, a label of k lines k - 1 lines more
+    every = max(1, math.ceil(LINE * (deepest + 0.5) / step))
+    lowest = 0.0
+    for i, lines in enumerate(turned):
         if i % every:
             continue
         x = left + step * (i + 0.5) + 4
-        parts.append(_text(x, top + 12, label, anchor="end", rotate=-45))
-        widest = max(widest, _w(label))
-    return parts, 16 + widest * math.sqrt(0.5)
+        for n, t in enumerate(lines):
+            shift = n * LINE * HALF
+            parts.append(_text(x + shift, top + 12 + shift, t, anchor="end", rotate=-45))
+            lowest = max(lowest, (_w(t) + n * LINE) * HALF)
+    return parts, 16 + lowest
 
 
 def line_chart(
@@ -302,9 +325,18 @@ def line_chart(
     left = PAD + max(_w(t) for t in labels) + 8
     right = PAD + 4
     step = (width - left - right) / max(len(x_labels), 1)
-    if x_labels and _upright(x_labels, step) is None:  # turned: the first one hangs left
-        left = max(left, PAD + _w(x_labels[0]) * math.sqrt(0.5) + 8 - step / 2)
-        step = (width - left - right) / len(x_labels)
+    if x_labels and _upright(x_labels, step) is None:
+        # turned labels hang left of their points; label i's anchor stands at
+        # left + step·(i + ½) + 4 with step = (width - right - left) / n, so the margin that
+        # keeps it inside the drawing is solved for each label and the largest taken
+        n = len(x_labels)
+        turned = _turned(x_labels, width)
+        right = max(right, PAD + 4 + (max(len(t) for t in turned) - 1) * LINE * HALF)
+        for i, lines in enumerate(turned):
+            share = (i + 0.5) / n
+            need = PAD + _turned_reach(lines) + 4 - 4 - share * (width - right)
+            left = max(left, need / (1 - share))
+        step = (width - left - right) / n
     top = PAD + (LINE + 4 if mark_x is not None and mark_label else 4)
 
     def y_of(value: float) -> float:
@@ -356,7 +388,7 @@ def line_chart(
         )
         if not s.reference:
             body.extend(_marker(MARKERS[i % len(MARKERS)], x, y, colour) for x, y in points)
-    label_parts, label_height = _x_labels(x_labels, left, step, bottom)
+    label_parts, label_height = _x_labels(x_labels, left, step, bottom, width)
     body += label_parts
     legend, legend_height = _legend(series, bottom + label_height + 12, "line", width)
     body += legend

@@ -83,3 +83,17 @@ def test_event_study_labels_keep_their_minus_sign_in_both_layouts() -> None:
         shown = [t.text for t in assert_readable(svg)]
         for label in labels:
             assert label.split()[0] in shown or label in shown, (width, label, shown)
+
+
+def test_a_long_first_label_turned_stays_inside_the_narrow_drawing() -> None:
+    """Regression (found by the property above in CI): a first label of 27 letters without a
+    space, turned by 45°, reached 3 px past the left edge — the margin was solved for the
+    plot's old width, then the plot narrowed and the label moved left. Labels longer than
+    half the drawing now wrap onto further turned lines."""
+    for labels in (["A" * 27, "A"], ["B" * 60, "kurz", "C" * 45]):
+        for kind in (line_chart, bar_chart):
+            shown = assert_readable(
+                str(kind("Titel", labels, [Series("A", [1.0] * len(labels))], width=NARROW_WIDTH))
+            )
+            joined = "".join(b.text for b in shown)
+            assert all(label in joined for label in labels), (kind, joined)

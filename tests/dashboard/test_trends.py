@@ -25,7 +25,7 @@ def test_trends_as_sparklines_with_the_latest_year_and_links_to_reports(auth, cl
     assert 'class="sparkline"' in block and "<title" in block
     assert "HzE-Eckwert" in block and "(2024)" in block
     # the change against the previous year is a signed German number
-    assert re.search(r'<td class="num">[+-]\d+,\d %</td>', block), block
+    assert re.search(r'<td class="num"[^>]*>[+-]\d+,\d %</td>', block), block
     assert "/marl/reports/" in block and "k. A." not in block
 
 
