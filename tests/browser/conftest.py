@@ -160,16 +160,36 @@ def login(driver: Any, base: str, email: str, slug: str = "marl") -> None:
     assert "/login" not in driver.current_url, f"login as {email} failed: {driver.current_url}"
 
 
-def follow(driver: Any, element: Any) -> None:
+def page_left(old: Any) -> Any:
+    """A wait condition: the browser has left the page ``old`` (its ``<html>`` or any element)
+    belonged to. Selenium's ``staleness_of`` lets through chromedriver's "Node with given id
+    does not belong to the document", which it raises for a node of a page being torn down
+    (CI failed on it once); that answer means the page is gone, too."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    def left(_driver: Any) -> bool:
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in (error.msg or ""):
+                return True
+            raise
+        return False
+
+    return left
+
+
+def follow(driver: Any, element: Any, timeout: float = WAIT_SECONDS) -> None:
     """Click a link or submit button and wait for the next page: a click may return before
     the browser has left the old one (CI once read the old page's elements after a submit)."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
     old = driver.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(driver, WAIT_SECONDS).until(EC.staleness_of(old))
+    WebDriverWait(driver, timeout).until(page_left(old))
 
 
 _AXE_RUN = """

@@ -21,7 +21,7 @@ from saas.core.tenancy import tenant_scope
 from saas.figures.models import FigureValue
 from saas.metrics.models import Metric
 from saas.periods.models import PeriodStatus
-from tests.browser.conftest import WAIT_SECONDS, axe_violations, describe, login
+from tests.browser.conftest import axe_violations, describe, follow, login
 from tests.conftest import app_with_marl_data, tenant
 
 pytestmark = pytest.mark.browser
@@ -77,8 +77,6 @@ def shoot(driver: Any, name: str) -> Path:
 
 def test_the_approval_desk_at_1280(live_server: str, browser: Any) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions as EC
-    from selenium.webdriver.support.ui import WebDriverWait
 
     prepare_desk()
     login(browser, live_server, "coordinator@marl.example")
@@ -95,9 +93,7 @@ def test_the_approval_desk_at_1280(live_server: str, browser: Any) -> None:
     # one confirmation for the checked rows
     for box in browser.find_elements(By.CSS_SELECTOR, "input[name=row]")[:3]:
         box.click()
-    old = browser.find_element(By.CSS_SELECTOR, "h1")
-    browser.find_element(By.CSS_SELECTOR, "button[form=bulk]").click()
-    WebDriverWait(browser, WAIT_SECONDS).until(EC.staleness_of(old))
+    follow(browser, browser.find_element(By.CSS_SELECTOR, "button[form=bulk]"))
     assert "Markierte Zeilen freigeben" in browser.find_element(By.CSS_SELECTOR, "h1").text
     assert shoot(browser, "desk-confirm-1280").stat().st_size > 5_000
     browser.get(f"{live_server}/marl/activities/months?period={PERIOD}")

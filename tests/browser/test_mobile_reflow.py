@@ -28,7 +28,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.conftest import WAIT_SECONDS, login
+from tests.browser.conftest import WAIT_SECONDS, follow, login
 from tests.browser.test_mobile import NARROW, SCREENSHOTS, WIDE, _menu_links, _name
 from tests.conftest import app_with_marl_data
 from tests.figures import conftest as figures
@@ -198,9 +198,11 @@ def _upload(driver: Any, base: str, path: Path) -> None:
 
     driver.get(f"{base}/marl/figures/import")
     driver.find_element(By.ID, "file").send_keys(str(path))
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]").click()
-    WebDriverWait(driver, WAIT_SECONDS * 6).until(EC.staleness_of(old))
+    follow(
+        driver,
+        driver.find_element(By.CSS_SELECTOR, "main form button[type=submit]"),
+        WAIT_SECONDS * 6,
+    )
     WebDriverWait(driver, WAIT_SECONDS * 6).until(
         EC.presence_of_element_located((By.CSS_SELECTOR, "main h1"))
     )
