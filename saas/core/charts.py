@@ -328,13 +328,14 @@ def line_chart(
     if x_labels and _upright(x_labels, step) is None:
         # turned labels hang left of their points; label i's anchor stands at
         # left + step·(i + ½) + 4 with step = (width - right - left) / n, so the margin that
-        # keeps it inside the drawing is solved for each label and the largest taken
+        # keeps it inside the drawing is solved for each label and the largest taken (the
+        # anchor's 4 px are left over as a gap to the edge)
         n = len(x_labels)
         turned = _turned(x_labels, width)
         right = max(right, PAD + 4 + (max(len(t) for t in turned) - 1) * LINE * HALF)
         for i, lines in enumerate(turned):
             share = (i + 0.5) / n
-            need = PAD + _turned_reach(lines) + 4 - 4 - share * (width - right)
+            need = PAD + _turned_reach(lines) - share * (width - right)
             left = max(left, need / (1 - share))
         step = (width - left - right) / n
     top = PAD + (LINE + 4 if mark_x is not None and mark_label else 4)
