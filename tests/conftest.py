@@ -26,8 +26,10 @@ from sqlalchemy import select
 from saas import create_app
 from saas.core.db import db
 from saas.core.tenancy import all_tenants
+from tests import routes_cache
 
 pytest_plugins = ["tests.pg"]
+routes_cache.install()
 
 DEMO_PASSWORD = "demo-test-pw"
 BACKENDS = ("sqlite", "postgresql")
