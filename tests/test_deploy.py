@@ -621,6 +621,13 @@ def test_ci_run_is_a_strict_executable_bash_script():
 def test_ci_run_runs_the_suite_on_both_backends():
     text = (ROOT / ".ci" / "run").read_text()
     assert "SAAS_TEST_BACKEND=$backend make test" in text
-    assert 'phase "tests on SQLite" run_tests sqlite' in text
-    assert 'phase "tests on PostgreSQL" run_tests postgresql' in text
+    assert 'start_pass sqlite "$REDIS_URL" -m "\'not postgres\'"' in text
+    assert 'start_pass postgresql "${REDIS_URL%/*}/$other_db"' in text
+    assert "other_db=$((redis_db == 0 ? 1 : redis_db - 1))" in text  # never the same database
+    assert (
+        text.index("start_pass postgresql")
+        < text.index("\nwait\n")
+        < text.index("finish_pass sqlite")
+    )
+    assert 'finish_pass postgresql "tests on PostgreSQL"' in text
     assert 'phase "no service skips" no_service_skips' in text
