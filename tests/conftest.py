@@ -7,6 +7,10 @@ The database backend of the ``app`` fixture (and of every fixture built on it) i
 * ``postgresql``: the PostgreSQL database of ``TEST_DATABASE_URL``, the app connected as the
   runtime role under row-level security, every table reset to a snapshot before each test
   (``tests/pg.py``). Tests marked ``sqlite_only`` are deselected there.
+
+Tests marked ``one_pass`` (the browser crawls over every page, minutes each) run in every
+pass unless ``SAAS_ONE_PASS_BACKEND`` names one backend: ``.ci/run``, which runs both, sets
+``postgresql``, the production backend, and the SQLite pass says which it left out.
 """
 
 from __future__ import annotations
@@ -65,16 +69,44 @@ def pytest_report_header(config: pytest.Config) -> str:
     return "database backend: sqlite (SAAS_TEST_BACKEND=postgresql for PostgreSQL)"
 
 
+ONE_PASS_ELSEWHERE = pytest.StashKey[list[str]]()
+
+
+def one_pass_backend() -> str | None:
+    """``SAAS_ONE_PASS_BACKEND``: the backend whose pass runs the ``one_pass`` tests when a
+    run covers both backends (``.ci/run`` sets ``postgresql``); unset, every pass runs them."""
+    value = os.environ.get("SAAS_ONE_PASS_BACKEND", "").strip().lower()
+    return value or None
+
+
+def deselected_here(item: pytest.Item) -> bool:
+    """On PostgreSQL the few tests about SQLite itself; in a pass other than
+    :func:`one_pass_backend` the long crawls marked ``one_pass``."""
+    if on_postgres() and item.get_closest_marker("sqlite_only"):
+        return True
+    elsewhere = one_pass_backend() not in (None, backend())
+    return elsewhere and item.get_closest_marker("one_pass") is not None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, deselect the few tests that are about SQLite itself."""
-    if not on_postgres():
-        return
     keep, dropped = [], []
     for item in items:
-        (dropped if item.get_closest_marker("sqlite_only") else keep).append(item)
+        (dropped if deselected_here(item) else keep).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = keep
+    elsewhere = [item.nodeid for item in dropped if item.get_closest_marker("one_pass")]
+    if elsewhere:
+        config.stash[ONE_PASS_ELSEWHERE] = elsewhere
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    elsewhere = config.stash.get(ONE_PASS_ELSEWHERE, [])
+    if elsewhere:
+        terminalreporter.write_line(
+            f"{len(elsewhere)} one_pass test(s) deselected here; they run in the "
+            f"{one_pass_backend()} pass (SAAS_ONE_PASS_BACKEND): {', '.join(elsewhere)}"
+        )
 
 
 def base_config(url: str) -> dict[str, Any]:

@@ -65,3 +65,46 @@ def test_a_wrong_backend_stops_the_run_before_any_test(env: dict[str, str], mess
     done = _collect(**env)
     assert done.returncode == pytest.ExitCode.USAGE_ERROR, done.stdout + done.stderr
     assert message in done.stderr
+
+
+def _collect_crawls(**env: str) -> str:
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("SAAS_TEST_BACKEND", "SAAS_ONE_PASS_BACKEND")
+    }
+    environ.update(env, TEST_DATABASE_URL=environ.get("TEST_DATABASE_URL") or "unused://")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+        + ["tests/browser/test_every_page.py"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+CRAWL = "test_every_page_has_no_wcag_violations_for_every_role"
+
+
+@pytest.mark.parametrize(
+    ("env", "collected"),
+    [
+        ({}, True),  # a laptop's `make test`: every pass runs the crawls
+        ({"SAAS_ONE_PASS_BACKEND": "postgresql"}, False),  # CI's SQLite pass
+        ({"SAAS_ONE_PASS_BACKEND": "postgresql", "SAAS_TEST_BACKEND": "postgresql"}, True),
+        ({"SAAS_ONE_PASS_BACKEND": "sqlite"}, True),
+    ],
+)
+def test_the_crawls_run_in_the_one_pass_named(env: dict[str, str], collected: bool) -> None:
+    out = _collect_crawls(**env)
+    lines = out.splitlines()
+    assert (f"tests/browser/test_every_page.py::{CRAWL}" in lines) is collected, out
+    assert "tests/browser/test_every_page.py::test_parameters_of_pages_to_come_are_filled_too" in (
+        lines
+    )  # not one_pass
+    if not collected:
+        assert "one_pass test(s) deselected here; they run in the postgresql pass" in out

@@ -167,6 +167,7 @@ def write_report(sessions: list[Session], pages: list[Page], failures: list[str]
 
 
 @pytest.mark.browser
+@pytest.mark.one_pass
 def test_every_page_has_no_wcag_violations_for_every_role(
     live_server: str, browser: Any, app: Flask, prepared: Prepared
 ) -> None:
@@ -196,6 +197,7 @@ _PAGE_SCROLLS = "return document.documentElement.scrollWidth - document.document
 
 
 @pytest.mark.browser
+@pytest.mark.one_pass
 def test_every_page_reflows_at_320_css_pixels(
     live_server: str, browser: Any, app: Flask, prepared: Prepared
 ) -> None:
