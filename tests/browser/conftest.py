@@ -220,3 +220,39 @@ def describe(url: str, violations: list[dict[str, Any]], targets: int = 3) -> st
             lines.append(f"      {' '.join(map(str, node['target']))}")
         lines.append(f"      {v['helpUrl']}")
     return "\n".join(lines)
+
+
+def edited_export(
+    marl: Any, tmp_path: Path, *, area: str | None = None, new_month: str | None = None
+) -> Path:
+    """An edited export for the import preview, after the test stored A1's HZE_RUN of
+    January (5) and February (6) 2023: the export of HZE_RUN since 2023 (of ``area`` only,
+    else of every area); January is then changed in the system to 7, so the file's old 5 is
+    a conflict; the file changes February 6 → 8 and, with ``new_month``, adds that month of
+    the last row with the value 9 (a new value)."""
+    import csv
+    import io
+
+    from saas.core.tenancy import tenant_scope
+    from saas.figures.exporter import Selection, export_figures
+    from tests.figures.conftest import area_id
+    from tests.figures.test_preview import change_in_system
+
+    with tenant_scope(marl):
+        only: dict[str, Any] = {"area_ids": frozenset({area_id(area)})} if area else {}
+        selection = Selection(metric_codes=frozenset({"HZE_RUN"}), period_from="2023", **only)
+        content = export_figures("csv", selection)
+    change_in_system(marl, "A1", "HZE_RUN", "2023-01", 7)
+    rows = list(csv.reader(io.StringIO(content.decode())))
+    for row in rows[1:]:
+        if row[4] == "2023-02":
+            row[5] = "8"
+    if new_month:
+        added = [*rows[-1]]
+        added[4], added[5] = new_month, "9"
+        rows.append(added)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path = tmp_path / "kennzahlen-bearbeitet.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path

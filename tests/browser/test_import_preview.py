@@ -6,20 +6,15 @@ Screenshots go to ``SAAS_SCREENSHOT_DIR`` (CI artefacts), else to the test's tem
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from saas.core.tenancy import tenant_scope
-from saas.figures.exporter import Selection, export_figures
-from tests.browser.conftest import WAIT_SECONDS, axe_violations, describe, login
+from tests.browser.conftest import WAIT_SECONDS, axe_violations, describe, edited_export, login
 from tests.figures import conftest as figures
 from tests.figures.conftest import stored
-from tests.figures.test_preview import change_in_system
 from tests.jobs import conftest as jobs
 
 pytestmark = pytest.mark.browser
@@ -35,25 +30,6 @@ def screenshot(driver: Any, tmp_path: Path, name: str) -> Path:
     height = driver.execute_script("return document.documentElement.scrollHeight")
     driver.set_window_size(1280, max(900, min(int(height) + 40, 4000)))
     driver.save_screenshot(str(path))
-    return path
-
-
-def edited_export(marl: Any, tmp_path: Path) -> Path:
-    """An export of January and February; January is then changed in the system (7), the
-    file changes February 6 → 8 and keeps its old January value 5."""
-    with tenant_scope(marl):
-        content = export_figures(
-            "csv", Selection(metric_codes=frozenset({"HZE_RUN"}), period_from="2023")
-        )
-    change_in_system(marl, "A1", "HZE_RUN", "2023-01", 7)
-    rows = list(csv.reader(io.StringIO(content.decode())))
-    for row in rows[1:]:
-        if row[4] == "2023-02":
-            row[5] = "8"
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path = tmp_path / "kennzahlen-bearbeitet.csv"
-    path.write_text(out.getvalue(), encoding="utf-8")
     return path
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.conftest import WAIT_SECONDS, login
+from tests.browser.conftest import WAIT_SECONDS, edited_export, login
 from tests.conftest import app_with_marl_data
 from tests.figures import conftest as figures
 
@@ -261,35 +261,13 @@ def test_import_preview_at_1280_and_360_px(
 ) -> None:
     """The preview of an edited export with a conflict, photographed at both widths; at
     360 px it does not widen the page."""
-    import csv
-    import io
-
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    from saas.core.tenancy import tenant_scope
-    from saas.figures.exporter import Selection, export_figures
-    from tests.figures.conftest import area_id
-    from tests.figures.test_preview import change_in_system
-
     store(("A1", "HZE_RUN", "2023-01", 5), ("A1", "HZE_RUN", "2023-02", 6))
-    with tenant_scope(marl):  # area A1 only: Marl's own areas carry their generated parts
-        selection = Selection(
-            area_ids=frozenset({area_id("A1")}),
-            metric_codes=frozenset({"HZE_RUN"}),
-            period_from="2023",
-        )
-        content = export_figures("csv", selection)
-    change_in_system(marl, "A1", "HZE_RUN", "2023-01", 7)  # a conflict: changed after export
-    rows = list(csv.reader(io.StringIO(content.decode())))
-    for row in rows[1:]:
-        if row[4] == "2023-02":
-            row[5] = "8"
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    path = tmp_path / "kennzahlen-bearbeitet.csv"
-    path.write_text(out.getvalue(), encoding="utf-8")
+    # area A1 only: Marl's own areas carry their generated parts
+    path = edited_export(marl, tmp_path, area="A1")
     login(browser, live_server, "coordinator@marl.example")
     browser.set_window_size(NARROW, 900)
     browser.get(f"{live_server}/marl/figures/import")

@@ -18,8 +18,6 @@ Every page is photographed whole at 360 and 1280 px (``reflow-<role>-<page>-<wid
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +26,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.browser.conftest import WAIT_SECONDS, follow, login
+from tests.browser.conftest import WAIT_SECONDS, edited_export, follow, login
 from tests.browser.test_mobile import NARROW, SCREENSHOTS, WIDE, _menu_links, _name
 from tests.conftest import app_with_marl_data
 from tests.figures import conftest as figures
@@ -216,31 +214,8 @@ def test_import_preview_reflows_at_360_px(
     that is refused."""
     from selenium.webdriver.common.by import By
 
-    from saas.core.tenancy import tenant_scope
-    from saas.figures.exporter import Selection, export_figures
-    from tests.figures.conftest import area_id
-    from tests.figures.test_preview import change_in_system
-
     store(("A1", "HZE_RUN", "2023-01", 5), ("A1", "HZE_RUN", "2023-02", 6))
-    with tenant_scope(marl):
-        selection = Selection(
-            area_ids=frozenset({area_id("A1")}),
-            metric_codes=frozenset({"HZE_RUN"}),
-            period_from="2023",
-        )
-        content = export_figures("csv", selection)
-    change_in_system(marl, "A1", "HZE_RUN", "2023-01", 7)  # a conflict: changed after export
-    rows = list(csv.reader(io.StringIO(content.decode())))
-    for row in rows[1:]:
-        if row[4] == "2023-02":
-            row[5] = "8"  # changed
-    added = [*rows[-1]]
-    added[4], added[5] = "2023-03", "9"  # new
-    rows.append(added)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows(rows)
-    edited = tmp_path / "kennzahlen-bearbeitet.csv"
-    edited.write_text(out.getvalue(), encoding="utf-8")
+    edited = edited_export(marl, tmp_path, area="A1", new_month="2023-03")
     broken = tmp_path / "kennzahlen-fehler.csv"
     broken.write_text(
         "area_code,metric_code,period,value\n"
