@@ -323,7 +323,7 @@ def line_chart(
     low, high = scale[0], scale[-1]
     labels = [_fmt(v, locale, decimals) for v in scale]
     left = PAD + max(_w(t) for t in labels) + 8
-    right = PAD + 4
+    right: float = PAD + 4
     step = (width - left - right) / max(len(x_labels), 1)
     if x_labels and _upright(x_labels, step) is None:
         # turned labels hang left of their points; label i's anchor stands at
