@@ -8,9 +8,10 @@ The database backend of the ``app`` fixture (and of every fixture built on it) i
   runtime role under row-level security, every table reset to a snapshot before each test
   (``tests/pg.py``). Tests marked ``sqlite_only`` are deselected there.
 
-Tests marked ``one_pass`` (the browser crawls over every page, minutes each) run in every
-pass unless ``SAAS_ONE_PASS_BACKEND`` names one backend: ``.ci/run``, which runs both, sets
-``postgresql``, the production backend, and the SQLite pass says which it left out.
+Tests marked ``one_pass`` (the browser crawls over every page or each role's pages, minutes
+each) run in every pass unless ``SAAS_ONE_PASS_BACKEND`` names one backend: ``.ci/run``,
+which runs both, sets ``postgresql``, the production backend, and the SQLite pass says which
+it left out.
 """
 
 from __future__ import annotations

@@ -71,6 +71,7 @@ def _menu_links(driver: Any) -> list[str]:
     ]
 
 
+@pytest.mark.one_pass  # a crawl per role (tests/conftest.py)
 @pytest.mark.parametrize("role", ["admin", "coordinator", "staff", "viewer"])
 def test_main_pages_fit_360_px(live_server: str, browser: Any, role: str) -> None:
     from selenium.webdriver.common.by import By

@@ -150,6 +150,7 @@ def check_both_widths(driver: Any, path: str, name: str) -> list[str]:
     return found
 
 
+@pytest.mark.one_pass  # a crawl per role (tests/conftest.py)
 @pytest.mark.parametrize("role", ["admin", "coordinator", "staff", "viewer"])
 def test_lists_impact_and_comparison_reflow_at_360_px(
     live_server: str, browser: Any, role: str
