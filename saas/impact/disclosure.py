@@ -76,12 +76,23 @@ def weighted_mean_is_safe(
     Σ cᵢ·kᵢ ÷ Σ cᵢ with cᵢ the family's cell of ``node`` summed over ``years`` (the weighted
     annual cost per case-year of the served areas). Published, it is one more equation over
     the cube's atoms: Σᵢ (kᵢ − mean)·cᵢ = 0, across the years. The years' problems are
-    stacked (each as the cube has it: its shown cells as equations) with that equation, and
-    every withheld small cell of those years must keep an interval that contains 0 and
-    reaches the threshold. (The years' earlier snapshots are not added here: the cube has
-    already kept their withheld cells withheld.)
+    stacked, each as the cube has it: its shown cells as equations, and its earlier
+    publications (:attr:`Cube.earlier`, the snapshots the cube was protected with) as
+    equations over the figures as they were then — an unchanged figure is the same unknown
+    in both, so two old cells can give a difference of current counts no current cell
+    shows, and with the mean's ratio that difference gives the counts
+    (``tests/impact/test_disclosure.py``). With that equation every withheld small cell
+    of those years, now and as each snapshot withheld it, and every small count of cases
+    without a help type, must keep an interval that contains 0 and reaches the threshold.
     """
-    from saas.protection.cube import Problem, blocks, interval, protected
+    from saas.protection.cube import (
+        Problem,
+        blocks,
+        cell_values,
+        hidden_small,
+        interval,
+        protected,
+    )
 
     @dataclass
     class Part:  # one year's problem, placed at ``at`` among the stacked unknowns
@@ -103,8 +114,30 @@ def weighted_mean_is_safe(
             continue
         kinds = frozenset().union(*(layout.families[f] for f in present))
         block = next((b for b in blocks(layout) if kinds <= b), kinds)
-        problem = Problem.of(layout, cube.atoms.get(year, {}), block)
+        earlier = cube.earlier.get(year, [])
+        problem = Problem.of(layout, cube.atoms.get(year, {}), block, earlier)
         shown = {layout.canon(key): value for key, value in yearly.shown().items()}
+        before = [
+            (problem.row(layout.canon(key), version), value)
+            for version, publication in enumerate(earlier, start=1)
+            for key, value in publication.shown.items()
+            if key[0] in layout.families
+            and key[1] in layout.nodes
+            and problem.covers(layout.canon(key))
+        ]
+        old_targets = []
+        for version, publication in enumerate(earlier, start=1):
+            old_values, _ = cell_values(layout, publication.atoms)
+            for key in sorted(publication.withheld, key=str):
+                old = old_values.get(key)
+                if key[0] not in layout.families or key[1] not in layout.nodes:
+                    continue
+                canon = layout.canon(key)
+                if old is not None and 0 < old < cube.threshold and problem.covers(canon):
+                    old_targets.append(problem.row(canon, version))
+            for canon in sorted(hidden_small(layout, publication.atoms, cube.threshold), key=str):
+                if problem.covers(canon):
+                    old_targets.append(problem.row(canon, version))
         mean_row = np.zeros(len(problem.lower))
         for family in present:
             mean_row += (weights[family] - mean) * problem.row(layout.canon((family, node)))
@@ -113,13 +146,15 @@ def weighted_mean_is_safe(
             Part(
                 size,
                 problem,
-                [(problem.row(c), v) for c, v in shown.items() if problem.covers(c)],
+                [(problem.row(c), v) for c, v in shown.items() if problem.covers(c)] + before,
                 mean_row,
                 [
                     problem.row(c)
                     for c in sorted(yearly.primary, key=str)
                     if problem.covers(c) and 0 < (by_canon.get(c) or 0.0) < cube.threshold
-                ],
+                ]
+                + [problem.row(c) for c in sorted(yearly.hidden, key=str) if problem.covers(c)]
+                + old_targets,
             )
         )
         size += len(problem.lower)
@@ -145,6 +180,15 @@ def weighted_mean_is_safe(
             ]
         ),
     )
+    inequalities = [
+        (padded(p.at, row), bound)
+        for p in parts
+        if p.problem.a_ub is not None and p.problem.b_ub is not None
+        for row, bound in zip(p.problem.a_ub, p.problem.b_ub, strict=True)
+    ]
+    if inequalities:  # each year's "§ 41 ≤ the HzE total" (Layout.at_most)
+        stacked.a_ub = np.array([row for row, _ in inequalities])
+        stacked.b_ub = np.array([bound for _, bound in inequalities])
     equations: list[Equation] = [
         (padded(p.at, row), value, None) for p in parts for row, value in p.shown
     ]

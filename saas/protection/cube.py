@@ -5,13 +5,17 @@ count, one help type, the ambulant group, § 8a, …) summed over a *node* (the 
 municipality or one area of any level of any hierarchy). Every cell is a sum of *atoms*:
 (atom type, data area) — the finest parts the figures are entered in (one help type of one
 area; the HzE count minus its help types is an atom type of its own). A reader who sees some
-cells knows linear equations over the atoms (each shown cell: its atoms add up to its value)
-and that atoms are non-negative.
+cells knows linear equations over the atoms (each shown cell: its atoms add up to its value),
+that atoms are non-negative, and the inequalities of :attr:`Layout.at_most` (in every data
+area, § 41's young adults are at most the HzE total they are contained in).
 
 Protection (the τ-ARGUS rules for hierarchical tables, applied to all tables at once):
 
 1. *primary*: every cell with ``0 < value < threshold`` is withheld, and every cell a
-   published snapshot withheld (``forced``);
+   published snapshot withheld (``forced``); a *hidden* count (:attr:`Layout.hidden`: the
+   cases without a help type, the HzE total minus its help types — no cell of any table,
+   but a reader can subtract) with ``0 < value < threshold`` is sensitive like a small cell,
+   and protected by the cells around it (rule 3);
 2. *secondary*, by lines: wherever a relation "whole = sum of its parts" (an area and its
    sub-areas, a family and its sub-families) has exactly one withheld member, another one is
    withheld, the smallest non-zero part first;
@@ -56,6 +60,13 @@ class Layout:
     #: the atom types that are yearly means (continuous unknowns); None: the types whose name
     #: carries the engine's mean mark ``@`` (``HZE_RUN@avg``) — every other type is a count
     means: frozenset[str] | None = None
+    #: inequalities every reader knows, per data area: (atom type, the atom types whose sum
+    #: it never exceeds) — § 41 ≤ the HzE total (:func:`saas.protection.families.bounds`)
+    at_most: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: atom types that are no family's cell but a count a reader can work out (the HzE
+    #: remainder: the total minus its help types): their small sums over a node are
+    #: protected like small cells (:func:`hidden_small`)
+    hidden: frozenset[str] = frozenset()
 
     def is_mean(self, kind: str) -> bool:
         return kind in self.means if self.means is not None else "@" in kind
@@ -74,6 +85,9 @@ class YearCube:
     primary: set[Canon] = field(default_factory=set)
     secondary: set[Canon] = field(default_factory=set)
     threshold: int = 3
+    #: the small hidden counts (:func:`hidden_small`): no cell, never withheld, but every
+    #: further output must keep their intervals as wide as a withheld small cell's
+    hidden: set[Canon] = field(default_factory=set)
 
     def withheld(self, key: CellKey) -> bool:
         canon = self.layout.canon(key)
@@ -124,6 +138,18 @@ def cell_values(
     return values, canon_values
 
 
+def hidden_small(layout: Layout, atoms: Mapping[Atom, float], threshold: float) -> set[Canon]:
+    """Every hidden count (an atom type of :attr:`Layout.hidden` summed over a node) with
+    ``0 < value < threshold``."""
+    found: set[Canon] = set()
+    for kind in layout.hidden:
+        for areas in set(layout.nodes.values()):
+            value = sum(atoms.get((kind, area), 0.0) for area in areas)
+            if 0 < value < threshold:
+                found.add((frozenset({kind}), areas))
+    return found
+
+
 def _relations(canons: Iterable[Canon]) -> list[tuple[Canon, list[Canon]]]:
     """Every "whole = sum of its parts" among the cells: for one family, an area and the
     maximal areas below it; for one node, a family and its maximal sub-families — when the
@@ -170,7 +196,10 @@ def blocks(layout: Layout) -> list[frozenset[str]]:
             k = parent[k]
         return k
 
-    for kinds in layout.families.values():
+    linked = [*layout.families.values(), *({s, *big} for s, big in layout.at_most)]
+    for kinds in linked:
+        for kind in kinds:
+            parent.setdefault(kind, kind)
         first, *rest = sorted(kinds)
         for other in rest:
             parent[find(other)] = find(first)
@@ -196,7 +225,8 @@ class Problem:
 
     Unknowns: the current atoms, and for every earlier publication a copy of each atom that
     has changed since (the reader is assumed to know which ones: the worst case); an atom
-    that has not changed is the same unknown in every version.
+    that has not changed is the same unknown in every version. ``a_ub``/``b_ub``: the
+    layout's inequalities (:attr:`Layout.at_most`) of every version, ``a_ub @ x <= b_ub``.
     """
 
     kinds: frozenset[str]
@@ -206,6 +236,8 @@ class Problem:
     #: 1 for an unknown that is a count (a whole number), 0 for a yearly mean
     integrality: np.ndarray | None = None
     _rows: dict[tuple[Canon, int], np.ndarray] = field(default_factory=dict)
+    a_ub: np.ndarray | None = None
+    b_ub: np.ndarray | None = None
 
     @classmethod
     def of(
@@ -233,7 +265,40 @@ class Problem:
         for (_version, (kind, _area)), i in index.items():
             if layout.is_mean(kind):
                 integrality[i] = 0
-        return cls(kinds, index, np.array(lower), changed, integrality)
+        problem = cls(kinds, index, np.array(lower), changed, integrality)
+        problem.a_ub, problem.b_ub = problem._inequalities(layout, atoms, areas, earlier)
+        return problem
+
+    def _inequalities(
+        self,
+        layout: Layout,
+        atoms: Mapping[Atom, float],
+        areas: frozenset[Hashable],
+        earlier: Sequence[Earlier],
+    ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """``small − Σ big ≤ slack`` for every inequality of the layout inside the block, in
+        every data area and version; ``slack`` is 0 unless the version's figures break the
+        rule (an inconsistent entry: the truth must stay feasible, as with the lower
+        bounds)."""
+        rows: dict[bytes, tuple[np.ndarray, float]] = {}
+        versions = [atoms, *(e.atoms for e in earlier)]
+        for small, big in layout.at_most:
+            if small not in self.kinds or not set(big) <= self.kinds:
+                continue
+            for version, figures in enumerate(versions):
+                for area in sorted(areas, key=str):
+                    row = self.row((frozenset({small}), frozenset({area})), version).copy()
+                    row -= self.row((frozenset(big), frozenset({area})), version)
+                    excess = figures.get((small, area), 0.0) - sum(
+                        figures.get((kind, area), 0.0) for kind in big
+                    )
+                    slack = max(0.0, excess)
+                    key = row.tobytes()
+                    if key not in rows or rows[key][1] < slack:
+                        rows[key] = (row, slack)
+        if not rows:
+            return None, None
+        return np.array([r for r, _ in rows.values()]), np.array([b for _, b in rows.values()])
 
     def covers(self, canon: Canon) -> bool:
         return canon[0] <= self.kinds
@@ -278,11 +343,16 @@ def interval(
     problem: Problem, equations: Sequence[Equation], objective: np.ndarray, *, integer: bool = False
 ) -> Interval:
     """The smallest and largest value of ``objective`` (a row) consistent with
-    ``equations`` and non-negative atoms (``inf`` when unbounded), by linear programming
-    (``integer``: in whole numbers, ``milp``, then without duals)."""
+    ``equations``, the problem's inequalities (``a_ub``) and non-negative atoms (``inf``
+    when unbounded), by linear programming (``integer``: in whole numbers, ``milp``, then
+    without duals). Equations alone go to the fast path of :mod:`saas.protection.solver`;
+    a problem with inequalities is solved by scipy's ``linprog``/``milp`` as they are."""
     # the equations with a non-zero row, sparse, built once per equation set (solver.py)
     system = solver.system(equations, len(objective))
     used = [equations[i] for i in system.positions]
+    a_ub, b_ub = problem.a_ub, problem.b_ub
+    if a_ub is None or b_ub is None or a_ub.shape[1] != len(objective):
+        a_ub = b_ub = None
     found = Interval(0.0, 0.0)
     # Counts are whole numbers, yearly means (atom types marked as means in the layout) are
     # not: each unknown is integral or continuous by its own type, never the whole block at
@@ -301,13 +371,18 @@ def interval(
             integrality[:] = 0
     feasible = False
     for sign in (1.0, -1.0):
-        if sign < 0 and feasible and _free_upwards(system, objective):
+        if sign < 0 and feasible and a_ub is None and _free_upwards(system, objective):
             # feasible (the minimum was found) and an atom of the objective is in no
             # equation: the maximum is unbounded, as HiGHS would say
             found.high, found.bound_high = np.inf, []
             continue
         if integer:
-            res = solver.milp(sign * objective, system, problem.lower, integrality)
+            if a_ub is not None and b_ub is not None:
+                res = _with_inequalities(sign * objective, used, problem, a_ub, b_ub, integrality)
+            else:
+                res = solver.milp(sign * objective, system, problem.lower, integrality)
+        elif a_ub is not None and b_ub is not None:
+            res = _with_inequalities(sign * objective, used, problem, a_ub, b_ub, None)
         else:
             res = solver.linprog(sign * objective, system, problem.lower)
         if res.status == 3 or (res.status != 0 and "nbounded" in str(res.message)):
@@ -331,6 +406,46 @@ def interval(
         else:
             found.high, found.bound_high = value, binding
     return found
+
+
+def _with_inequalities(
+    c: np.ndarray,
+    used: Sequence[Equation],
+    problem: Problem,
+    a_ub: np.ndarray,
+    b_ub: np.ndarray,
+    integrality: np.ndarray | None,
+) -> solver.Solution:
+    """scipy's ``milp`` (``integrality`` given) or ``linprog`` over the equations and
+    ``a_ub · x ≤ b_ub``, as a :class:`solver.Solution` (duals: the equations')."""
+    from scipy.optimize import (  # type: ignore[import-untyped]
+        Bounds,
+        LinearConstraint,
+        linprog,
+        milp,
+    )
+
+    a_eq = np.array([e[0] for e in used]) if used else None
+    b_eq = np.array([e[1] for e in used]) if used else None
+    if integrality is not None:
+        constraints = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
+        constraints.append(LinearConstraint(a_ub, -np.inf, b_ub))
+        res = milp(
+            c,
+            constraints=constraints,
+            integrality=integrality,
+            bounds=Bounds(problem.lower, np.inf),
+        )
+        marginals = np.zeros(len(used))
+    else:
+        bounds = [(lo, None) for lo in problem.lower]
+        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        marginals = (
+            np.asarray(res.eqlin.marginals) if res.status == 0 and a_eq is not None else np.zeros(0)
+        )
+    if res.status != 0:
+        return solver.Solution(int(res.status), str(res.message))
+    return solver.Solution(0, str(res.message), float(res.fun), np.asarray(res.x), marginals)
 
 
 def _free_upwards(system: solver.System, objective: np.ndarray) -> bool:
@@ -373,7 +488,9 @@ def protect_year(
         if values.get(k) is not None and values[k] == v
     )
     small = {c for c, v in canon_values.items() if v is not None and 0 < v < threshold}
-    primary = (small | canons(k for e in earlier for k in e.withheld)) - known
+    derivable = hidden_small(layout, atoms, threshold)
+    forced = canons(k for e in earlier for k in e.withheld) - known
+    primary = (small | forced) - known
     withheld = set(primary)
 
     def eligible(canon: Canon) -> bool:
@@ -396,9 +513,11 @@ def protect_year(
                 withheld.add(min(candidates, key=cost))
                 changed = True
     if check:
-        _repair(layout, atoms, canon_values, small - known, withheld, known, threshold, earlier)
-        _release(layout, atoms, canon_values, small, withheld, earlier)
-    return YearCube(layout, values, primary & withheld, withheld - primary, threshold)
+        sensitive = (small - known) | derivable
+        _repair(layout, atoms, canon_values, sensitive, withheld, known, threshold, earlier)
+        # a cell a snapshot withheld stays withheld (rule 4), even where it became derivable
+        _release(layout, atoms, canon_values, small | forced, withheld, earlier)
+    return YearCube(layout, values, primary & withheld, withheld - primary, threshold, derivable)
 
 
 def _repair(
@@ -433,6 +552,9 @@ def _repair(
                     canon = layout.canon(key)
                     if old is not None and 0 < old < threshold and problem.covers(canon):
                         targets.append((canon, version))
+            for canon in sorted(hidden_small(layout, publication.atoms, threshold), key=_order):
+                if problem.covers(canon):
+                    targets.append((canon, version))
         fractional: set[tuple[Canon, int]] = set()
         for integer in (False, True):
             for target, version in targets if not integer else sorted(fractional, key=str):
@@ -471,8 +593,9 @@ def _release(
     withheld: set[Canon],
     earlier: Sequence[Earlier],
 ) -> None:
-    """Show again every withheld cell that is not a small count and whose value the shown
-    cells determine anyway: a "–" a reader can work out protects nothing and only misleads."""
+    """Show again every withheld cell that is not a small count (nor one a snapshot
+    withheld: ``small`` holds both) and whose value the shown cells determine anyway: a "–"
+    a reader can work out protects nothing and only misleads."""
     for kinds in blocks(layout):
         problem = Problem.of(layout, atoms, kinds, earlier)
         before: list[Equation] = [

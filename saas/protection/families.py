@@ -10,9 +10,17 @@ so a new indicator is protected without a change here:
   share of a shown total gives the part), and the HzE case count when it contains the HzE
   expenditure (expenditure is withheld with the cases it pays for: cost per case times
   expenditure gives the count);
-* the HzE case count is the sum of its help types *including § 41* and a remainder (cases
-  entered without a help type): :data:`WHOLES` says so, and the remainder is an atom of its
-  own, so "the HzE total minus the shown help types" is an equation the cube knows.
+* the HzE case count is the sum of its help types §§ 27–35 and a remainder (cases entered
+  without a help type): :data:`WHOLES` says so, and the remainder is an atom of its own, so
+  "the HzE total minus the shown help types" is an equation the cube knows;
+* § 41 (young adults) is *not* one of those parts: as Destatis counts it, the young adults
+  are contained in the help types §§ 27–35 (a "darunter" line,
+  :data:`saas.metrics.catalogue.WITHIN`). It is a count of its own, and what a reader knows
+  of it besides its cells is the inequality 0 ≤ § 41 ≤ total in every data area
+  (:data:`AT_MOST`, :func:`bounds`; the entry grid refuses a § 41 value above its total).
+  Counting it as a part would count the young adults twice: the remainder atom would be
+  "total − §§ 27–35 − § 41", negative wherever there are young adults, and the reader's
+  model wrong (a withheld § 41 would seem to hide a help type it has nothing to do with).
 """
 
 from __future__ import annotations
@@ -21,15 +29,26 @@ from collections.abc import Mapping
 from functools import cache
 
 from saas.indicators.definitions import INDICATORS, Indicator
-from saas.metrics.catalogue import HELP_TYPES
+from saas.metrics.catalogue import HELP_TYPES, WITHIN
 
+#: the help types that are additive parts of the HzE total (§§ 27–35: not § 41, which is
+#: contained in them)
+PARTS = tuple(suffix for suffix, _de, _en in HELP_TYPES if suffix not in WITHIN)
 #: metrics whose figure is the sum of other metrics plus a remainder: whole → parts (the
 #: running case-years too: the mean of the monthly stocks of all cases is the sum of the
 #: means of the help types' stocks and of the cases without a help type)
 WHOLES: dict[str, tuple[str, ...]] = {
-    "HZE_RUN": tuple(f"HZE_RUN_{suffix}" for suffix, _de, _en in HELP_TYPES),
-    "HZE_END": tuple(f"HZE_END_{suffix}" for suffix, _de, _en in HELP_TYPES),
-    "HZE_RUN@avg": tuple(f"HZE_RUN_{suffix}@avg" for suffix, _de, _en in HELP_TYPES),
+    "HZE_RUN": tuple(f"HZE_RUN_{suffix}" for suffix in PARTS),
+    "HZE_END": tuple(f"HZE_END_{suffix}" for suffix in PARTS),
+    "HZE_RUN@avg": tuple(f"HZE_RUN_{suffix}@avg" for suffix in PARTS),
+}
+#: "darunter" metrics: metric → the whole it can never exceed (§ 41 ≤ the HzE total, in
+#: every data area; the stock at year's end, the cases ended in the year and the yearly
+#: mean alike, since the monthly values the year is made of obey it)
+AT_MOST: dict[str, str] = {
+    f"HZE_{prefix}_{suffix}{mean}": f"HZE_{prefix}{mean}"
+    for suffix in WITHIN
+    for prefix, mean in (("RUN", ""), ("END", ""), ("RUN", "@avg"))
 }
 #: the engine's mark of a yearly mean of monthly stocks (``CODE@avg``): a mean need not be a
 #: whole number, so its atoms are the cube's continuous unknowns (:attr:`Layout.means`)
@@ -110,6 +129,38 @@ def atom_kinds() -> tuple[dict[str, frozenset[str]], dict[str, str]]:
     }
     check_families(families)
     return families, kind_of
+
+
+@cache
+def bounds() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The inequalities a reader knows besides the cells, as atom types: (type, the types
+    whose sum it can never exceed in a data area) — :data:`AT_MOST` summed over the metrics
+    of an atom type (§ 41's running and ended cases ≤ the HzE total's running and ended
+    cases). A type is bounded only when every metric in it is; the bounding types are those
+    of the wholes' parts and remainders (their sum is the sum of the wholes)."""
+    families, kind_of = atom_kinds()
+    members: dict[str, set[str]] = {}
+    for metric, kind in kind_of.items():
+        members.setdefault(kind, set()).add(metric)
+    found = []
+    for kind, metrics in sorted(members.items()):
+        if not metrics <= set(AT_MOST):
+            continue
+        wholes = {AT_MOST[m] for m in metrics}
+        below = set().union(*(_expanded(frozenset({w})) for w in wholes))
+        big = {kind_of[m] for m in below if m in kind_of}
+        # the bounding types must sum exactly the wholes' parts (no other metric in them)
+        if set().union(*(members[k] for k in big)) != below or kind in big:
+            continue
+        found.append((kind, tuple(sorted(big))))
+    return tuple(found)
+
+
+def remainders() -> frozenset[str]:
+    """The atom types of the wholes' remainders (the cases without a help type): no cell
+    shows them, but the total minus its help types does (:attr:`Layout.hidden`)."""
+    _families, kind_of = atom_kinds()
+    return frozenset(kind_of[whole + REST] for whole in WHOLES if whole + REST in kind_of)
 
 
 def is_mean(metric_or_kind: str) -> bool:

@@ -57,9 +57,17 @@ from saas.protection.cube import (
     Node,
     YearCube,
     cell_values,
+    hidden_small,
     protect_year,
 )
-from saas.protection.families import atom_kinds, atoms_of_area, metrics_read, revealed
+from saas.protection.families import (
+    atom_kinds,
+    atoms_of_area,
+    bounds,
+    metrics_read,
+    remainders,
+    revealed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +114,9 @@ class Cube:
     revisions: dict[int, str]
     threshold: int
     atoms: dict[int, dict[Atom, float]] = field(default_factory=dict)
+    #: the year's earlier publications the cube was protected with (what a reader has of
+    #: the year besides the current cells), for checks of further outputs
+    earlier: dict[int, list[Earlier]] = field(default_factory=dict)
 
     def cell(self, family: str, node: Node, year: int) -> str:
         """``"withheld"``, ``"missing"`` or ``"shown"`` (unknown cells: ``"missing"``)."""
@@ -157,7 +168,7 @@ def _layout(
             nodes[group] = frozenset(members)
     for data_area in data_areas:  # the comparison publishes every area carrying figures
         nodes.setdefault(data_area, frozenset({data_area}))
-    return Layout(families, nodes)
+    return Layout(families, nodes, at_most=bounds(), hidden=remainders())
 
 
 def _digest(*parts: Any) -> str:
@@ -234,6 +245,7 @@ def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
             cold.append(_Build(year, digest, layout, atoms, earlier))
         result.revisions[year] = revision
         result.atoms[year] = atoms
+        result.earlier[year] = earlier
     for build, current in zip(cold, _protect_all(tenant_id, cold, threshold), strict=True):
         with _LOCK:
             if len(_CACHE) >= _CACHE_SIZE:
@@ -403,7 +415,8 @@ class _Store:
         known = primary | secondary
         if not known <= set(canon_values) or not small <= known:
             return None
-        return YearCube(build.layout, values, primary, secondary, threshold)
+        hidden = hidden_small(build.layout, build.atoms, threshold)
+        return YearCube(build.layout, values, primary, secondary, threshold, hidden)
 
     def put(self, tenant_id: int | None, build: _Build, cube: YearCube) -> None:
         client = self._client()
@@ -461,7 +474,7 @@ def protect_counts(
         problem.row(c)
         for c in yearly.primary
         if problem.covers(c) and 0 < (by_canon.get(c) or 0.0) < threshold
-    ]
+    ] + [problem.row(c) for c in sorted(yearly.hidden, key=str) if problem.covers(c)]
     out: dict[Hashable, float | None] = {}
     for key, members in wanted.items():
         if 0 < value[key] < threshold:

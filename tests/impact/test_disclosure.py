@@ -153,3 +153,45 @@ def test_the_weighted_annual_cost_is_withheld_where_it_gives_a_help_type_back() 
     assert not disclosure.weighted_mean_is_safe(cube, [2018], "g", costs, 600 / 32)
     same = dict.fromkeys(costs, 20.0)
     assert disclosure.weighted_mean_is_safe(cube, [2018], "g", same, 20.0)
+
+
+def test_the_weighted_annual_cost_and_a_snapshot_give_nothing_back() -> None:
+    """One served area, help types a and b, and x in two groups with them (AX = a + x,
+    BX = b + x). A snapshot showed AX = 11 and BX = 15 (a = 1, b = 5, x = 10 then):
+    b − a = 4, a itself anywhere in [0, 11]. x was then corrected to 12; the current
+    publication shows AX = 13 and withholds a, b, x and BX. Annual costs 1,000 (a) and
+    3,000 (b) give a weighted cost of (1,000 + 15,000) ÷ 6 — the equation
+    (1,000 − m)·a + (3,000 − m)·b = 0 says b = 5a. With the current cells alone a is still
+    anywhere in [0, 13]; with the snapshot's b − a = 4 it is 1: the cost is withheld."""
+    from saas.protection.cube import Earlier, Layout, YearCube
+    from saas.protection.service import Cube
+
+    families = {
+        "A": frozenset({"a"}),
+        "B": frozenset({"b"}),
+        "X": frozenset({"x"}),
+        "AX": frozenset({"a", "x"}),
+        "BX": frozenset({"b", "x"}),
+    }
+    layout = Layout(families, {"g": frozenset({1})})
+    then = {("a", 1): 1.0, ("b", 1): 5.0, ("x", 1): 10.0}
+    now = {**then, ("x", 1): 12.0}
+    snapshot = Earlier(
+        {("AX", "g"): 11.0, ("BX", "g"): 15.0},
+        frozenset({("A", "g"), ("B", "g"), ("X", "g")}),
+        then,
+    )
+    values = {("A", "g"): 1.0, ("B", "g"): 5.0, ("X", "g"): 12.0, ("AX", "g"): 13.0}
+    values[("BX", "g")] = 17.0
+    canon = layout.canon
+    yearly = YearCube(
+        layout,
+        dict(values),
+        primary={canon(("A", "g"))},
+        secondary={canon((f, "g")) for f in ("B", "X", "BX")},
+    )
+    costs, mean = {"A": 1000.0, "B": 3000.0}, 16000 / 6
+    alone = Cube({2018: yearly}, {}, 3, {2018: now})
+    assert disclosure.weighted_mean_is_safe(alone, [2018], "g", costs, mean)
+    cube = Cube({2018: yearly}, {}, 3, {2018: now}, {2018: [snapshot]})
+    assert not disclosure.weighted_mean_is_safe(cube, [2018], "g", costs, mean)

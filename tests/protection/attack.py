@@ -4,8 +4,10 @@ Written independently of :mod:`saas.protection.cube` (it knows nothing of its re
 canonical cells or its duals): unknowns are the atoms of every version of the data — one
 help type of one data area in one year, and for a snapshot taken before a correction a
 second copy of each atom the correction changed (the adversary is assumed to know which
-ones: the worst case). Every published value is an equation over them; for every withheld
-cell, ``scipy.optimize.milp`` finds its smallest and largest whole-number value.
+ones: the worst case). Every published value is an equation over them, every rule a reader
+knows besides the figures an inequality (§ 41's young adults are at most the HzE total they
+are contained in); for every withheld cell, ``scipy.optimize.milp`` finds its smallest and
+largest whole-number value.
 """
 
 from __future__ import annotations
@@ -21,12 +23,20 @@ Atom = tuple[Hashable, ...]
 
 @dataclass
 class Knowledge:
-    """What a reader has: equations ``sum(atoms) == value`` and atoms >= 0."""
+    """What a reader has: equations ``sum(atoms) == value``, inequalities
+    ``sum(small) <= sum(big)`` and atoms >= 0."""
 
     equations: list[tuple[frozenset[Atom], float]] = field(default_factory=list)
     atoms: set[Atom] = field(default_factory=set)
     #: pairs of atoms known to be equal (the same figure in two versions of the data)
     links: list[tuple[Atom, Atom]] = field(default_factory=list)
+    #: (small, big): the sum of ``small`` never exceeds the sum of ``big``
+    limits: list[tuple[frozenset[Atom], frozenset[Atom]]] = field(default_factory=list)
+
+    def at_most(self, small: Iterable[Atom], big: Iterable[Atom]) -> None:
+        small, big = frozenset(small), frozenset(big)
+        self.atoms |= small | big
+        self.limits.append((small, big))
 
     def same(self, first: Atom, second: Atom) -> None:
         self.atoms |= {first, second}
@@ -60,6 +70,14 @@ class Knowledge:
         constraints = (
             [LinearConstraint(np.array(rows), np.array(values), np.array(values))] if rows else []
         )
+        if self.limits:
+            upper = np.zeros((len(self.limits), n))
+            for i, (small, big) in enumerate(self.limits):
+                for atom in small:
+                    upper[i, index[atom]] += 1
+                for atom in big:
+                    upper[i, index[atom]] -= 1
+            constraints.append(LinearConstraint(upper, -np.inf, np.zeros(len(self.limits))))
         objective = np.zeros(n)
         for atom in target:
             objective[index[atom]] = 1

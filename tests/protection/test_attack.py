@@ -2,8 +2,9 @@
 
 Hypothesis draws tenants: 2–7 data areas under a main hierarchy of one or two levels, an
 optional second hierarchy that cuts across it, the catalogue's real count families (the HzE
-case count, its nine help types incl. § 41, the ambulant / day-group / residential groups of
-the shares, counselling, HzE + counselling, § 42) with many small counts. From the protected
+case count, its eight help types §§ 27–35 and § 41's young adults contained in them — never
+more than the area's total —, the ambulant / day-group / residential groups of the shares,
+counselling, HzE + counselling, § 42) with many small counts. From the protected
 cube (:func:`saas.protection.cube.protect_year`) it builds what every output would show: for
 every indicator of the catalogue and every node, the counts the indicator gives away
 (:func:`saas.protection.families.revealed`: a rate times its published population, a share
@@ -11,13 +12,16 @@ times its shown total, cost per case and expenditure) unless the cube withholds 
 comparison publication of two rings with an overlapping member (each member's whole-tenant
 and per-area rows; the ring medians are computed from shown values only, so they add no
 equation). Then the adversary (:mod:`tests.protection.attack`, independent of the product's
-code) minimises and maximises every withheld cell in whole numbers.
+code) minimises and maximises every withheld cell in whole numbers, knowing also that in
+every data area § 41 is at most the HzE total (the catalogue's "darunter" rule).
 
-Asserted: every withheld small count (1 … threshold−1) has an interval that contains 0 and
-reaches the threshold; for the other withheld cells (secondary suppressions, not sensitive
-themselves) the interval is recorded. A second test takes a snapshot, corrects one figure and
-runs again: the adversary has both versions, linked on every atom the correction did not
-touch, and the same criterion must hold for the withheld cells of both.
+Asserted: every withheld small count (1 … threshold−1) — and every small count of cases
+without a help type (the HzE total minus its help types, no cell but a subtraction away) —
+has an interval that contains 0 and reaches the threshold; for the other withheld cells
+(secondary suppressions, not sensitive themselves) the interval is recorded. A second test
+takes a snapshot, corrects one figure and runs again: the adversary has both versions,
+linked on every atom the correction did not touch, and the same criterion must hold for the
+withheld cells of both.
 
 The figures of a run (tenants tried, cells attacked, smallest interval found) are written to
 ``build/disclosure-attack.json`` and printed with ``-s``; docs/statistics.md quotes them.
@@ -37,7 +41,7 @@ from hypothesis import strategies as st
 
 from saas.indicators.definitions import INDICATORS
 from saas.protection.cube import Atom, CellKey, Earlier, Layout, YearCube, protect_year
-from saas.protection.families import atom_kinds, revealed
+from saas.protection.families import atom_kinds, bounds, remainders, revealed
 from tests.conftest import on_postgres
 from tests.protection.attack import Knowledge
 
@@ -46,6 +50,13 @@ SUMMARY = ROOT / "build" / "disclosure-attack.json"
 THRESHOLD = 3
 COUNTS = st.sampled_from([0, 0, 0, 1, 1, 2, 2, 3, 4, 5, 8, 13, 30])
 FAMILIES, KIND_OF = atom_kinds()
+#: § 41's young adults (running and ended cases) and the atoms of the HzE case count: the
+#: catalogue's rule, written here from its metric codes, not from the cube's inequalities
+YOUNG = KIND_OF["HZE_RUN_41"]
+TOTAL = FAMILIES["HZE_END+HZE_RUN"]
+assert KIND_OF["HZE_END_41"] == YOUNG and YOUNG not in TOTAL  # contained in §§ 27–35
+#: the cases without a help type: the total minus its help types
+WITHOUT_TYPE = KIND_OF["HZE_RUN~rest"]
 #: the kinds drawn: the HzE remainder and help types, counselling, § 42
 KINDS = sorted(
     kind
@@ -64,6 +75,7 @@ STATS: dict[str, Any] = {
     "cells_withheld": 0,
     "sensitive_cells_attacked": 0,
     "secondary_cells_attacked": 0,
+    "counts_without_a_type_attacked": 0,
     "smallest_upper_bound_of_a_small_cell": None,
     "largest_lower_bound_of_a_small_cell": None,
     "narrowest_secondary_interval": None,
@@ -96,7 +108,20 @@ def tenants(draw: Any) -> tuple[Layout, dict[Atom, float]]:
             nodes[("region", region)] = members
     kinds = draw(st.lists(st.sampled_from(KINDS), min_size=2, max_size=7, unique=True))
     atoms = {(kind, area): float(draw(COUNTS)) for kind in kinds for area in areas}
-    return Layout(FAMILIES, nodes), atoms
+    if YOUNG in kinds:  # the young adults are some of the area's cases
+        for area in areas:
+            atoms[(YOUNG, area)] = min(atoms[(YOUNG, area)], total_of(atoms, area))
+    return Layout(FAMILIES, nodes, at_most=bounds(), hidden=remainders()), atoms
+
+
+def total_of(atoms: dict[Atom, float], area: Hashable) -> float:
+    return sum(atoms.get((kind, area), 0.0) for kind in TOTAL)
+
+
+def know_the_rules(knowledge: Knowledge, layout: Layout, version: int = 0) -> None:
+    """What every reader knows without a figure: § 41 ≤ the HzE total, in every data area."""
+    for area in layout.nodes[None]:
+        knowledge.at_most({(version, YOUNG, area)}, {(version, kind, area) for kind in TOTAL})
 
 
 def atoms_of(layout: Layout, key: CellKey, version: int = 0) -> list[Atom]:
@@ -147,6 +172,20 @@ def check(knowledge: Knowledge, layout: Layout, cube: YearCube, version: int) ->
             assert high > low, (key, value, low, high)  # a withheld cell is never derivable
 
 
+def check_without_type(
+    knowledge: Knowledge, layout: Layout, atoms: dict[Atom, float], version: int
+) -> None:
+    """Every node's small count of cases without a help type, attacked like a cell."""
+    for node, areas in sorted(layout.nodes.items(), key=str):
+        value = sum(atoms.get((WITHOUT_TYPE, area), 0.0) for area in areas)
+        if 0 < value < THRESHOLD:
+            low, high = knowledge.bounds([(version, WITHOUT_TYPE, area) for area in areas])
+            STATS["counts_without_a_type_attacked"] += 1
+            _least("smallest_upper_bound_of_a_small_cell", high)
+            _most("largest_lower_bound_of_a_small_cell", low)
+            assert low <= 0 and high >= THRESHOLD, (node, value, low, high)
+
+
 def _least(name: str, value: float) -> None:
     STATS[name] = value if STATS[name] is None else min(STATS[name], value)
 
@@ -172,12 +211,14 @@ def test_no_withheld_small_count_can_be_narrowed_down(tenant: tuple[Layout, Any]
     started = time.perf_counter()
     cube = protect_year(layout, atoms, THRESHOLD)
     knowledge = Knowledge()
+    know_the_rules(knowledge, layout)
     shown = published(cube)
     for key, value in shown.items():
         knowledge.publish(atoms_of(layout, key), value)
     STATS["tenants"] += 1
     STATS["cells_published"] += len(shown)
     check(knowledge, layout, cube, 0)
+    check_without_type(knowledge, layout, atoms, 0)
     STATS["seconds"] += time.perf_counter() - started
 
 
@@ -195,6 +236,12 @@ def test_a_snapshot_and_a_later_run_give_nothing_back(
     change = data.draw(st.sampled_from([-2, -1, 1, 2, 3]))
     later_atoms = dict(atoms)
     later_atoms[corrected_atom] = max(0.0, atoms[corrected_atom] + change)
+    kind, area = corrected_atom
+    young = later_atoms.get((YOUNG, area), 0.0)
+    if kind == YOUNG:  # a correction that passes the entry grid: § 41 ≤ the total
+        later_atoms[corrected_atom] = min(young, total_of(later_atoms, area))
+    elif kind in TOTAL and total_of(later_atoms, area) < young:
+        later_atoms[corrected_atom] += young - total_of(later_atoms, area)
     after = protect_year(
         layout,
         later_atoms,
@@ -202,6 +249,8 @@ def test_a_snapshot_and_a_later_run_give_nothing_back(
         earlier=[Earlier(snapshot, frozenset(before.withheld_keys()), atoms)],
     )
     knowledge = Knowledge()
+    know_the_rules(knowledge, layout, 0)
+    know_the_rules(knowledge, layout, 1)
     for key, value in snapshot.items():
         knowledge.publish(atoms_of(layout, key, 0), value)
     for key, value in published(after).items():
@@ -214,6 +263,8 @@ def test_a_snapshot_and_a_later_run_give_nothing_back(
     STATS["cells_published"] += len(snapshot) + len(published(after))
     check(knowledge, layout, before, 0)
     check(knowledge, layout, after, 1)
+    check_without_type(knowledge, layout, atoms, 0)
+    check_without_type(knowledge, layout, later_atoms, 1)
     STATS["seconds"] += time.perf_counter() - started
 
 
@@ -231,7 +282,7 @@ def impact_tenants(draw: Any) -> tuple[Layout, dict[Atom, float]]:
         control = draw(st.lists(st.sampled_from(others), min_size=1, unique=True))
         nodes[("impact-served", office)] = frozenset(served)
         nodes[("impact-comparison", office)] = frozenset(control)
-    return Layout(layout.families, nodes), atoms
+    return Layout(layout.families, nodes, at_most=layout.at_most, hidden=layout.hidden), atoms
 
 
 @SETTINGS
@@ -243,12 +294,14 @@ def test_impact_groups_next_to_the_reports_give_nothing_back(tenant: tuple[Layou
     started = time.perf_counter()
     cube = protect_year(layout, atoms, THRESHOLD)
     knowledge = Knowledge()
+    know_the_rules(knowledge, layout)
     shown = published(cube)
     for key, value in shown.items():
         knowledge.publish(atoms_of(layout, key), value)
     STATS["impact_tenants"] += 1
     STATS["cells_published"] += len(shown)
     check(knowledge, layout, cube, 0)
+    check_without_type(knowledge, layout, atoms, 0)
     STATS["seconds"] += time.perf_counter() - started
 
 

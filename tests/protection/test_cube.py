@@ -140,3 +140,128 @@ def test_case_years_of_a_help_type_are_not_the_total_minus_the_other_types() -> 
         sign * linprog(sign * np.array(row(target)), A_eq=a_eq, b_eq=b_eq).fun for sign in (1, -1)
     ]
     assert ends[0] <= 1e-6 and ends[1] >= 3 - 1e-6, ends
+
+
+# -- § 41: young adults are contained in the help types §§ 27–35 ---------------------------------
+
+#: the help types that are parts of the HzE total, written from the catalogue (not the cube's
+#: WHOLES): §§ 27–35; § 41's young adults are inside them (WITHIN, a "darunter" line)
+YOUNG = "41"
+
+
+def _reader(figures: dict[int, dict[str, float]]) -> tuple[Layout, object, dict]:
+    """The cube of ``figures`` (area → metric → yearly value) with the catalogue's families."""
+    from saas.protection.families import atom_kinds, atoms_of_area, bounds, remainders
+
+    families, _kinds = atom_kinds()
+    nodes = {None: frozenset(figures), **{a: frozenset({a}) for a in figures}}
+    layout = Layout(families, nodes, at_most=bounds(), hidden=remainders())
+    atoms = {
+        (kind, area): value
+        for area, values in figures.items()
+        for kind, value in atoms_of_area(values).items()
+    }
+    return layout, protect_year(layout, atoms, 3), atoms
+
+
+def _attacked(
+    layout: Layout, cube: object, without_type: object = None
+) -> dict[object, tuple[float, float, float]]:
+    """Every withheld small cell → (value, low, high) for a reader who sees every shown cell
+    and knows what is true of the figures: the HzE total (running, ended, case-years) is the
+    sum of §§ 27–35 and the cases without a help type, and 0 ≤ § 41 ≤ the total.
+    ``without_type``: a data area whose cases without a help type are attacked as well."""
+    from saas.metrics.catalogue import HELP_TYPES, WITHIN
+    from saas.protection.families import count_families
+    from tests.protection.attack import Knowledge
+
+    parts = [suffix for suffix, _de, _en in HELP_TYPES if suffix not in WITHIN]
+    assert YOUNG not in parts
+
+    def metrics(metric: str) -> list[str]:
+        for whole, mean in (("HZE_RUN", ""), ("HZE_END", ""), ("HZE_RUN@avg", "@avg")):
+            if metric == whole:
+                stem = whole.removesuffix(mean)
+                return [f"{stem}_{s}{mean}" for s in parts] + [f"{whole} without a type"]
+        return [metric]
+
+    def atoms(key: tuple[str, object]) -> set[tuple[str, object]]:
+        family, node = key
+        return {
+            (m, area)
+            for metric in count_families()[family]
+            for m in metrics(metric)
+            for area in layout.nodes[node]
+        }
+
+    knowledge = Knowledge()
+    for area in layout.nodes[None]:
+        for whole, young in (
+            ("HZE_RUN", "HZE_RUN_41"),
+            ("HZE_END", "HZE_END_41"),
+            ("HZE_RUN@avg", "HZE_RUN_41@avg"),
+        ):
+            knowledge.at_most({(young, area)}, {(m, area) for m in metrics(whole)})
+    for key, value in cube.shown().items():  # type: ignore[attr-defined]
+        knowledge.publish(atoms(key), value)
+    found = {}
+    for key in cube.withheld_keys():  # type: ignore[attr-defined]
+        value = cube.values[key] or 0.0  # type: ignore[attr-defined]
+        if 0 < value < 3:
+            found[key] = (value, *knowledge.bounds(atoms(key)))
+    if without_type is not None:
+        rest = {(f"{w} without a type", without_type) for w in ("HZE_RUN", "HZE_END")}
+        found["without a type"] = (float("nan"), *knowledge.bounds(rest))
+    return found
+
+
+def test_young_adults_are_not_a_part_of_the_hze_total() -> None:
+    """Area 1: 12 cases = 10 under § 31 + 2 under § 34; 1 of them a young adult (§ 41). The
+    cases without a help type are 12 − 10 − 2 = 0 (counting § 41 as a part made them −1).
+    § 34's 2 and § 41's 1 are withheld. Had the cube counted § 41 in the total, it would have
+    thought the withheld § 41 hides § 34 (§ 34 + § 41 + remainder = 2, remainder ≥ −1: § 34
+    up to 3) and shown the total and § 31 — and 12 − 10 is § 34's 2 (the reader's interval
+    for § 34 was [0, 2])."""
+    layout, cube, atoms = _reader(
+        {1: {"HZE_RUN": 12, "HZE_RUN_31": 10, "HZE_RUN_34": 2, "HZE_RUN_41": 1}}
+    )
+    remainder = [v for (kind, _area), v in atoms.items() if kind.startswith("HZE_END~rest")]
+    assert remainder == [0.0]
+    found = _attacked(layout, cube)
+    assert {key[0] for key in found} >= {"HZE_END_34+HZE_RUN_34", "HZE_END_41+HZE_RUN_41"}
+    for key, (_value, low, high) in found.items():
+        assert low <= 0 and high >= 3, (key, low, high)
+
+
+def test_the_young_adults_bound_the_total_from_below() -> None:
+    """Area 1: 10 cases under § 31, all 10 young adults; area 2: 2 cases under § 31, none a
+    young adult; the municipality's 12 cases shown. Area 2's 2 is withheld, so is area 1's 10
+    with it. Shown, area 1's § 41 of 10 says area 1 has at least 10 cases — and area 2 at most
+    12 − 10 = 2: the cube must know 0 ≤ § 41 ≤ total and withhold § 41 there as well."""
+    figures = {
+        1: {"HZE_RUN": 10, "HZE_RUN_31": 10, "HZE_RUN_41": 10},
+        2: {"HZE_RUN": 2, "HZE_RUN_31": 2, "HZE_RUN_41": 0},
+    }
+    layout, cube, _atoms = _reader(figures)
+    found = _attacked(layout, cube)
+    assert ("HZE_END+HZE_RUN", 2) in found
+    for key, (_value, low, high) in found.items():
+        assert low <= 0 and high >= 3, (key, low, high)
+    # without the inequality the cube would show area 1's § 41 and give area 2's 2 back
+    blind = protect_year(Layout(layout.families, layout.nodes), _atoms, 3)
+    assert not blind.withheld(("HZE_END_41+HZE_RUN_41", 1))
+    assert ("HZE_END+HZE_RUN", 2) in {
+        key for key, (_v, low, high) in _attacked(layout, blind).items() if high < 3
+    }
+
+
+def test_the_cases_without_a_help_type_are_protected_like_a_cell() -> None:
+    """Area 1: 4 cases, 3 of them under § 29 — one without a help type. No table shows that
+    1, but 4 − 3 is a subtraction away: the cube treats it as a small count (both shown, the
+    reader's interval was [1, 1]) and withholds around it."""
+    figures = {1: {"HZE_RUN": 4, "HZE_RUN_29": 3}, 2: {"HZE_RUN": 10, "HZE_RUN_29": 10}}
+    layout, cube, _atoms = _reader(figures)
+    assert cube.hidden  # type: ignore[attr-defined]
+    found = _attacked(layout, cube, without_type=1)
+    for key, (_value, low, high) in found.items():
+        assert low <= 0 and high >= 3, (key, low, high)

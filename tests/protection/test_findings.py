@@ -142,14 +142,27 @@ def test_a_district_minus_its_shown_sub_districts_gives_nothing_back(app: Flask)
 
 
 def test_the_hze_total_minus_its_shown_help_types_gives_nothing_back(app: Flask) -> None:
-    """V1: 20 cases = 12 under § 31 + 6 under § 34 + 2 under § 41; a local template shows the
-    count, the help types and the shares: 20 − 12 − 6, or 20 × (100 % − 60 % − 30 %), is 2."""
+    """V1: 20 cases = 12 under § 31 + 6 under § 34 + 2 under § 32; 5 of them are young adults
+    (§ 41, contained in the help types). A local template shows the count, the help types
+    and the shares: 20 − 12 − 6, or 20 × (100 % − 60 % − 30 %), is § 32's 2."""
     ids = probe_tree({"A": ["V1", "V2"]})
     put(
         ids,
         {
-            "V1": {"HZE_RUN": 20, "HZE_RUN_31": 12, "HZE_RUN_34": 6, "HZE_RUN_41": 2},
-            "V2": {"HZE_RUN": 40, "HZE_RUN_31": 20, "HZE_RUN_34": 10, "HZE_RUN_41": 10},
+            "V1": {
+                "HZE_RUN": 20,
+                "HZE_RUN_31": 12,
+                "HZE_RUN_34": 6,
+                "HZE_RUN_32": 2,
+                "HZE_RUN_41": 5,
+            },
+            "V2": {
+                "HZE_RUN": 40,
+                "HZE_RUN_31": 20,
+                "HZE_RUN_34": 10,
+                "HZE_RUN_32": 10,
+                "HZE_RUN_41": 10,
+            },
         },
     )
     template = table(
@@ -158,6 +171,7 @@ def test_the_hze_total_minus_its_shown_help_types_gives_nothing_back(app: Flask)
         "HZE_CASES",
         "HZE_CASES_31",
         "HZE_CASES_34",
+        "HZE_CASES_32",
         "HZE_CASES_41",
         "HZE_AMB_SHARE",
         "HZE_STAT_SHARE",
@@ -167,14 +181,36 @@ def test_the_hze_total_minus_its_shown_help_types_gives_nothing_back(app: Flask)
     total = row[CASES]
     s31 = next(c for k, c in row.items() if "§ 31" in k)
     s34 = next(c for k, c in row.items() if "§ 34" in k)
-    s41 = next(c for k, c in row.items() if "§ 41" in k and k != CASES)
+    s32 = next(c for k, c in row.items() if "§ 32" in k)
     amb = next(c for k, c in row.items() if k.startswith("Anteil ambulanter"))
     stat = next(c for k, c in row.items() if k.startswith("Anteil stationärer"))
-    assert s41.suppressed
+    assert s32.suppressed
     # the ambulant part: § 31 or the ambulant share; the residential part: § 34 or its share
     ambulant_known = shown(s31) or (shown(amb) and shown(total))
     residential_known = shown(s34) or (shown(stat) and shown(total))
     assert not (shown(total) and ambulant_known and residential_known)
+
+
+def test_young_adults_are_inside_the_help_types_on_marls_figures(app: Flask) -> None:
+    """Marl's demo figures count the young adults among the help types (the HzE total is
+    the sum of §§ 27–35, § 41 a "darunter" line): every remainder atom (the cases without a
+    help type) is 0, never negative, and § 41 never exceeds the total — on the figures the
+    cube reads. Counting § 41 as a part made each remainder minus the area's young adults."""
+    from saas.protection import service
+    from saas.protection.families import bounds
+
+    with tenant_scope(tenant("marl")):
+        by_year = service._atoms(range(YEAR - 9, YEAR + 1))
+    rest = [v for atoms in by_year.values() for (k, _a), v in atoms.items() if "~rest" in k]
+    assert rest and min(rest) >= -1e-9 and max(rest) <= 1e-9, (min(rest), max(rest))
+    young = [
+        (atoms.get((small, area), 0.0), sum(atoms.get((k, area), 0.0) for k in big))
+        for atoms in by_year.values()
+        for small, big in bounds()
+        for area in {a for (_k, a) in atoms}
+    ]
+    assert any(y > 0 for y, _total in young)
+    assert all(y <= total + 1e-9 for y, total in young)
 
 
 def publish(result: ReportResult) -> None:
