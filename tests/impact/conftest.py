@@ -38,6 +38,7 @@ U21 = {
     "Z": dict.fromkeys(range(2016, 2023), 1000),
 }
 #: cases by help type in the treated areas before the opening (2017, 2018): § 34 and § 31
+#: (§ 31's monthly stocks are what the total leaves, see :func:`build_town`)
 TYPES = {
     ("P1", 2017): {"34": 10, "31": 30},
     ("P1", 2018): {"34": 11, "31": 33},
@@ -134,9 +135,14 @@ def build_town(tenant_obj: Any) -> Town:
                 add("HZE_END", area, f"{year}-09", 3)
                 add("POP_U21", area, str(year), U21[area][year])
         for (area, year), by_type in TYPES.items():
-            for suffix, cases in by_type.items():
-                for month in range(1, 13):  # the same stock all year: case-years = cases
-                    add(f"HZE_RUN_{suffix}", area, f"{year}-{month:02d}", cases)
+            # § 34 holds the same stock all year (case-years = cases); § 31 holds the rest
+            # of every month's total, so no case is without a help type: cases + 1 − § 34
+            # in January to November, cases − 5 − § 34 in December (case-years = cases + ½)
+            total = CASES[area][year]
+            for month in range(1, 13):
+                stock = total + 1 if month < 12 else total - 5
+                add("HZE_RUN_34", area, f"{year}-{month:02d}", by_type["34"])
+                add("HZE_RUN_31", area, f"{year}-{month:02d}", stock - by_type["34"])
         db.session.commit()
         return Town(
             tenant_obj,
