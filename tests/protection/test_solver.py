@@ -72,9 +72,14 @@ def scipy_interval(
         fractional = ~np.isclose(b_eq, np.round(b_eq), atol=1e-7)
         if (counts_only & fractional).any():
             integrality[:] = 0
+    # the inequalities a reader knows besides the cells (§ 41 ≤ the HzE total)
+    a_ub = problem.a_ub if problem.a_ub is not None and len(problem.a_ub) else None
+    b_ub = problem.b_ub if a_ub is not None else None
     for sign in (1.0, -1.0):
         if integer:
             constraints = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
+            if a_ub is not None:
+                constraints.append(LinearConstraint(a_ub, -np.inf, b_ub))
             res = milp(
                 sign * objective,
                 constraints=constraints,
@@ -83,7 +88,15 @@ def scipy_interval(
             )
         else:
             bounds = [(lo, None) for lo in problem.lower]
-            res = linprog(sign * objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            res = linprog(
+                sign * objective,
+                A_ub=a_ub,
+                b_ub=b_ub,
+                A_eq=a_eq,
+                b_eq=b_eq,
+                bounds=bounds,
+                method="highs",
+            )
         if res.status == 3 or (res.status != 0 and "nbounded" in str(res.message)):
             value = np.inf
         elif res.status != 0:
