@@ -37,6 +37,7 @@ from saas.impact.services import (
     save_costs,
 )
 from saas.offices.models import Office
+from saas.protection.views import builds_in_background
 
 bp = Blueprint("impact", __name__, url_prefix="/<tenant_slug>/impact", template_folder="templates")
 PERMISSION = "reports.run"
@@ -64,7 +65,8 @@ def _limit() -> int:
 
 @bp.route("/")
 @require(PERMISSION)
-def index() -> str:
+@builds_in_background
+def index() -> Any:
     window, approved_only = _options()
     return render_template(
         "impact/index.html",
@@ -156,7 +158,8 @@ def _event_chart(result: ImpactResult, width: int = WIDTH) -> Any:
 
 @bp.route("/<int:office_id>")
 @require(PERMISSION)
-def office(office_id: int) -> str:
+@builds_in_background
+def office(office_id: int) -> Any:
     obj = get_or_404(Office, office_id)
     ensure_in_scope(obj)
     window, approved_only = _options()
@@ -184,7 +187,8 @@ def office(office_id: int) -> str:
 
 @bp.route("/<int:office_id>/export.<fmt>")
 @require(PERMISSION)
-def export(office_id: int, fmt: str) -> Response:
+@builds_in_background
+def export(office_id: int, fmt: str) -> Any:
     if fmt not in exports.FORMATS:
         abort(404)
     obj = get_or_404(Office, office_id)

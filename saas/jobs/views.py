@@ -29,6 +29,7 @@ PHASES = {
     "comparing": _l("Comparing with the stored values"),
     "saving": _l("Saving values"),
     "writing": _l("Writing the file"),
+    "protecting": _l("Applying statistical disclosure control"),
 }
 
 

@@ -33,7 +33,9 @@ import json
 import logging
 import math
 import os
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -246,6 +248,7 @@ def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
         result.revisions[year] = revision
         result.atoms[year] = atoms
         result.earlier[year] = earlier
+    _defer_if_large(tenant_id, cold, threshold)
     for build, current in zip(cold, _protect_all(tenant_id, cold, threshold), strict=True):
         with _LOCK:
             if len(_CACHE) >= _CACHE_SIZE:
@@ -254,6 +257,46 @@ def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
         result.years[build.year] = current
     result.years = dict(sorted(result.years.items()))
     return result
+
+
+# -- building large cold years in a background job -------------------------------------------
+
+
+class CubeInBackground(Exception):
+    """Raised by :func:`tenant_cube` inside :func:`deferring` when cold years too large for a
+    request (more than ``SAAS_CUBE_REQUEST_ATOMS`` atoms, neither in memory nor in the shared
+    store) are needed: the caller queues :func:`saas.protection.tasks.protect_years` for
+    ``years`` and sends the user to the job's page (:mod:`saas.protection.views`)."""
+
+    def __init__(self, years: list[int]) -> None:
+        super().__init__(f"cold years {years}")
+        self.years = years
+
+
+_DEFERRING: ContextVar[bool] = ContextVar("cube_deferring", default=False)
+
+
+@contextmanager
+def deferring() -> Iterator[None]:
+    """Within the block, :func:`tenant_cube` raises :class:`CubeInBackground` instead of
+    building large cold years (a request's handler; a job or a command builds them)."""
+    token = _DEFERRING.set(True)
+    try:
+        yield
+    finally:
+        _DEFERRING.reset(token)
+
+
+def _defer_if_large(tenant_id: int | None, cold: list[_Build], threshold: int) -> None:
+    if not cold or not _DEFERRING.get() or not has_app_context():
+        return
+    limit = int(current_app.config.get("SAAS_CUBE_REQUEST_ATOMS", 600))
+    if sum(len(b.atoms) for b in cold) <= limit:
+        return
+    stored = {b.year for b in cold if _STORE.get(tenant_id, b, threshold) is not None}
+    missing = [b for b in cold if b.year not in stored]
+    if sum(len(b.atoms) for b in missing) > limit:
+        raise CubeInBackground(sorted(b.year for b in missing))
 
 
 # -- building the years not in memory ---------------------------------------------------------
