@@ -4,7 +4,8 @@
 itself only while they are small (``SAAS_CUBE_REQUEST_ATOMS``), so no request runs into the
 worker timeout (RV Saarbrücken's ten years take minutes). Larger ones become a job that builds
 them and then sends the user back to the page (``jobs/show`` with its progress). Without
-background jobs (development, tests) the request builds them as before.
+background jobs (development, tests), and for a form sent (POST), the request builds them
+as before: the job's way back is a GET of the page, which would lose what was entered.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ TASK = "saas.protection.tasks.protect_years"
 def builds_in_background(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
-        if not enabled():
-            return view(*args, **kwargs)
+        if request.method not in ("GET", "HEAD") or not enabled():
+            return view(*args, **kwargs)  # a form sent is never answered by a job page
         try:
             with deferring():
                 return view(*args, **kwargs)

@@ -30,6 +30,7 @@ from saas.core.permissions import ensure_unscoped, has_permission, require
 from saas.core.tenancy import get_or_404
 from saas.core.versions import current_version
 from saas.protection.service import figures_revisions
+from saas.protection.views import builds_in_background
 from saas.reports import operations, store
 from saas.reports.builder import area_levels, latest_data_year, tenant_words
 from saas.reports.definition import DefinitionError, dump
@@ -171,6 +172,7 @@ def _choices() -> tuple[list[ReportTemplate], list[ReportTemplate], dict[str, Re
 
 @bp.route("/run")
 @require("reports.run")
+@builds_in_background
 def run() -> Any:
     ensure_unscoped()  # a report covers every area; local roles do not run them
     shared, variants, latest = _choices()
@@ -207,6 +209,7 @@ def run() -> Any:
 
 @bp.route("/run/export.<fmt>")
 @require("reports.run")
+@builds_in_background
 def export(fmt: str) -> Any:
     ensure_unscoped()
     if fmt not in FORMATS:

@@ -87,3 +87,20 @@ def test_the_job_goes_back_to_a_local_page_only(url: str) -> None:
 
 def test_a_local_page_is_one() -> None:
     assert local_path("/marl/impact/3?window=3")
+
+
+@pytest.mark.redis
+def test_a_report_run_over_cold_years_goes_the_same_way(
+    auth: Any, marl: Any, request_atoms: Any
+) -> None:
+    from tests.reports.conftest import shared
+
+    request_atoms(0)
+    client = auth("admin")
+    url = f"/marl/reports/run?template={shared('entwicklung-hze').id}&from=2015&to=2024"
+    first = client.get(url)
+    assert first.status_code == 303 and "/marl/jobs/" in first.location, first.status_code
+    assert run_worker()
+    done = client.get(first.location)
+    assert done.status_code == 303 and done.location.endswith(url), done.location
+    assert client.get(url).status_code == 200
