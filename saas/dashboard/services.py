@@ -164,18 +164,26 @@ class Trend:
 def key_trends(today: date) -> list[Trend]:
     """The key indicators of the whole municipality for the last years with figures, and the
     median of the other members of the first comparison ring the municipality takes part in.
-    Empty when there are no figures yet (the page then says what to do)."""
+    Empty when there are no figures yet (the page then says what to do). A value the
+    protected cube withholds is left out, as in the reports."""
     from saas.comparison.services import active_rings, own_participations, ring_comparison
     from saas.indicators.definitions import INDICATORS
     from saas.indicators.engine import compute
+    from saas.protection.service import tenant_cube
 
     years = list(range(today.year - TREND_YEARS, today.year))
+    computed = [
+        v for v in compute(KEY_INDICATORS, years) if v.group is None and v.value is not None
+    ]
+    # the municipality's cells as every other output has them: withheld where the protected
+    # cube withholds them (a small town's two § 34 cases, the expenditure that gives them)
+    cube = tenant_cube({v.year for v in computed}, g.get("tenant")) if computed else None
     values = {
         (v.indicator, v.year): v.value
-        for v in compute(KEY_INDICATORS, years)
-        if v.group is None and v.value is not None
+        for v in computed
+        if cube is None or not cube.withholds(v.indicator, None, v.year)
     }
-    with_data = sorted({year for _code, year in values})
+    with_data = sorted({v.year for v in computed})  # withheld years stay, as gaps
     if not with_data:
         return []
     years = [y for y in years if with_data[0] <= y <= with_data[-1]]

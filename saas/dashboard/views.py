@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, render_template
 from flask_babel import get_locale
@@ -13,13 +14,15 @@ from saas.core.formatting import format_fixed
 from saas.core.permissions import current_membership, current_scope, has_permission, require
 from saas.dashboard import services
 from saas.periods.desk import last_month, period_label
+from saas.protection.views import builds_in_background
 
 bp = Blueprint("dashboard", __name__, url_prefix="/<tenant_slug>", template_folder="templates")
 
 
 @bp.route("/dashboard")
 @require("tenant.view")
-def index() -> str:
+@builds_in_background
+def index() -> Any:
     """Staff: this week's entries and the month still to submit; coordinators: what waits
     for approval and who has submitted; tenant admins and viewers: the key indicators'
     trends against the previous year and the comparison ring."""
