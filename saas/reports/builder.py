@@ -455,11 +455,11 @@ class _Builder:
             )
         if sources:
             notes.append(_("Sources: %(sources)s.", sources="; ".join(sources)))
-        if self.locale == "de":
-            for code in self.indicators:
-                indicator = INDICATORS[code]
-                if indicator.note_de:
-                    notes.append(f"{indicator.label_de}: {indicator.note_de}.")
+        for code in self.indicators:  # what each indicator counts, in the report's language
+            indicator = INDICATORS[code]
+            if note := indicator.note(self.locale):
+                name = indicator.label_en if self.locale == "en" else indicator.label_de
+                notes.append(f"{name}: {note}.")
         if (self.tenant.settings or {}).get("synthetic_demo"):
             notes.append(
                 _(

@@ -299,3 +299,17 @@ def test_format_cell_writes_what_babel_writes(
         with force_locale(locale):
             shown = format_cell(Cell(rounded, decimals, signed=signed), grouping=grouping)
         assert shown == format_decimal(rounded, pattern, locale=locale)
+
+
+def test_the_indicators_footnotes_stand_in_the_reports_language(app: Flask) -> None:
+    """The § 41 note (young adults inside §§ 27–35, numerator up to 26 over a denominator
+    under 21) is a footnote of every HzE indicator, in German and in English (English
+    reports once had none)."""
+    from saas.indicators.definitions import NOTE_41, NOTE_41_EN
+
+    german = run("entwicklung-hze")
+    with force_locale("en"):
+        english = run("entwicklung-hze")
+    assert any(NOTE_41 in note for note in german.footnotes), german.footnotes
+    assert any(NOTE_41_EN in note for note in english.footnotes), english.footnotes
+    assert not any(NOTE_41 in note for note in english.footnotes)
