@@ -73,6 +73,16 @@ def pytest_report_header(config: pytest.Config) -> str:
 ONE_PASS_ELSEWHERE = pytest.StashKey[list[str]]()
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """A test that asks for the PostgreSQL database itself (``pg_database``, ``pg_app``, …) is a
+    ``postgres`` test whatever its file says: CI's SQLite pass deselects those while its
+    PostgreSQL pass, running at the same time, holds that database (five such tests once
+    waited 600 s for its lock there and failed)."""
+    names = getattr(item, "fixturenames", ())
+    if "pg_database" in names and item.get_closest_marker("postgres") is None:
+        item.add_marker(pytest.mark.postgres)
+
+
 def one_pass_backend() -> str | None:
     """``SAAS_ONE_PASS_BACKEND``: the backend whose pass runs the ``one_pass`` tests when a
     run covers both backends (``.ci/run`` sets ``postgresql``); unset, every pass runs them."""

@@ -108,3 +108,22 @@ def test_the_crawls_run_in_the_one_pass_named(env: dict[str, str], collected: bo
     )  # not one_pass
     if not collected:
         assert "one_pass test(s) deselected here; they run in the postgresql pass" in out
+
+
+def test_a_test_asking_for_the_postgresql_database_is_a_postgres_test() -> None:
+    """CI's SQLite pass (``-m 'not postgres'``) runs beside the PostgreSQL pass, which holds
+    that database; a test that asks for it (here through ``pg_app``) must not be in it."""
+    environ = {k: v for k, v in os.environ.items() if k != "SAAS_TEST_BACKEND"}
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+        + ["-m", "not postgres", "tests/core/test_concurrency.py"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    collected = [line for line in done.stdout.splitlines() if "::" in line]
+    assert collected, done.stdout  # the SQLite tests of the file stay
+    assert not [line for line in collected if "on_postgres" in line], collected
