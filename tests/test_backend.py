@@ -37,12 +37,17 @@ def _engine_of(app: Flask) -> list:
         return [db.engine]
 
 
-def _collect(**env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if k not in ("SAAS_TEST_BACKEND",)}
+def _collect(
+    *args: str, unset: tuple[str, ...] = (), **env: str
+) -> subprocess.CompletedProcess[str]:
+    """``pytest --collect-only`` on ``args`` (default this file) with ``env`` set and
+    ``SAAS_TEST_BACKEND`` and ``unset`` removed from the environment."""
+    drop = ("SAAS_TEST_BACKEND", *unset)
+    environ = {k: v for k, v in os.environ.items() if k not in drop}
     environ.update(env)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
-        + ["tests/test_backend.py"],
+        + list(args or ["tests/test_backend.py"]),
         cwd=ROOT,
         env=environ,
         capture_output=True,
@@ -68,21 +73,8 @@ def test_a_wrong_backend_stops_the_run_before_any_test(env: dict[str, str], mess
 
 
 def _collect_crawls(**env: str) -> str:
-    environ = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("SAAS_TEST_BACKEND", "SAAS_ONE_PASS_BACKEND")
-    }
-    environ.update(env, TEST_DATABASE_URL=environ.get("TEST_DATABASE_URL") or "unused://")
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
-        + ["tests/browser/test_every_page.py"],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    env.setdefault("TEST_DATABASE_URL", os.environ.get("TEST_DATABASE_URL") or "unused://")
+    done = _collect("tests/browser/test_every_page.py", unset=("SAAS_ONE_PASS_BACKEND",), **env)
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -113,16 +105,7 @@ def test_the_crawls_run_in_the_one_pass_named(env: dict[str, str], collected: bo
 def test_a_test_asking_for_the_postgresql_database_is_a_postgres_test() -> None:
     """CI's SQLite pass (``-m 'not postgres'``) runs beside the PostgreSQL pass, which holds
     that database; a test that asks for it (here through ``pg_app``) must not be in it."""
-    environ = {k: v for k, v in os.environ.items() if k != "SAAS_TEST_BACKEND"}
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
-        + ["-m", "not postgres", "tests/core/test_concurrency.py"],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = _collect("-m", "not postgres", "tests/core/test_concurrency.py")
     assert done.returncode == 0, done.stdout + done.stderr
     collected = [line for line in done.stdout.splitlines() if "::" in line]
     assert collected, done.stdout  # the SQLite tests of the file stay

@@ -248,7 +248,6 @@ def tenant_cube(years: Iterable[int], tenant: Any = None) -> Cube:
         result.revisions[year] = revision
         result.atoms[year] = atoms
         result.earlier[year] = earlier
-    _defer_if_large(tenant_id, cold, threshold)
     for build, current in zip(cold, _protect_all(tenant_id, cold, threshold), strict=True):
         with _LOCK:
             if len(_CACHE) >= _CACHE_SIZE:
@@ -287,14 +286,12 @@ def deferring() -> Iterator[None]:
         _DEFERRING.reset(token)
 
 
-def _defer_if_large(tenant_id: int | None, cold: list[_Build], threshold: int) -> None:
-    if not cold or not _DEFERRING.get() or not has_app_context():
+def _defer_if_large(missing: list[_Build]) -> None:
+    """Inside :func:`deferring`: refuse to build ``missing`` (neither in memory nor in the
+    store) when it is too large for a request."""
+    if not missing or not _DEFERRING.get() or not has_app_context():
         return
     limit = int(current_app.config.get("SAAS_CUBE_REQUEST_ATOMS", 600))
-    if sum(len(b.atoms) for b in cold) <= limit:
-        return
-    stored = {b.year for b in cold if _STORE.get(tenant_id, b, threshold) is not None}
-    missing = [b for b in cold if b.year not in stored]
     if sum(len(b.atoms) for b in missing) > limit:
         raise CubeInBackground(sorted(b.year for b in missing))
 
@@ -323,6 +320,7 @@ def _protect_all(tenant_id: int | None, cold: list[_Build], threshold: int) -> l
         if stored is not None:
             found[build.year] = stored
     missing = [b for b in cold if b.year not in found]
+    _defer_if_large(missing)
     for build, cube in zip(missing, _build(missing, threshold), strict=True):
         found[build.year] = cube
         _STORE.put(tenant_id, build, cube)

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from saas.core.urls import safe_next
 from saas.jobs.queue import progress, task
 from saas.protection.service import tenant_cube
-
-
-def local_path(url: str) -> bool:
-    """Whether ``url`` is a path of this site (never another host: no open redirect)."""
-    return url.startswith("/") and not url.startswith("//") and "\\" not in url
 
 
 @task
 def protect_years(years: list[int], next_url: str) -> dict[str, Any]:
     """Build the protected cube of ``years`` for the job's tenant; then back to ``next_url``."""
-    if not local_path(next_url):
+    if safe_next(next_url, "") != next_url:  # a path of this site only: no open redirect
         raise ValueError(f"not a local path: {next_url!r}")
     progress(0, len(years), "protecting", force=True)
     tenant_cube(years)
