@@ -217,7 +217,7 @@ def test_cost_settings_validation_and_audit(auth, client, drewer_nord):
 
 
 def test_verdict_interval_pre_trend_and_placebos_on_the_demo(auth, client, drewer_nord):
-    """Marl's demo: −3,97 ‰ points with an interval that includes zero — said in words."""
+    """Marl's demo: −4,41 ‰ points with an interval that includes zero — said in words."""
     auth("coordinator", "marl")
     text = client.get(f"/marl/impact/{drewer_nord}").get_data(as_text=True)
     assert "Kein belastbarer Effekt" in text
