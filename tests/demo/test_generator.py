@@ -520,17 +520,47 @@ def test_real_profile_marl(app: Flask) -> None:
     assert did < -1
 
 
-def test_hze_eckwert_of_every_demo_tenant_is_plausible(app: Flask) -> None:
-    """Issue 5: on the demo data each tenant's HzE-Eckwert lies in the range of the sourced
-    magnitudes (30–50 per 1,000 under-21s), computed by the indicator engine itself."""
+def test_demo_magnitudes_follow_the_sourced_ones(app: Flask) -> None:
+    """Issues 5 and 11: the demo's figures stay within the sourced magnitudes of
+    domain-facts.md, computed by the indicator engine itself:
+
+    * every tenant's HzE-Eckwert lies in 30–50 per 1,000 under-21s, the Regionalverband's near
+      Saarland's 41,9 (2023, S22) in every year instead of falling away from it;
+    * Hamm's Inobhutnahmen: 239 by the time of reporting in 2017 (S31), so the full year has
+      at least that many and every year stays about that size;
+    * the help-type mixes differ between the cities: Hamm places more children in residential
+      care than Marl, the Regionalverband works more ambulant;
+    * Drewer-Nord: about 250 children and young people receive HzE (S8a), about 140 cases (a
+      § 31 family counts once), about twice the town's rate.
+    """
     from saas.indicators.engine import compute
 
+    metrics = ["HZE_ECKWERT", "ION_COUNT", "HZE_AMB_SHARE", "HZE_STAT_SHARE"]
+    found: dict[tuple[str, str, int], float] = {}
     for slug in ("marl", "hamm", "rv-saarbruecken"):
         demo_tenant = tenant(slug)
         generate_demo_data(demo_tenant, until=UNTIL)
         db.session.commit()
         with tenant_scope(demo_tenant):
-            rows = compute(["HZE_ECKWERT"], range(2015, 2025))
-        assert len(rows) == 10, slug
-        for row in rows:
-            assert 30 <= row.value <= 50, (slug, row.year, row.value)
+            rows = compute(metrics, YEARS)
+        assert len(rows) == len(metrics) * len(YEARS), slug
+        found.update({(slug, row.indicator, row.year): row.value for row in rows})
+    for year in YEARS:
+        for slug in ("marl", "hamm", "rv-saarbruecken"):
+            assert 30 <= found[(slug, "HZE_ECKWERT", year)] <= 50, (slug, year)
+        assert 39 <= found[("rv-saarbruecken", "HZE_ECKWERT", year)] <= 45, year
+        assert 200 <= found[("hamm", "ION_COUNT", year)] <= 450, year
+        stat = {slug: found[(slug, "HZE_STAT_SHARE", year)] for slug in ("marl", "hamm")}
+        assert stat["hamm"] >= stat["marl"] + 3, (year, stat)
+        ambulant = {slug: found[(slug, "HZE_AMB_SHARE", year)] for slug in ("marl", "hamm")}
+        assert found[("rv-saarbruecken", "HZE_AMB_SHARE", year)] >= ambulant["marl"] + 2, year
+    assert found[("hamm", "ION_COUNT", 2017)] >= 239
+
+    values = figures(tenant("marl"))
+    for year in YEARS:
+        cases = values[("HZE_RUN", "14", f"{year}-12")] + sum(
+            values[("HZE_END", "14", f"{year}-{month:02d}")] for month in range(1, 13)
+        )
+        assert 110 <= cases <= 180, (year, cases)
+        rate = 1000 * cases / values[("POP_U21", "14", str(year))]
+        assert rate >= 1.5 * found[("marl", "HZE_ECKWERT", year)], (year, rate)
