@@ -378,7 +378,7 @@ def export(fmt: str) -> Any:
                 _("Exporting key figures"),
             )
         except JobsUnavailable:
-            return unavailable_page()
+            return unavailable_page("export")
     try:
         content = export_figures(fmt, selection, template=template)
     except TooManyRows as error:

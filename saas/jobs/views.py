@@ -33,16 +33,34 @@ PHASES = {
 }
 
 
-def unavailable_page() -> tuple[str, int]:
-    """The answer when Redis does not answer: a message, never a 500."""
-    return render_template(
-        "errors/error.html",
-        title=_("Background processing unavailable"),
-        message=_(
+def unavailable_page(work: str = "import") -> tuple[str, int]:
+    """The answer when Redis does not answer: a message, never a 500. ``work`` says what was
+    to run in the background: ``"import"`` (a large file sent), ``"export"`` (a download),
+    ``"protection"`` (the disclosure control of a page), ``"job"`` (a job's page or file)."""
+    messages = {
+        "import": _(
             "Large files are processed in the background, and that service does not answer "
             "right now. Nothing was changed. Please try again in a few minutes or split the "
             "file into smaller ones."
         ),
+        "export": _(
+            "Downloads are prepared in the background, and that service does not answer "
+            "right now. Nothing was changed. Please try again in a few minutes."
+        ),
+        "job": _(
+            "The background service does not answer right now, so this job's state cannot "
+            "be shown. The work is kept. Please reload this page in a few minutes."
+        ),
+        "protection": _(
+            "The statistical disclosure control of this page is computed in the background, "
+            "and that service does not answer right now. Nothing was changed. Please try again "
+            "in a few minutes or choose fewer years."
+        ),
+    }
+    return render_template(
+        "errors/error.html",
+        title=_("Background processing unavailable"),
+        message=messages[work],
     ), 503
 
 
@@ -63,7 +81,7 @@ def show(job_id: str) -> Any:
     try:
         state = _state(job_id)
     except JobsUnavailable:
-        return unavailable_page()
+        return unavailable_page("job")
     target = _next_url(state)
     if target:
         return redirect(target, code=303)
@@ -95,7 +113,7 @@ def download(job_id: str) -> Any:
         info = state.result.get("file") if state.status == "finished" else None
         content = load_file(state.id) if info else None
     except JobsUnavailable:
-        return unavailable_page()
+        return unavailable_page("job")
     if not info or content is None:
         abort(404)
     name = str(info.get("filename", "download")).replace('"', "")

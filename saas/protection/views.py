@@ -53,5 +53,5 @@ def _queue(years: list[int]) -> Any:
             locale=str(get_locale() or "de"),
         )
     except JobsUnavailable:
-        return unavailable_page()
+        return unavailable_page("protection")
     return redirect(url_for("jobs.show", job_id=job_id), code=303)

@@ -149,7 +149,7 @@ def _as_job(task: str, params: dict[str, Any]) -> Any:
             locale=current_locale(),
         )
     except JobsUnavailable:
-        return unavailable_page()
+        return unavailable_page("export")
     return redirect(url_for("jobs.show", job_id=job_id), code=303)
 
 

@@ -105,3 +105,42 @@ def test_a_report_run_over_cold_years_goes_the_same_way(
     done = client.get(first.location)
     assert done.status_code == 303 and done.location.endswith(url), done.location
     assert client.get(url).status_code == 200
+
+
+def test_the_job_reports_each_batch_of_years(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job page moves while the years are built: one batch of as many years as worker
+    processes at a time, its progress written after each (it said "0 of 10" until the end)."""
+    from saas.protection import tasks
+
+    built: list[list[int]] = []
+    reported: list[tuple[int, int]] = []
+    monkeypatch.setenv("SAAS_CUBE_WORKERS", "2")
+    monkeypatch.setattr(tasks, "tenant_cube", lambda years: built.append(list(years)))
+    monkeypatch.setattr(
+        tasks, "progress", lambda done, total, phase, force=False: reported.append((done, total))
+    )
+    assert tasks.protect_years([2024, 2021, 2023, 2022, 2023], "/marl/impact/") == {
+        "redirect": "/marl/impact/"
+    }
+    assert built == [[2021, 2022], [2023, 2024]]
+    assert reported == [(0, 4), (2, 4), (4, 4)]
+
+
+@pytest.mark.redis
+def test_without_redis_the_page_says_what_could_not_run(
+    app: Flask, auth: Any, marl: Any, request_atoms: Any
+) -> None:
+    """Jobs on, Redis gone: a 503 that speaks of this page's disclosure control, not of the
+    "large files" of an import."""
+    from saas.jobs import queue
+
+    request_atoms(0)
+    for target in (app, current_app):
+        target.config["REDIS_URL"] = "redis://127.0.0.1:9/0"  # nothing listens there
+        with target.app_context():
+            queue.close()
+    response = auth("admin").get(f"/marl/impact/{office_id(marl, 'stb-drewer-nord')}")
+    assert response.status_code == 503
+    text = response.get_data(as_text=True)
+    assert "Geheimhaltung dieser Seite wird im Hintergrund berechnet" in text
+    assert "Große Dateien" not in text
