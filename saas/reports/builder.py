@@ -145,6 +145,9 @@ class _Builder:
         self.pending: set[int] = set()
         #: the flags the report's cells carry (the legend lists them)
         self.flags: set[str] = set()
+        #: cells not available although figures exist, by reason ("incomplete", "coverage"):
+        #: (indicator code, area id or None) → the years (a footnote names them)
+        self.unavailable: dict[str, dict[tuple[str, int | None], set[int]]] = {}
         #: per year: the cube cells shown and withheld, and the values shown
         self.protection: dict[int, dict[str, Any]] = {}
         #: values published snapshots showed: a different value now is flagged revised
@@ -227,6 +230,9 @@ class _Builder:
             self._record(code, node, year, None)
             return self._flagged(Cell(None, decimals, suppressed=True), WITHHELD)
         if found is None or found.value is None:
+            if found is not None and found.reason:
+                cells = self.unavailable.setdefault(found.reason, {})
+                cells.setdefault((code, node), set()).add(year)
             return self._flagged(Cell(None, decimals), MISSING)
         value = _round(found.value, decimals)
         self._record(code, node, year, value)
@@ -427,6 +433,42 @@ class _Builder:
         threshold = self.cube.threshold if hasattr(self, "cube") else THRESHOLD
         return legend(self.flags, threshold)
 
+    #: at most this many cells are named per reason; the note says how many more there are
+    NAMED_CELLS = 12
+
+    def unavailable_notes(self) -> list[str]:
+        """Why cells show "." although figures exist (engine docstring, "definitions"): an
+        incomplete stock year, or a rate whose numerator and denominator cover other areas."""
+        texts = {
+            "incomplete": _(
+                "“.” incomplete year: a stock needs its value of 31 December, an average all "
+                "twelve months; the last month entered is never used in their place "
+                "(%(cells)s)."
+            ),
+            "coverage": _(
+                "“.” not comparable: numerator and denominator do not cover the same areas "
+                "(e.g. an area without its population figure), so the rate is not computed "
+                "(%(cells)s)."
+            ),
+        }
+        notes = []
+        for reason, text in texts.items():
+            cells = self.unavailable.get(reason)
+            if not cells:
+                continue
+            named = []
+            for (code, node), years in sorted(
+                cells.items(), key=lambda item: (self.label(item[0][0]), str(item[0][1]))
+            ):
+                area = self.tree.name_of(node) if node is not None else None
+                where = f"{self.label(code)}, {area[1]}" if area else self.label(code)
+                named.append(f"{where} {', '.join(str(y) for y in sorted(years))}")
+            listed = "; ".join(named[: self.NAMED_CELLS])
+            if len(named) > self.NAMED_CELLS:
+                listed += " " + _("and %(n)s more", n=len(named) - self.NAMED_CELLS)
+            notes.append(text % {"cells": listed})
+        return notes
+
     def footnotes(self, template: ReportTemplate, generated: datetime) -> list[str]:
         notes = []
         if self.pending:
@@ -455,6 +497,7 @@ class _Builder:
             )
         if sources:
             notes.append(_("Sources: %(sources)s.", sources="; ".join(sources)))
+        notes.extend(self.unavailable_notes())
         for code in self.indicators:  # what each indicator counts, in the report's language
             indicator = INDICATORS[code]
             if note := indicator.note(self.locale):

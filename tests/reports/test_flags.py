@@ -53,3 +53,48 @@ def test_the_key_to_the_symbols_is_on_the_page_and_in_the_downloads(
     flagged = {c.flag for c in result.cells() if c.flag and c.value is not None}
     for flag in flagged:  # numbers stay numbers, the flag is in the number format
         assert any(f'" {flag}"' in fmt for fmt in formats), (flag, formats)
+
+
+def _drop(slug: str, metric: str, area: str, period: str) -> None:
+    """Delete one stored figure of the demo (a month not entered, a population not known)."""
+    from sqlalchemy import delete, select
+
+    from saas.areas.models import Area
+    from saas.core.db import db
+    from saas.core.tenancy import tenant_scope
+    from saas.figures.models import FigureValue
+    from saas.metrics.models import Metric
+    from tests.conftest import tenant
+
+    with tenant_scope(tenant(slug)):
+        metric_id = db.session.execute(select(Metric.id).where(Metric.code == metric)).scalar_one()
+        area_id = db.session.execute(select(Area.id).where(Area.code == area)).scalar_one()
+        gone = db.session.execute(
+            delete(FigureValue).where(
+                FigureValue.metric_id == metric_id,
+                FigureValue.area_id == area_id,
+                FigureValue.period == period,
+            )
+        )
+        assert gone.rowcount == 1
+        db.session.commit()
+
+
+def test_a_missing_value_with_a_reason_says_it_in_the_notes(app: Flask) -> None:
+    """Issue 11 §4: a "." that rests on an incomplete stock year or on a rate whose
+    numerator and denominator cover other areas names its reason and the cells in the notes
+    (it read like "no data for this period" although eleven months were entered)."""
+    from flask_babel import force_locale
+
+    _drop("marl", "HZE_RUN", "14", "2024-12")  # Drewer-Nord's stock without 31 December
+    _drop("marl", "POP_U21", "15", "2023")  # Drewer-Süd without its under-21s in 2023
+    with app.test_request_context(), force_locale("de"):
+        result = run("entwicklung-hze", 2022, 2024, level="stadtteil")
+        notes = " ".join(result.footnotes)
+    incomplete = next(n for n in result.footnotes if "unvollständiges Jahr" in n)
+    assert "Drewer-Nord 2024" in incomplete and "31. Dezember" in incomplete
+    assert "Drewer-Süd" not in incomplete
+    coverage = next(n for n in result.footnotes if "nicht vergleichbar" in n)
+    assert "2023" in coverage and "Drewer-Süd" not in coverage.split("(", 1)[0]
+    assert "." in {c.flag for c in result.cells()}
+    assert "nicht verfügbar" in notes or any(f == "." for f, _m in result.legend)
