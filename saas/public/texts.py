@@ -75,8 +75,9 @@ def _accessibility(tenant: Any) -> list[Section]:
                     "%(name)s endeavours to make its public pages accessible in accordance "
                     "with the accessibility regulations (BITV 2.0 and the law of the "
                     "federal state). This statement applies to the public directory of "
-                    "offices and offerings and to its open data.",
+                    "%(offices)s and offerings and to its open data.",
                     name=name,
+                    offices=tenant.word("offices"),
                 )
             ],
         ),
@@ -89,9 +90,10 @@ def _accessibility(tenant: Any) -> list[Section]:
                     "visible focus, a skip link, zoom and narrow screens are tested."
                 ),
                 _(
-                    "Not yet accessible: offering descriptions written by the offices are "
-                    "not checked for plain language; there is no version in Leichte Sprache "
-                    "or sign language yet."
+                    "Not yet accessible: offering descriptions written by the %(offices)s "
+                    "are not checked for plain language; there is no version in Leichte "
+                    "Sprache or sign language yet.",
+                    offices=tenant.word("offices"),
                 ),
             ],
         ),
@@ -140,8 +142,9 @@ def _imprint(tenant: Any) -> list[Section]:
                 ),
                 _(
                     "Responsible for the content: the management of the Jugendamt. The "
-                    "offices and carriers are responsible for the descriptions of their "
-                    "offerings."
+                    "%(offices)s and carriers are responsible for the descriptions of their "
+                    "offerings.",
+                    offices=tenant.word("offices"),
                 ),
             ],
         )
@@ -166,8 +169,10 @@ def _privacy(tenant: Any) -> list[Section]:
                     "(for the language choice and the protection of forms)."
                 ),
                 _(
-                    "The directory contains no personal data of families. It lists offices, "
-                    "their opening hours and their own contact details, and the offerings."
+                    "The directory contains no personal data of families. It lists the "
+                    "%(offices)s, their opening hours and their own contact details, and the "
+                    "offerings.",
+                    offices=tenant.word("offices"),
                 ),
                 _(
                     "You have the right to information, correction, erasure, restriction of "

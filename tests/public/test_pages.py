@@ -290,3 +290,33 @@ def test_an_office_added_by_the_admin_is_public_and_keeps_its_id_on_edits(auth):
     assert again.public_id == office.public_id and not again.public
     assert "Stadtteilbüro Lipper Weg" not in get(client, "/marl/")
     get(client, f"/marl/directory/offices/{office.public_id}", 404)
+
+
+def test_every_public_page_speaks_in_the_tenants_words(client):
+    """Hamm says "Stadtteilzentrum" and "Sozialraum": no public page of Hamm's, its empty
+    state included, falls back on the generic "Büro" or "Gebiet" (the flyer's way back, the
+    costs' fallback, the legal pages and the empty start page did)."""
+    from sqlalchemy import update
+
+    from tests.periods.test_desk_words import generic_words
+
+    urls = ["/hamm/", "/hamm/directory/finder", "/hamm/directory/offerings/"]
+    urls += ["/hamm/imprint", "/hamm/privacy", "/hamm/accessibility"]
+    with tenant_scope(tenant("hamm")):
+        offices = db.session.execute(select(Office.public_id).filter_by(public=True)).scalars()
+        for public_id in offices:
+            urls += [f"/hamm/directory/offices/{public_id}"]
+            urls += [f"/hamm/directory/offices/{public_id}/flyer"]
+        offerings = db.session.execute(select(Offering).filter_by(public=True)).scalars().all()
+        urls += [f"/hamm/directory/offerings/{o.public_id}" for o in offerings]
+        assert any(not o.costs for o in offerings)  # the costs' fallback is on a page
+    assert len(urls) > 10
+    for url in urls:
+        words = generic_words(get(client, url))
+        assert not words, (url, words)
+    with tenant_scope(tenant("hamm")):
+        db.session.execute(update(Office).values(public=False))
+        db.session.commit()
+    empty = get(client, "/hamm/")
+    assert "Noch keine Stadtteilzentren veröffentlicht." in empty
+    assert not generic_words(empty), generic_words(empty)
