@@ -41,9 +41,7 @@ TABLE_LABELS = {
     "area_levels": _l("area levels"),
     "area_populations": _l("population figures"),
     "offices": _l("offices"),
-    "office_areas": _l("office areas"),
     "carriers": _l("carriers"),
-    "office_carriers": _l("office carriers"),
     "teams": _l("teams"),
     "staff_members": _l("staff members"),
     "principles": _l("principles"),
@@ -74,6 +72,12 @@ GENERIC_WORDS = {
 
 #: tables whose label is the tenant's own word for them
 TABLE_WORDS = {"offices": "offices", "areas": "areas"}
+
+#: tables whose label is a phrase around the tenant's words
+TABLE_PHRASES = {
+    "office_areas": _l("%(areas)s of the %(offices)s"),
+    "office_carriers": _l("carrier assignments of the %(offices)s"),
+}
 
 #: labels of columns most tables share; a model adds its own in ``__field_labels__``
 COMMON_FIELD_LABELS = {
@@ -123,6 +127,8 @@ def table_label(key: str | None) -> str:
     """A table's name as readers say it: the tenant's word for offices and areas."""
     if key in TABLE_WORDS:
         return word(TABLE_WORDS[key])
+    if key in TABLE_PHRASES:
+        return str(TABLE_PHRASES[key]) % {w: word(w) for w in ("areas", "offices")}
     return label(TABLE_LABELS, key)
 
 

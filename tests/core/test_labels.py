@@ -72,3 +72,26 @@ def test_every_page_links_the_favicon_and_it_is_served(app: Flask) -> None:
     with client.get(href) as response:
         assert response.status_code == 200 and response.mimetype == "image/svg+xml"
         assert b"<svg" in response.data and b"<title>Sozialraum</title>" in response.data
+
+
+def test_tables_named_by_a_phrase_use_the_tenant_s_words(app: Flask) -> None:
+    """Regression: a carrier that cannot be deleted listed "Trägerzuordnungen der Büros",
+    the office page linked the "Öffentliche Seite dieses Büros"."""
+    from flask import g
+    from sqlalchemy import select
+
+    from saas.core.db import db
+    from saas.core.tenancy import tenant_scope
+    from saas.offices.models import Office
+
+    with app.test_request_context("/hamm/"):
+        g.tenant = tenant("hamm")
+        assert table_label("office_carriers") == "Trägerzuordnungen der Stadtteilzentren"
+        assert table_label("office_areas") == "Sozialräume der Stadtteilzentren"
+    with tenant_scope(tenant("hamm")):
+        office = db.session.execute(select(Office.id, Office.name).where(Office.public)).first()
+    client = app.test_client()
+    assert login(client, "admin@hamm.example", "hamm").status_code == 302
+    text = " ".join(visible_text(client.get(f"/hamm/offices/{office.id}").get_data(as_text=True)))
+    assert f"Öffentliche Seite von „{office.name}“" in text
+    assert not GENERIC.findall(text), GENERIC.findall(text)
