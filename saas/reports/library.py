@@ -132,7 +132,7 @@ ENTWICKLUNG_HZE: dict[str, Any] = {
     "title_en": "Development of child-rearing help (HzE)",
     "description": (
         "Fallzahlen nach Hilfeart, HzE-Eckwert, Anteile ambulanter, teilstationärer und "
-        "stationärer Hilfen, Zehn-Jahres-Verlauf, nach Gebiet."
+        "stationärer Hilfen, Zehn-Jahres-Verlauf, nach {area}."
     ),
     "definition": {
         "sections": [
