@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from saas.comparison.forms import indicator_label
+from saas.comparison.models import ComparisonRing
 from saas.comparison.services import Comparison, IndicatorTable, Value
 from saas.core.charts import WIDTH, Series, line_chart
 from saas.core.formatting import format_fixed, language
@@ -309,6 +310,17 @@ def _number(value: Any, places: int, locale: str) -> Cell:
         text = f"{text} {flag}"
         pattern = ";".join(f'{part}" {flag}"' for part in pattern.split(";"))
     return Number(number, text, pattern)
+
+
+def filename(ring: ComparisonRing, fmt: str) -> str:
+    """The download's file name (``vergleich-nrw-staedte.xlsx``)."""
+    return f"vergleich-{ring.code}.{fmt}"
+
+
+def cells(comparison: Comparison) -> int:
+    """The number of values the export writes (municipalities × years × indicators): what
+    decides whether it is written in the request or as a job."""
+    return sum(len(table.rows) for table in comparison.tables) * len(comparison.years)
 
 
 def export_comparison(comparison: Comparison, fmt: str, locale: str) -> bytes:
