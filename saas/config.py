@@ -72,6 +72,12 @@ OPTIONS: tuple[Option, ...] = (
     Option("SAAS_IMPORT_JOB_BYTES", "524288", "a figures file larger than this runs as a job"),
     Option("SAAS_EXPORT_JOB_ROWS", "20000", "a figures export with more rows runs as a job"),
     Option(
+        "SAAS_RING_EXPORT_JOB_CELLS",
+        "20000",
+        "a ring comparison export with more values (municipalities × years × indicators) runs"
+        " as a job",
+    ),
+    Option(
         "SAAS_CUBE_REQUEST_ATOMS",
         "600",
         "a page needing more cold disclosure-control input (atoms) has it built as a job",
@@ -190,6 +196,7 @@ def load_config() -> dict[str, object]:
         "SAAS_IMPORT_JOB_ROWS": int(env("SAAS_IMPORT_JOB_ROWS") or 20000),
         "SAAS_IMPORT_JOB_BYTES": int(env("SAAS_IMPORT_JOB_BYTES") or 524288),
         "SAAS_EXPORT_JOB_ROWS": int(env("SAAS_EXPORT_JOB_ROWS") or 20000),
+        "SAAS_RING_EXPORT_JOB_CELLS": int(env("SAAS_RING_EXPORT_JOB_CELLS") or 20000),
         "SAAS_CUBE_REQUEST_ATOMS": int(env("SAAS_CUBE_REQUEST_ATOMS") or 600),
         "SAAS_JOB_TIMEOUT_SECONDS": int(env("SAAS_JOB_TIMEOUT_SECONDS") or 900),
         "SAAS_JOB_FILE_MINUTES": int(env("SAAS_JOB_FILE_MINUTES") or 60),

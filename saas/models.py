@@ -4,7 +4,12 @@ from saas.activities.models import Activity, ActivityCarrier, ActivityPrinciple 
 from saas.areas.models import Area, AreaLevel, AreaPopulation  # noqa: F401
 from saas.auth.models import LoginSession, Membership, User  # noqa: F401
 from saas.carriers.models import Carrier  # noqa: F401
-from saas.comparison.models import ComparisonRing, Publication, RingParticipation  # noqa: F401
+from saas.comparison.models import (  # noqa: F401
+    ComparisonRing,
+    Publication,
+    PublishedProtection,
+    RingParticipation,
+)
 from saas.core.audit import AuditLog  # noqa: F401
 from saas.core.idempotency import FormToken  # noqa: F401
 from saas.figures.models import FigureValue, ImportBatch  # noqa: F401

@@ -1,5 +1,10 @@
 """Formatting of the ring page: numbers, units, charts with the national reference line, and
-the CSV/XLSX export of exactly the table on the page."""
+the CSV/XLSX export of exactly the table on the page.
+
+Every reference value carries its source, year and kind (:class:`~saas.indicators.definitions.
+Reference`): the notes name them per value, and the reference rows and lines name the kind, so
+an estimate or a derived value is never shown as if it were an official figure.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from saas.comparison.forms import indicator_label
+from saas.comparison.models import ComparisonRing
 from saas.comparison.services import Comparison, IndicatorTable, Value
 from saas.core.charts import WIDTH, Series, line_chart
 from saas.core.formatting import format_fixed, language
@@ -83,16 +89,34 @@ def flag_legend(comparison: Comparison) -> list[tuple[str, str]]:
     return legend(comparison.flags, comparison.threshold)
 
 
+def kind_label(kind: str) -> str:
+    """The kind of a reference value in the reader's language (amtlich/geschätzt/abgeleitet)."""
+    return KINDS[kind][1 if language(get_locale()) == "en" else 0]
+
+
+def _kinds(table: IndicatorTable, region: str, years: list[int]) -> str:
+    """The kinds of a region's reference values in ``years`` (e.g. "geschätzt")."""
+    kinds = dict.fromkeys(
+        ref.kind for ref in table.indicator.sources if ref.region == region and ref.year in years
+    )
+    return ", ".join(kind_label(kind) for kind in kinds)
+
+
 def references(table: IndicatorTable, years: list[int]) -> list[tuple[str, list[float | None]]]:
-    """Official reference values per region aligned with ``years``, for the regions with a
-    value in the range (counts shown per 1,000 have none: the references are rates)."""
+    """The reference rows aligned with ``years``: the region named with the kind of its
+    values ("Nordrhein-Westfalen (Referenz; geschätzt)"), for the regions with a value in the
+    range (counts shown per 1,000 have none: the references are rates)."""
     if table.normalised:
         return []
     result = []
     for region, values in table.indicator.references.items():
         aligned = [values.get(yr) for yr in years]
         if any(v is not None for v in aligned):
-            result.append((str(REGIONS.get(region, region)), aligned))
+            name = str(REGIONS.get(region, region))
+            kinds = _kinds(table, region, years)
+            result.append(
+                (str(_l("%(region)s (reference; %(kind)s)", region=name, kind=kinds)), aligned)
+            )
     return result
 
 
@@ -100,13 +124,12 @@ def reference_values(table: IndicatorTable) -> list[tuple[str, int, float, str]]
     """Every reference value of the indicator: (region, year, value, "kind; source")."""
     if table.normalised:
         return []
-    english = language(get_locale()) == "en"
     return [
         (
             str(REGIONS.get(ref.region, ref.region)),
             ref.year,
             ref.value,
-            f"{KINDS[ref.kind][1 if english else 0]}; {ref.source}",
+            f"{kind_label(ref.kind)}; {ref.source}",
         )
         for ref in sorted(table.indicator.sources, key=lambda r: (r.region, r.year))
     ]
@@ -114,7 +137,8 @@ def reference_values(table: IndicatorTable) -> list[tuple[str, int, float, str]]
 
 def _reference_series(table: IndicatorTable, years: list[int]) -> list[Series]:
     """A line per region: its values where there are two or more in the range, else its
-    latest value drawn across the range and named with its year."""
+    latest value drawn across the range and named with its year; the name says the kind of
+    the values (an estimate is never drawn as if it were an official figure)."""
     series = []
     for region, values in table.indicator.references.items():
         if table.normalised or not values:
@@ -122,10 +146,14 @@ def _reference_series(table: IndicatorTable, years: list[int]) -> list[Series]:
         name = str(REGIONS.get(region, region))
         inside = [values.get(yr) for yr in years]
         if sum(v is not None for v in inside) >= 2:
-            series.append(Series(name, inside, reference=True))
+            kinds = _kinds(table, region, years)
+            series.append(Series(f"{name} ({kinds})", inside, reference=True))
             continue
         latest = max(values)
-        series.append(Series(f"{name} {latest}", [values[latest]] * len(years), reference=True))
+        kinds = _kinds(table, region, [latest])
+        series.append(
+            Series(f"{name} {latest} ({kinds})", [values[latest]] * len(years), reference=True)
+        )
     return series
 
 
@@ -181,19 +209,33 @@ def charts(
 
 
 def footnotes(comparison: Comparison) -> list[str]:
-    """The notes under the tables (the flags are explained by :func:`flag_legend`)."""
-    return [
+    """The notes under the tables (the flags are explained by :func:`flag_legend`; every
+    reference value's kind and source by :func:`reference_notes`)."""
+    notes = [
         str(
             _l(
                 "Only figures that the municipalities have approved for whole years and "
-                "published for the comparison; reference values from official statistics."
+                "published for the comparison."
             )
         ),
     ]
+    if any(reference_values(table) for table in comparison.tables):
+        notes.append(
+            str(
+                _l(
+                    "Reference values are official (published as they are by a statistics "
+                    "office), estimated (resting on an assumed population or scope) or derived "
+                    "(computed from published figures); the kind and source of each value are "
+                    "given with the indicator."
+                )
+            )
+        )
+    return notes
 
 
 def reference_notes(comparison: Comparison, locale: str) -> list[str]:
-    """One line per indicator with official reference values, as under the page's tables."""
+    """One line per indicator with reference values, each with its kind and source, as under
+    the page's tables."""
     notes = []
     for table in comparison.tables:
         refs = reference_values(table)
@@ -241,8 +283,7 @@ def _matrix(comparison: Comparison, locale: str) -> list[tuple[list[Any], int]]:
                     places,
                 )
             )
-        for region, values in references(table, comparison.years):
-            name = str(_l("%(region)s (reference)", region=region))
+        for name, values in references(table, comparison.years):
             rows.append(
                 (
                     [
@@ -269,6 +310,17 @@ def _number(value: Any, places: int, locale: str) -> Cell:
         text = f"{text} {flag}"
         pattern = ";".join(f'{part}" {flag}"' for part in pattern.split(";"))
     return Number(number, text, pattern)
+
+
+def filename(ring: ComparisonRing, fmt: str) -> str:
+    """The download's file name (``vergleich-nrw-staedte.xlsx``)."""
+    return f"vergleich-{ring.code}.{fmt}"
+
+
+def cells(comparison: Comparison) -> int:
+    """The number of values the export writes (municipalities × years × indicators): what
+    decides whether it is written in the request or as a job."""
+    return sum(len(table.rows) for table in comparison.tables) * len(comparison.years)
 
 
 def export_comparison(comparison: Comparison, fmt: str, locale: str) -> bytes:

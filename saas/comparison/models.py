@@ -1,10 +1,13 @@
-"""Comparison rings, tenants' participation, and the protected publication table."""
+"""Comparison rings, tenants' participation, the protected publication table and what each
+publication showed and withheld of the protected cube."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     DateTime,
     Float,
@@ -87,3 +90,25 @@ class PublishedValue(TenantModel, Model):
     value: Mapped[float | None] = mapped_column(Float, default=None)
     revised: Mapped[bool] = mapped_column(Boolean, default=False)
     first_published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PublishedProtection(TenantModel, Model):
+    """What one publication of a year showed and withheld of the tenant's protected cube.
+
+    Written by every refresh that publishes the year with a pattern or figures not recorded
+    yet, and kept when the year is withdrawn or the tenant leaves its rings: the other
+    municipalities have read it. Registered with the cube (:mod:`saas.protection.service`),
+    so a later publication, report or page withholds again what it withheld and counts what
+    it showed as known to every reader.
+    """
+
+    __tablename__ = "publication_protection"
+    __tenant_args__ = (UniqueConstraint("tenant_id", "year", "digest"),)
+
+    year: Mapped[int] = mapped_column(Integer)
+    #: a digest of ``record`` (the same publication is recorded once)
+    digest: Mapped[str] = mapped_column(String(64))
+    #: {"revision", "withheld": [[family, node]], "shown": [[family, node, value]],
+    #: "atoms": [[atom type, data area, value]]}, nodes as area ids (None: the municipality)
+    record: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

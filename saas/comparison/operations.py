@@ -1,16 +1,27 @@
-"""A tenant's part in the comparison: joining and leaving rings, publishing its figures.
+"""A tenant's part in the comparison: joining and leaving rings, publishing its figures,
+reading a ring's comparison.
 
 The computation lives in :mod:`saas.comparison.services`; these operations are the way in
-for pages and commands: they check the permission and flush, the commit point commits.
+for pages, commands and background jobs: they check the permission and flush, the commit
+point commits.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import abort
 from sqlalchemy import select
 
-from saas.comparison.models import ComparisonRing
-from saas.comparison.services import join_ring, leave_ring, refresh_all, refresh_publication
+from saas.comparison.models import ComparisonRing, RingParticipation
+from saas.comparison.services import (
+    Comparison,
+    join_ring,
+    leave_ring,
+    refresh_all,
+    refresh_publication,
+    ring_comparison,
+)
 from saas.core.db import db
 from saas.core.operations import operation
 from saas.settings.services import current_tenant
@@ -57,3 +68,32 @@ def publish() -> int:
 def publish_all(slugs: list[str] | None = None) -> dict[str, int]:
     """Refresh the publication of the given (default: every active) tenants (operators)."""
     return refresh_all(slugs)
+
+
+def participating_ring(ring_id: int) -> ComparisonRing:
+    """A ring the current tenant takes part in; any other answers 404 like a foreign object."""
+    ring = db.session.execute(
+        select(ComparisonRing).where(
+            ComparisonRing.id == ring_id,
+            ComparisonRing.archived_at.is_(None),
+            # the tenant's own participation rows only (scoped like every tenant query)
+            ComparisonRing.id.in_(select(RingParticipation.ring_id)),
+        )
+    ).scalar_one_or_none()
+    if ring is None:
+        abort(404)
+    return ring
+
+
+@operation("reports.view")
+def compare(
+    ring_id: int,
+    codes: Sequence[str],
+    years: tuple[int | None, int | None] = (None, None),
+    *,
+    per_1000: bool = True,
+) -> tuple[ComparisonRing, Comparison]:
+    """The comparison of a ring the current tenant takes part in (the ring page, its exports
+    in the request or as a job); 404 for any other ring."""
+    ring = participating_ring(ring_id)
+    return ring, ring_comparison(ring, codes, years, per_1000=per_1000)

@@ -18,10 +18,19 @@ Disclosure control (SPEC §5) per tenant and fully approved year:
 * a rate or share is suppressed when its numerator count is small (``suppress_rate``), or
   when a count it is built on (numerator or case-count denominator) is suppressed, because
   the published denominator would give the count back.
+
+Every publication of a year is remembered (:class:`PublishedProtection`: the cube cells it
+withheld and showed, with the figures they were built from) and registered with the cube
+(:func:`published_cells`), as the reports' snapshots are: the ring has read it, so a later
+publication, report or page withholds again what it withheld and counts what it showed as
+known — a corrected month can neither give a withheld cell back nor make one recoverable by
+subtracting the earlier publication's totals.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,6 +43,7 @@ from saas.areas.models import Area
 from saas.comparison.models import (
     ComparisonRing,
     Publication,
+    PublishedProtection,
     PublishedValue,
     RingParticipation,
 )
@@ -47,7 +57,9 @@ from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.models import PeriodStatus
 from saas.indicators.definitions import INDICATORS, Indicator
 from saas.indicators.engine import AnnualValues
-from saas.protection.service import tenant_cube
+from saas.protection.families import revealed
+from saas.protection.service import Cube, register_publications, tenant_cube
+from saas.protection.service import Publication as CubePublication
 from saas.tenants.models import Tenant
 
 #: what a tenant publishes for the whole municipality, in the order of the ring page
@@ -182,8 +194,9 @@ def refresh_publication(tenant: Tenant) -> int:
     rows: list[dict[str, Any]] = []
     with tenant_scope(tenant):
         if _participates():
-            rows = _publication_rows(tenant, threshold)
+            rows, records = _publication_rows(tenant, threshold)
             _mark_revisions(tenant, rows)
+            _remember_protection(tenant, records)
     db.session.execute(delete(Publication).where(Publication.tenant_id == tenant.id))
     if rows:
         # Core executemany: one batched INSERT (the ORM bulk path splits the rows by which
@@ -193,14 +206,18 @@ def refresh_publication(tenant: Tenant) -> int:
     return len(rows)
 
 
-def _publication_rows(tenant: Tenant, threshold: int) -> list[dict[str, Any]]:
+def _publication_rows(
+    tenant: Tenant, threshold: int
+) -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+    """The rows of the publication and, per year, its protection record
+    (:func:`_protection_records`)."""
     from saas.indicators.engine import compute
 
     # the figures of both computations and of the choice of years, read once
     annual = _annual({*COMPARISON_INDICATORS, *AREA_INDICATORS})
     years = [] if annual is None else complete_years(annual)
     if annual is None or not years:
-        return []
+        return [], {}
     wanted = set(years)
     # approved only (as ``annual_values(approved_only=True)``): a complete year has no
     # pending value, a value of an incomplete year is not published
@@ -227,6 +244,8 @@ def _publication_rows(tenant: Tenant, threshold: int) -> list[dict[str, Any]]:
 
     now = utcnow()
     rows = []
+    # per year: the cube cells the rows withhold and show
+    cells: dict[int, tuple[set[tuple[str, Any]], dict[tuple[str, Any], float]]] = {}
     for v in [*totals, *per_area]:
         area_code = TOTAL if v.group is None else area_codes[cast(int, v.group)]
         if v.numerator is None and v.value is None:
@@ -241,6 +260,7 @@ def _publication_rows(tenant: Tenant, threshold: int) -> list[dict[str, Any]]:
             and v.value is not None
         ):
             suppressed = suppress_rate(v.numerator, v.denominator, v.value, threshold) is None
+        _record_cells(cube, cells, v.indicator, v.group, v.year, suppressed)
         rows.append(
             {
                 "tenant_id": tenant.id,
@@ -254,7 +274,101 @@ def _publication_rows(tenant: Tenant, threshold: int) -> list[dict[str, Any]]:
                 "published_at": now,
             }
         )
-    return rows
+    return rows, _protection_records(cube, cells)
+
+
+def _record_cells(
+    cube: Cube,
+    cells: dict[int, tuple[set[tuple[str, Any]], dict[tuple[str, Any], float]]],
+    indicator: str,
+    node: Any,
+    year: int,
+    suppressed: bool,
+) -> None:
+    """Remember the cube cells one published row withholds or shows (as a report does)."""
+    yearly = cube.years.get(year)
+    if yearly is None:
+        return
+    withheld, shown = cells.setdefault(year, (set(), {}))
+    for family in revealed(indicator):
+        key = (family, node)
+        if key not in yearly.values:
+            continue
+        if yearly.withheld(key):
+            withheld.add(key)
+        elif not suppressed:
+            shown[key] = yearly.values[key] or 0.0
+
+
+def _protection_records(
+    cube: Cube, cells: dict[int, tuple[set[tuple[str, Any]], dict[tuple[str, Any], float]]]
+) -> dict[int, dict[str, Any]]:
+    """Per year: the cells the publication withheld and showed, with the figures' revision
+    and atoms (what :func:`published_cells` gives the cube back), in a stable order."""
+    records = {}
+    for year, (withheld, shown) in sorted(cells.items()):
+        records[year] = {
+            "revision": cube.revisions.get(year, ""),
+            "withheld": sorted(([f, n] for f, n in withheld), key=lambda c: (c[0], str(c[1]))),
+            "shown": sorted(
+                ([f, n, v] for (f, n), v in shown.items()), key=lambda c: (c[0], str(c[1]))
+            ),
+            "atoms": sorted(
+                ([k, a, v] for (k, a), v in cube.atoms.get(year, {}).items()),
+                key=lambda c: (c[0], str(c[1])),
+            ),
+        }
+    return records
+
+
+def _remember_protection(tenant: Tenant, records: dict[int, dict[str, Any]]) -> None:
+    """Keep every year's protection record not kept yet (runs in the tenant's scope)."""
+    if not records:
+        return
+    kept = set(
+        db.session.execute(
+            select(PublishedProtection.year, PublishedProtection.digest).where(
+                PublishedProtection.year.in_(sorted(records))
+            )
+        ).all()
+    )
+    now = utcnow()
+    for year, record in records.items():
+        digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+        if (year, digest) not in kept:
+            db.session.add(
+                PublishedProtection(
+                    tenant_id=tenant.id, year=year, digest=digest, record=record, published_at=now
+                )
+            )
+    db.session.flush()
+
+
+def published_cells(years: Iterable[int]) -> list[CubePublication]:
+    """The cells the current tenant's comparison publications withheld and showed in
+    ``years`` (registered with the cube: a later output withholds what they withheld)."""
+    wanted = sorted(set(years))
+    if not wanted:
+        return []
+    found = []
+    for year, record in db.session.execute(
+        select(PublishedProtection.year, PublishedProtection.record)
+        .where(PublishedProtection.year.in_(wanted))
+        .order_by(PublishedProtection.id)
+    ).all():
+        found.append(
+            CubePublication(
+                int(year),
+                frozenset((f, n) for f, n in record.get("withheld", [])),
+                {(f, n): float(v) for f, n, v in record.get("shown", [])},
+                str(record.get("revision", "")),
+                {(k, a): float(v) for k, a, v in record.get("atoms", [])},
+            )
+        )
+    return found
+
+
+register_publications(published_cells)
 
 
 def _same(a: float, b: float) -> bool:

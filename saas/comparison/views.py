@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -20,11 +21,11 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_login import current_user
 
 from saas.comparison import exports, operations
 from saas.comparison.forms import ComparisonQueryForm, RingForm, indicator_label
-from saas.comparison.models import ComparisonRing, RingParticipation
+from saas.comparison.models import ComparisonRing
 from saas.comparison.services import (
     COMPARISON_INDICATORS,
     Comparison,
@@ -32,15 +33,15 @@ from saas.comparison.services import (
     last_published,
     member_counts,
     own_participations,
-    ring_comparison,
     ring_members,
 )
 from saas.core.charts import NARROW_WIDTH
 from saas.core.crud import Column, Crud
-from saas.core.db import db
 from saas.core.fields import as_choices
 from saas.core.permissions import PLATFORM_MANAGE, has_permission, require
 from saas.core.unique import unique_code
+from saas.jobs.queue import JobsUnavailable, enabled, enqueue
+from saas.jobs.views import unavailable_page
 
 bp = Blueprint(
     "comparison", __name__, url_prefix="/<tenant_slug>/comparison", template_folder="templates"
@@ -128,22 +129,8 @@ def publish() -> Any:
 # -- tenant: the ring page -------------------------------------------------------------------
 
 
-def _participating_ring(ring_id: int) -> ComparisonRing:
-    """A ring the current tenant takes part in; any other answers 404 like a foreign object."""
-    ring = db.session.execute(
-        select(ComparisonRing).where(
-            ComparisonRing.id == ring_id,
-            ComparisonRing.archived_at.is_(None),
-            # the tenant's own participation rows only (scoped like every tenant query)
-            ComparisonRing.id.in_(select(RingParticipation.ring_id)),
-        )
-    ).scalar_one_or_none()
-    if ring is None:
-        abort(404)
-    return ring
-
-
-def _query(ring: ComparisonRing) -> tuple[ComparisonQueryForm, Comparison]:
+def _query(ring_id: int) -> tuple[ComparisonRing, ComparisonQueryForm, Comparison]:
+    """The ring (404 unless the tenant takes part), the query form and its comparison."""
     form = ComparisonQueryForm(formdata=request.args if request.args else None)
     form.indicators.choices = as_choices(
         [(code, indicator_label(code)) for code in COMPARISON_INDICATORS]
@@ -152,8 +139,8 @@ def _query(ring: ComparisonRing) -> tuple[ComparisonQueryForm, Comparison]:
     if not codes:
         codes = list(DEFAULT_INDICATORS)
         form.indicators.data = codes
-    comparison = ring_comparison(
-        ring,
+    ring, comparison = operations.compare(
+        ring_id,
         codes,
         (_year(form.year_from.data), _year(form.year_to.data)),
         per_1000=form.counts.data != "absolute",
@@ -163,7 +150,7 @@ def _query(ring: ComparisonRing) -> tuple[ComparisonQueryForm, Comparison]:
     )
     if comparison.years:
         form.year_from.data, form.year_to.data = str(comparison.years[0]), str(comparison.years[-1])
-    return form, comparison
+    return ring, form, comparison
 
 
 def _year(raw: Any) -> int | None:
@@ -176,8 +163,7 @@ def _year(raw: Any) -> int | None:
 @bp.route("/<int:ring_id>")
 @require("reports.view")
 def ring(ring_id: int) -> str:
-    ring = _participating_ring(ring_id)
-    form, comparison = _query(ring)
+    ring, form, comparison = _query(ring_id)
     locale = str(get_locale() or "de")
     legend = exports.flag_legend(comparison)
     return render_template(
@@ -202,14 +188,42 @@ def ring(ring_id: int) -> str:
 
 @bp.route("/<int:ring_id>/export.<fmt>")
 @require("reports.view")
-def export(ring_id: int, fmt: str) -> Response:
+def export(ring_id: int, fmt: str) -> Any:
+    """The table of the page as CSV or XLSX: written here, or, when it has more values than
+    ``SAAS_RING_EXPORT_JOB_CELLS`` and jobs are on, by a background job (the job page then
+    offers the file), as the reports' and the figures' large exports."""
     if fmt not in exports.FORMATS:
         abort(404)
-    ring = _participating_ring(ring_id)
-    _form, comparison = _query(ring)
+    ring, form, comparison = _query(ring_id)
+    if enabled() and exports.cells(comparison) > current_app.config["SAAS_RING_EXPORT_JOB_CELLS"]:
+        return _as_job(ring, comparison, fmt, per_1000=form.counts.data != "absolute")
     data = exports.export_comparison(comparison, fmt, str(get_locale() or "de"))
     return Response(
         data,
         mimetype=exports.MIMETYPES[fmt],
-        headers={"Content-Disposition": f"attachment; filename=vergleich-{ring.code}.{fmt}"},
+        headers={"Content-Disposition": f"attachment; filename={exports.filename(ring, fmt)}"},
     )
+
+
+def _as_job(ring: ComparisonRing, comparison: Comparison, fmt: str, *, per_1000: bool) -> Any:
+    """Queue the export (:func:`saas.comparison.tasks.export_ring`) with the comparison's
+    own choice of indicators and years; the user follows it on the job page."""
+    try:
+        job_id = enqueue(
+            "saas.comparison.tasks.export_ring",
+            {
+                "ring_id": ring.id,
+                "codes": [table.indicator.code for table in comparison.tables],
+                "year_from": comparison.years[0] if comparison.years else None,
+                "year_to": comparison.years[-1] if comparison.years else None,
+                "per_1000": per_1000,
+                "fmt": fmt,
+            },
+            title=_("Comparison %(ring)s as %(format)s", ring=ring.name, format=fmt.upper()),
+            tenant_id=g.tenant.id,
+            user_id=int(current_user.id),
+            locale=str(get_locale() or "de"),
+        )
+    except JobsUnavailable:
+        return unavailable_page()
+    return redirect(url_for("jobs.show", job_id=job_id), code=303)

@@ -185,6 +185,7 @@ def unit_texts(unit: str, scale: float, denominator: tuple[str, ...]) -> tuple[s
 _SL_REPORT = "ism, HzE-Bericht Saarland 2023"
 _AKJSTAT = "AKJStat HzE-Monitor (Destatis)"
 _DESTATIS = "Destatis, Kinder- und Jugendhilfestatistik 2023"
+_AKJSTAT_35A = "AKJStat HzE-Monitor, Steckbrief § 35a"
 
 _ALL: list[Indicator] = [
     Indicator(
@@ -323,7 +324,7 @@ _ALL: list[Indicator] = [
         ("EGH35A_RUN", "EGH35A_END"),
         U21,
         10000,
-        sources=(Reference("DE", 2023, 94.6, _DESTATIS, "official"),),
+        sources=(Reference("DE", 2023, 94.6, _AKJSTAT_35A, "official"),),
     ),
     Indicator(
         "ION_COUNT", "Inobhutnahmen (§ 42)", "Protective custody (§ 42)", "cases", ("ION_COUNT",)
