@@ -64,11 +64,7 @@ def test_screenshots_of_the_report_pdfs(app: Flask, browser: Any, code: str) -> 
     with app.test_request_context("/"):
         _, pdf = report_pdf(code)
     pages = draw_pages(browser, pdf, SCALE)
-    boxes = page_boxes(pdf)
-    assert len(pages) == len(boxes), f"pdf.js drew {len(pages)} pages, the PDF has {len(boxes)}"
-    assert len(pages) >= 3  # title page, sections, notes
-    problems = [problem for page in pages for problem in drawing_problems(page, boxes)]
-    assert not problems, "\n".join(problems)
+    # saved before the checks: a page drawn wrong is the one a reviewer needs to see
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob(f"report-{code}-*.png"):
         old.unlink()
@@ -76,6 +72,11 @@ def test_screenshots_of_the_report_pdfs(app: Flask, browser: Any, code: str) -> 
     width = len(str(len(pages)))  # report-…-01.png sorts before report-…-10.png
     for page in pages:
         (SCREENSHOTS / f"report-{code}-{page.number:0{width}d}.png").write_bytes(page.png)
+    boxes = page_boxes(pdf)
+    assert len(pages) == len(boxes), f"pdf.js drew {len(pages)} pages, the PDF has {len(boxes)}"
+    assert len(pages) >= 3  # title page, sections, notes
+    problems = [problem for page in pages for problem in drawing_problems(page, boxes)]
+    assert not problems, "\n".join(problems)
 
 
 #: the share of a page's pixels that differ from its background, at least: the sparsest pages
