@@ -9,9 +9,10 @@ The database backend of the ``app`` fixture (and of every fixture built on it) i
   (``tests/pg.py``). Tests marked ``sqlite_only`` are deselected there.
 
 Tests marked ``one_pass`` (the browser crawls over every page or each role's pages, minutes
-each) run in every pass unless ``SAAS_ONE_PASS_BACKEND`` names one backend: ``.ci/run``,
-which runs both, sets ``postgresql``, the production backend, and the SQLite pass says which
-it left out.
+each; the screenshots of the report PDFs, which CI's two passes, run at the same time, would
+both write) run in every pass unless ``SAAS_ONE_PASS_BACKEND`` names one backend:
+``.ci/run``, which runs both, sets ``postgresql``, the production backend, and the SQLite
+pass says which it left out.
 """
 
 from __future__ import annotations
