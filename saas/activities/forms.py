@@ -23,7 +23,7 @@ from saas.core.forms import VersionedForm
 
 
 def band_help(band: str) -> Any:
-    return _l("How many people aged %(band)s took part; 0 if none.", band=AGE_BANDS[band])
+    return _l("Number of people aged %(band)s.", band=AGE_BANDS[band])
 
 
 COUNT = [Optional(), NumberRange(min=0, max=10000, message=_l("Enter a number from 0 to 10,000."))]
