@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from saas.activities.forms import ActivityForm
 from saas.activities.models import AGE_BANDS, KINDS, Activity, ActivityCarrier, ActivityPrinciple
@@ -27,7 +27,7 @@ from saas.activities.services import (
 from saas.areas.models import Area
 from saas.carriers.models import Carrier
 from saas.core.audit import history
-from saas.core.crud import linked_ids, name_of, options
+from saas.core.crud import by_label, linked_ids, name_of, options, sort_order, sorted_by
 from saas.core.db import db
 from saas.core.fields import as_choices
 from saas.core.idempotency import TOKEN_FIELD, claim, first_result, issue_token, remember
@@ -98,6 +98,25 @@ def _form_page(  # nosec B107 # the idempotency token of the form, not a passwor
     ), status
 
 
+#: without ``?sort=`` the log shows the newest first
+DEFAULT_SORT = ("date", True)
+
+
+def sort_columns() -> dict[str, Any]:
+    """The log's sortable columns (``?sort=office``, ``?sort=-participants`` …) and what each
+    orders by: the names and words it shows."""
+    return {
+        "date": Activity.date,
+        "office": select(Office.name).where(Office.id == Activity.office_id).scalar_subquery(),
+        "kind": by_label(Activity.kind, KINDS),
+        # an activity without an offering shows "–" and sorts as an empty name, on both backends
+        "offering": func.coalesce(
+            select(Offering.name).where(Offering.id == Activity.offering_id).scalar_subquery(), ""
+        ),
+        "participants": sum((getattr(Activity, band) for band in AGE_BANDS), start=literal(0)),
+    }
+
+
 @bp.route("/")
 @require("activities.log")
 def index() -> str:
@@ -128,9 +147,12 @@ def index() -> str:
         )
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     page = max(args.get("page", 1, type=int), 1)
+    columns = sort_columns()
+    sort = sort_order(columns, default=DEFAULT_SORT)
     activities = (
         db.session.execute(
-            query.order_by(Activity.date.desc(), Activity.id.desc())
+            sorted_by(query, sort, columns)
+            .order_by(Activity.date.desc(), Activity.id.desc())
             .limit(PAGE_SIZE)
             .offset((page - 1) * PAGE_SIZE)
         )
@@ -141,6 +163,7 @@ def index() -> str:
         "activities/index.html",
         activities=activities,
         filters=filters,
+        sort=sort,
         total=total,
         page=page,
         page_size=PAGE_SIZE,

@@ -11,9 +11,20 @@ from saas.core.passwords import MAX_LENGTH, password_problem
 
 
 class LoginForm(Form):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
-    remember = BooleanField(_l("Stay signed in on this device"))
+    email = EmailField(
+        _l("E-mail"),
+        description=_l("The address your account was created with."),
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
+    password = PasswordField(
+        _l("Password"),
+        description=_l("Upper and lower case count."),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    remember = BooleanField(
+        _l("Stay signed in on this device"),
+        description=_l("Only on a device nobody else uses."),
+    )
     next = HiddenField()
 
 
@@ -30,6 +41,7 @@ class NewPasswordMixin:
     )
     confirm = PasswordField(
         _l("Repeat the password"),
+        description=_l("The new password once more, to rule out a typing mistake."),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
 
@@ -42,30 +54,44 @@ class NewPasswordMixin:
 class SecondFactorForm(Form):
     code = StringField(
         _l("Code from your authenticator app, or a recovery code"),
+        description=_l(
+            "The 6 digits the app shows right now, or one of your printed recovery codes."
+        ),
         validators=[DataRequired(), Length(max=20)],
     )
 
 
 class EnrolForm(Form):
     code = StringField(
-        _l("Code shown by the app"), validators=[DataRequired(), Length(min=6, max=8)]
+        _l("Code shown by the app"),
+        description=_l("The 6 digits the app shows after scanning the QR code."),
+        validators=[DataRequired(), Length(min=6, max=8)],
+    )
+
+
+def current_password() -> PasswordField:
+    """The password the user signs in with, asked to confirm it is them."""
+    return PasswordField(
+        _l("Current password"),
+        description=_l("The password you sign in with now, to confirm it is you."),
+        validators=[DataRequired(), Length(max=MAX_LENGTH)],
     )
 
 
 class ChangePasswordForm(NewPasswordMixin, Form):
-    current = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
-    )
+    current = current_password()
 
 
 class ConfirmPasswordForm(Form):
-    current = PasswordField(
-        _l("Current password"), validators=[DataRequired(), Length(max=MAX_LENGTH)]
-    )
+    current = current_password()
 
 
 class ResetRequestForm(Form):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("E-mail"),
+        description=_l("The address of your account; a link to set a new password goes there."),
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
 
 
 class ResetForm(NewPasswordMixin, Form):

@@ -19,7 +19,11 @@ class CarrierForm(VersionedForm):
         description=_l("A short key for imports and exports: lower-case letters, digits, - _ ."),
         validators=[DataRequired(), Length(max=60), CODE],
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Name"),
+        description=_l("The full name as on its letterhead, e.g. “Caritasverband Marl e. V.”."),
+        validators=[DataRequired(), Length(max=200)],
+    )
     type = SelectField(
         _l("Type"),
         description=_l(
@@ -32,4 +36,10 @@ class CarrierForm(VersionedForm):
         description=_l("Full address including https://"),
         validators=[Optional(), URL(), Length(max=300)],
     )
-    notes = TextAreaField(_l("Notes"), validators=[Length(max=5000)])
+    notes = TextAreaField(
+        _l("Notes"),
+        description=_l(
+            "Internal, e.g. contact person or agreements; not shown on the public pages."
+        ),
+        validators=[Length(max=5000)],
+    )

@@ -15,13 +15,13 @@ flush; the request's commit point commits.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Table, func, select
+from sqlalchemy import Select, Table, case, func, select
 
 from saas.core import versions
 from saas.core.audit import history
@@ -327,9 +327,8 @@ class Crud:
         if hasattr(self.model, "archived_at") and not show_archived:
             query = query.where(self.model.archived_at.is_(None))
         sort = self.sort_order()
-        if sort is not None:
-            column = getattr(self.model, sort[0])
-            query = query.order_by(column.desc() if sort[1] else column.asc())
+        columns = {name: getattr(self.model, name) for name in self.sortable()}
+        query = sorted_by(query, sort, columns)
         query = query.order_by(*(getattr(self.model, name) for name in self.order_by))
         objects = db.session.execute(query).unique().scalars().all()
         return render_template(
@@ -346,11 +345,9 @@ class Crud:
         stored value, e.g. an address by its street)."""
         return {c.attr for c in self.columns} & set(table_of(self.model).columns.keys())
 
-    def sort_order(self) -> tuple[str, bool] | None:
+    def sort_order(self) -> SortOrder | None:
         """(column, descending) asked for by ``?sort=``; None for the default order."""
-        wanted = request.args.get("sort", "")
-        name = wanted.removeprefix("-")
-        return (name, wanted.startswith("-")) if name in self.sortable() else None
+        return sort_order(self.sortable())
 
     def detail_view(self, object_id: int) -> str:
         obj = self.load(object_id)
@@ -467,6 +464,41 @@ class Crud:
             return redirect(self.url("detail", object_id=object_id))
         flash(_("%(thing)s was deleted.", thing=resolve(self.singular)), "success")
         return redirect(self.url("index"))
+
+
+# -- sorting lists by their column headers ----------------------------------------------------
+
+#: (key, descending): ``?sort=name`` is ("name", False), ``?sort=-name`` ("name", True)
+SortOrder = tuple[str, bool]
+
+
+def sort_order(sortable: Collection[str], default: SortOrder | None = None) -> SortOrder | None:
+    """The order a list was asked for by ``?sort=``: one of its ``sortable`` keys, ascending or
+    (``-key``) descending; ``default`` for no or an unknown key, which is ignored, not an error.
+
+    Every sortable list reads it, and its headers are the ``sort_th`` macro of
+    ``macros.html`` (links, so sorting works without JavaScript; ``aria-sort`` on the column).
+    """
+    wanted = request.args.get("sort", "")
+    name = wanted.removeprefix("-")
+    return (name, wanted.startswith("-")) if name in sortable else default
+
+
+def sorted_by(
+    query: Select[Any], sort: SortOrder | None, columns: Mapping[str, Any]
+) -> Select[Any]:
+    """``query`` ordered first by the column (an SQL expression) the sort names; the caller
+    adds its usual order after it, which breaks ties and is the order without a sort."""
+    if sort is None:
+        return query
+    column = columns[sort[0]]
+    return query.order_by(column.desc() if sort[1] else column.asc())
+
+
+def by_label(column: Any, labels: Mapping[str, Any]) -> Any:
+    """An SQL expression ordering stored codes (roles, kinds …) by the words the page shows
+    for them, in the request's language; unknown codes sort by themselves."""
+    return case({code: str(text) for code, text in labels.items()}, value=column, else_=column)
 
 
 def conflict_page(

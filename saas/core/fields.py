@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from markupsafe import escape
 from wtforms import (
     DateField,
     Field,
@@ -19,7 +21,38 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, ValidationError
 
+from saas.core.labels import word
 from saas.core.text import control_character
+
+#: the tenant's words a form text may name (``%(office)s``, ``%(offices)s``, ``%(area)s`` …)
+WORD_KEYS = ("office", "offices", "area", "areas")
+
+
+class TenantText(LazyString):
+    """A form label or help text worked out when shown, in the current tenant's words.
+
+    Unlike a translated message the words are typed by the tenant's administrators, so in HTML
+    the text is escaped (a plain lazy string counts as markup).
+    """
+
+    def __html__(self) -> str:
+        return str(escape(str(self)))
+
+
+def _in_words(message: Any) -> str:
+    return str(message) % {key: word(key) for key in WORD_KEYS}
+
+
+def worded(message: Any) -> TenantText:
+    """A lazily translated ``message`` whose ``%(office)s`` … placeholders become the current
+    tenant's words (the generic ones on platform pages), e.g.
+    ``worded(_l("Limited to %(offices)s"))``."""
+    return TenantText(_in_words, message)
+
+
+def tenant_word(key: str) -> TenantText:
+    """The current tenant's word for ``key`` (``office`` …) as a field label."""
+    return TenantText(word, key)
 
 
 def as_choices(pairs: Any) -> list[SelectChoice]:

@@ -82,8 +82,17 @@ class CostsForm(Form):
         return result if ok else None
 
 
+COST_HELP = _l(
+    "What one case of this help costs in a whole year, in euros, e.g. 60,000; "
+    "leave empty for the default assumption."
+)
+
 for _suffix, (_de, _en) in TYPE_LABELS.items():
-    setattr(CostsForm, f"cost_{_suffix}", StringField(_de, render_kw={"inputmode": "decimal"}))
+    setattr(
+        CostsForm,
+        f"cost_{_suffix}",
+        StringField(_de, description=COST_HELP, render_kw={"inputmode": "decimal"}),
+    )
 del _suffix, _de, _en
 
 RESET_LABEL = _l("Reset all to the default assumptions")

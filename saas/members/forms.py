@@ -7,9 +7,14 @@ from wtforms import EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 from saas.auth.forms import NewPasswordMixin
-from saas.core.fields import IdsSelectField, as_choices
+from saas.core.fields import IdsSelectField, as_choices, worded
 from saas.core.forms import Form
 from saas.core.labels import ROLE_LABELS
+
+ROLE_HELP = _l(
+    "What the person may do: from reading only (Viewer) to managing users and settings "
+    "(Tenant administrator)."
+)
 
 
 def role_choices() -> list[SelectChoice]:
@@ -18,20 +23,33 @@ def role_choices() -> list[SelectChoice]:
 
 class ScopeMixin:
     office_ids = IdsSelectField(
-        _l("Limited to offices"),
-        description=_l("Leave empty for the whole municipality."),
+        worded(_l("Limited to %(offices)s")),
+        description=worded(
+            _l("The %(offices)s this person works for; leave empty for the whole municipality.")
+        ),
     )
-    area_ids = IdsSelectField(_l("Limited to areas"))
+    area_ids = IdsSelectField(
+        worded(_l("Limited to %(areas)s")),
+        description=worded(_l("Only these %(areas)s and their figures; leave empty for all.")),
+    )
 
 
 class InviteForm(Form, ScopeMixin):
-    email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"), choices=role_choices)
+    email = EmailField(
+        _l("E-mail"),
+        description=_l("The invitation link goes to this address; it is valid for 14 days."),
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
+    role = SelectField(_l("Role"), description=ROLE_HELP, choices=role_choices)
 
 
 class MembershipForm(Form, ScopeMixin):
-    role = SelectField(_l("Role"), choices=role_choices)
+    role = SelectField(_l("Role"), description=ROLE_HELP, choices=role_choices)
 
 
 class AcceptNewForm(NewPasswordMixin, Form):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Your name"),
+        description=_l("First and last name, as your colleagues see it, e.g. “Anna Schmidt”."),
+        validators=[DataRequired(), Length(max=200)],
+    )

@@ -7,15 +7,16 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from saas.areas.models import Area
-from saas.auth.models import Membership
+from saas.auth.models import Membership, User
 from saas.core.audit import record_event
-from saas.core.crud import options
+from saas.core.crud import by_label, options, sort_order, sorted_by
 from saas.core.db import db
 from saas.core.extensions import limiter
 from saas.core.fields import as_choices
+from saas.core.labels import ROLE_LABELS
 from saas.core.permissions import public, require
 from saas.core.tenancy import get_or_404
 from saas.members.forms import AcceptNewForm, InviteForm, MembershipForm
@@ -45,12 +46,31 @@ def _scope_choices(form: Any) -> None:
     form.area_ids.choices = as_choices(options(Area, label=str, order_by="code"))
 
 
+def sort_columns() -> dict[str, Any]:
+    """The user list's sortable columns (``?sort=email``, ``?sort=-role`` …) and what each
+    orders by: what it shows."""
+
+    def of_user(column: Any) -> Any:
+        return select(column).where(User.id == Membership.user_id).scalar_subquery()
+
+    return {
+        "name": func.coalesce(of_user(User.name), ""),  # no name yet: "–", first
+        "email": of_user(User.email),
+        "role": by_label(Membership.role, ROLE_LABELS),
+        "status": Membership.revoked_at.is_not(None),  # active, then revoked
+    }
+
+
 @bp.route("/")
 @require("users.manage")
 def index() -> str:
+    columns = sort_columns()
+    sort = sort_order(columns)
     memberships = (
         db.session.execute(
-            select(Membership).order_by(Membership.revoked_at.is_not(None), Membership.id)
+            sorted_by(select(Membership), sort, columns).order_by(
+                Membership.revoked_at.is_not(None), Membership.id
+            )
         )
         .unique()
         .scalars()
@@ -68,6 +88,7 @@ def index() -> str:
     return render_template(
         "members/index.html",
         memberships=memberships,
+        sort=sort,
         invitations=invitations,
         offices=dict(options(Office, include_archived=True)),
         areas=dict(options(Area, label=str, order_by="code", include_archived=True)),

@@ -7,8 +7,10 @@ from wtforms import BooleanField, DateField, EmailField, StringField, TextAreaFi
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from saas.carriers.forms import CODE
-from saas.core.fields import IdsSelectField
+from saas.core.fields import IdsSelectField, worded
 from saas.core.forms import VersionedForm
+
+PHONE_HELP = _l("With the area code; an extension after a hyphen.")
 
 
 class OfficeForm(VersionedForm):
@@ -19,12 +21,22 @@ class OfficeForm(VersionedForm):
     )
     name = StringField(
         _l("Name"),
-        description=_l("As the families know it, e.g. “Stadtteilbüro Hüls”."),
+        description=worded(_l("As the families know it, e.g. “%(office)s Hüls”.")),
         validators=[DataRequired(), Length(max=200)],
     )
-    address = StringField(_l("Street and number"), validators=[Length(max=300)])
-    postal_code = StringField(_l("Postal code"), validators=[Length(max=10)])
-    city = StringField(_l("City"), validators=[Length(max=100)])
+    address = StringField(
+        _l("Street and number"),
+        description=_l("As on a letter, e.g. “Bergstraße 12”."),
+        validators=[Length(max=300)],
+    )
+    postal_code = StringField(
+        _l("Postal code"), description=_l("Five digits, e.g. 45768."), validators=[Length(max=10)]
+    )
+    city = StringField(
+        _l("City"),
+        description=_l("As in the postal address, e.g. “Marl”."),
+        validators=[Length(max=100)],
+    )
     opening_hours = TextAreaField(
         _l("Opening hours"),
         description=_l(
@@ -32,8 +44,12 @@ class OfficeForm(VersionedForm):
         ),
         validators=[Length(max=2000)],
     )
-    phone = StringField(_l("Phone"), validators=[Length(max=60)])
-    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    phone = StringField(_l("Phone"), description=PHONE_HELP, validators=[Length(max=60)])
+    email = EmailField(
+        _l("E-mail"),
+        description=_l("Preferably a shared address of the team, not a personal one."),
+        validators=[Optional(), Email(), Length(max=254)],
+    )
     opened_on = DateField(
         _l("Opened on"),
         description=_l(
@@ -43,22 +59,26 @@ class OfficeForm(VersionedForm):
     )
     closed_on = DateField(
         _l("Closed on"),
-        description=_l("Leave empty while the office is open."),
+        description=_l("Leave empty while it is open."),
         validators=[Optional()],
     )
     area_ids = IdsSelectField(
-        _l("Areas served"),
-        description=_l(
-            "The areas whose families this office serves; staff of the office see these areas."
+        worded(_l("%(areas)s served")),
+        description=worded(
+            _l("The %(areas)s whose families it serves; its staff see these %(areas)s.")
         ),
     )
-    carrier_ids = IdsSelectField(_l("Carriers involved"))
+    carrier_ids = IdsSelectField(
+        _l("Carriers involved"),
+        description=_l("Carriers that run it or work in it; leave empty if the Jugendamt runs it."),
+    )
     notes = TextAreaField(
         _l("Notes"),
         description=_l("Internal; not shown on the public page."),
         validators=[Length(max=5000)],
     )
     public = BooleanField(
-        _l("Show on the public pages (address, opening hours, the office's phone and e-mail)"),
+        _l("Show on the public pages (address, opening hours, phone and e-mail)"),
+        description=_l("Untick to keep it out of the public directory, e.g. while it is set up."),
         default=True,
     )

@@ -24,11 +24,19 @@ LEAVE_EMPTY = _l("Leave empty to show the default text.")
 
 class PublicTextsForm(VersionedForm):
     public_feedback_email = EmailField(
-        _l("E-mail for feedback"), validators=[Optional(), Email(), Length(max=254)]
+        _l("E-mail for feedback"),
+        description=_l("Citizens' questions and feedback go there; shown on the public pages."),
+        validators=[Optional(), Email(), Length(max=254)],
     )
-    public_feedback_phone = StringField(_l("Phone for feedback"), validators=[Length(max=60)])
+    public_feedback_phone = StringField(
+        _l("Phone for feedback"),
+        description=_l("With the area code; an extension after a hyphen."),
+        validators=[Length(max=60)],
+    )
     public_postal_address = StringField(
-        _l("Postal address of the Jugendamt"), validators=[Length(max=300)]
+        _l("Postal address of the Jugendamt"),
+        description=_l("In one line, e.g. “Jugendamt, Creiler Platz 1, 45768 Marl”."),
+        validators=[Length(max=300)],
     )
     public_accessibility = TextAreaField(
         _l("Accessibility statement"), validators=[Length(max=20000)], description=LEAVE_EMPTY

@@ -19,17 +19,31 @@ class TemplateForm(Form):
 
     title_de = StringField(
         _l("Title (German)"),
+        description=_l("The heading of German reports, e.g. “Jahresbericht Sozialraumarbeit”."),
         validators=[DataRequired(), Length(max=200)],
         render_kw={"lang": "de"},
     )
     title_en = StringField(
         _l("Title (English)"),
+        description=_l("The heading of English reports, e.g. “Annual report”."),
         validators=[Optional(), Length(max=200)],
         render_kw={"lang": "en"},
     )
-    description = TextAreaField(_l("Description"), validators=[Length(max=5000)])
+    description = TextAreaField(
+        _l("Description"),
+        description=_l("What the report shows and for whom, in one or two sentences."),
+        validators=[Length(max=5000)],
+    )
     definition = TextAreaField(
         _l("Definition (JSON)"),
+        description=_l(
+            'JSON with a list "sections". Each section has a "type" (kpis, timeseries, bars, '
+            'table, activities or text), "title_de", "title_en" and optionally "text_de", '
+            '"text_en". Data sections name their "indicators", "by" (total or level), optionally '
+            'an area "level" code and "years" (range or last); activity sections count "by" '
+            "office, kind, offering or principle. {office} and {area} in titles become your own "
+            "words."
+        ),
         validators=[
             DataRequired(),
             Length(max=200_000),
@@ -50,4 +64,8 @@ class TemplateForm(Form):
 
 
 class NewTemplateForm(TemplateForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=80), CODE])
+    code = StringField(
+        _l("Code"),
+        description=_l("A short key, e.g. jahresbericht: lower-case letters, digits, - _ ."),
+        validators=[DataRequired(), Length(max=80), CODE],
+    )

@@ -8,18 +8,20 @@ the tenants' report pages (published snapshots stay readable).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from saas.core.crud import field_errors
+from saas.core.crud import field_errors, sort_order
 from saas.core.db import db
 from saas.core.operations import Conflict, Invalid
 from saas.core.permissions import PLATFORM_MANAGE, require
 from saas.reports import operations, store
 from saas.reports.definition import dump
 from saas.reports.forms import NewTemplateForm, TemplateForm
+from saas.reports.models import ReportTemplate
 from saas.reports.result import current_locale
 from saas.reports.views import indicator_codes, template_conflict
 
@@ -34,14 +36,29 @@ bp = Blueprint(
 bp.context_processor(indicator_codes)
 
 
+#: what each sortable column of the list orders by (?sort=code, ?sort=-changed …)
+SORT_KEYS: dict[str, Callable[[ReportTemplate], Any]] = {
+    "title": lambda t: t.title.casefold(),
+    "code": lambda t: t.code,
+    "version": lambda t: t.version,
+    "changed": lambda t: t.created_at,
+}
+
+
 @bp.route("/")
 @require(PLATFORM_MANAGE)
 def index() -> str:
     show_archived = request.args.get("archived") == "1"
     latest = store.latest_shared(include_archived=True)
     templates = [t for t in latest.values() if show_archived or t.archived_at is None]
+    sort = sort_order(SORT_KEYS)
+    if sort is not None:  # a few dozen rows, already loaded: sorted here, ties by title
+        templates.sort(key=SORT_KEYS[sort[0]], reverse=sort[1])
     return render_template(
-        "report_templates/index.html", templates=templates, show_archived=show_archived
+        "report_templates/index.html",
+        templates=templates,
+        show_archived=show_archived,
+        sort=sort,
     )
 
 

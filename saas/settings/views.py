@@ -25,16 +25,39 @@ bp = Blueprint(
 
 
 class SettingsForm(VersionedForm):
-    name = StringField(_l("Name of the municipality"), validators=[DataRequired(), Length(max=200)])
+    # the help texts are the onboarding wizard's (saas/platform/forms.py)
+    name = StringField(
+        _l("Name of the municipality"),
+        description=_l("The official name, e.g. “Stadt Marl” or “Regionalverband Saarbrücken”."),
+        validators=[DataRequired(), Length(max=200)],
+    )
     default_locale = SelectField(
-        _l("Default language"), choices=as_choices([("de", "Deutsch"), ("en", "English")])
+        _l("Default language"),
+        description=_l("The language of the pages until a user chooses another one."),
+        choices=as_choices([("de", "Deutsch"), ("en", "English")]),
     )
-    office = StringField(_l("Word for one office"), validators=[DataRequired(), Length(max=60)])
+    office = StringField(
+        _l("Word for one office"),
+        description=_l("As your pages should say it, e.g. “Stadtteilbüro” or “Sozialraumbüro”."),
+        validators=[DataRequired(), Length(max=60)],
+    )
     offices = StringField(
-        _l("Word for several offices"), validators=[DataRequired(), Length(max=60)]
+        _l("Word for several offices"),
+        description=_l("The plural, e.g. “Stadtteilbüros”."),
+        validators=[DataRequired(), Length(max=60)],
     )
-    area = StringField(_l("Word for one area"), validators=[DataRequired(), Length(max=60)])
-    areas = StringField(_l("Word for several areas"), validators=[DataRequired(), Length(max=60)])
+    area = StringField(
+        _l("Word for one area"),
+        description=_l(
+            "As your pages should say it, e.g. “Stadtteil”, “Sozialraum” or “Quartier”."
+        ),
+        validators=[DataRequired(), Length(max=60)],
+    )
+    areas = StringField(
+        _l("Word for several areas"),
+        description=_l("The plural, e.g. “Stadtteile”."),
+        validators=[DataRequired(), Length(max=60)],
+    )
 
 
 @bp.route("/", methods=["GET", "POST"])
