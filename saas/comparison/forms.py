@@ -22,9 +22,20 @@ class RingForm(VersionedForm):
             Length(max=60),
             Regexp(r"^[a-z0-9][a-z0-9-]*$", message=_l("Use small letters, digits and -.")),
         ],
+        description=_l(
+            "A short key in the ring's address: small letters, digits, -, e.g. nrw-staedte."
+        ),
     )
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    description = TextAreaField(_l("Description"), validators=[Length(max=2000)])
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("What the members see, e.g. “NRW-Städte 50.000–100.000 Einwohner”."),
+    )
+    description = TextAreaField(
+        _l("Description"),
+        validators=[Length(max=2000)],
+        description=_l("Who may join and what the ring compares; shown to the municipalities."),
+    )
 
 
 class CheckboxesField(SelectMultipleField):
@@ -38,11 +49,26 @@ class ComparisonQueryForm(FlaskForm):
     class Meta:
         csrf = False
 
-    indicators = CheckboxesField(_l("Indicators"), choices=[])
-    year_from = SelectField(_l("From"), choices=[], validate_choice=False)
-    year_to = SelectField(_l("To"), choices=[], validate_choice=False)
+    indicators = CheckboxesField(
+        _l("Indicators"),
+        choices=[],
+        description=_l("The key figures to compare; each gets its own table and chart."),
+    )
+    year_from = SelectField(
+        _l("From"),
+        choices=[],
+        validate_choice=False,
+        description=_l("The first year shown; only approved, complete years are published."),
+    )
+    year_to = SelectField(
+        _l("To"),
+        choices=[],
+        validate_choice=False,
+        description=_l("The last year shown."),
+    )
     counts = SelectField(
         _l("Counts"),
+        description=_l("Rates make municipalities of different size comparable."),
         choices=as_choices(
             [
                 ("per_1000", _l("per 1,000 under-21-year-olds")),
