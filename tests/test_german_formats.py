@@ -7,6 +7,9 @@ the first link of each detail endpoint found on those pages (an activity, an off
 report …). Only text is checked: attribute values (``<time datetime>``, ``data-*``, inputs'
 values the browser needs in ISO), ``<code>``, ``<pre>``, scripts and styles are machine
 notation and left alone; so is text marked ``translate="no"`` (codes such as the AGS).
+The same crawl fails on the generic "Büro" or "Gebiet" where Marl says "Stadtteilbüro" and
+"Stadtteil" (issue 12: the tenant's words everywhere), outside the pages that define the
+area structure and the words themselves.
 """
 
 from __future__ import annotations
@@ -139,6 +142,13 @@ def test_the_detector_knows_german_from_machine_notation() -> None:
         assert not mistakes(html), (html, mistakes(html))
 
 
+def test_the_generic_word_detector() -> None:
+    html = "<p>Das Büro hat geöffnet.</p><p>Stadtteilbüro Brassert, Bürgerbüro</p>"
+    assert generic_words("/marl/offices/", html) == ["Das Büro hat geöffnet."]
+    assert generic_words("/marl/settings/", html) == []
+    assert generic_words("/platform/", "<p>Alle Gebiete</p>") == []
+
+
 def _plain_routes(app: Flask) -> list[str]:
     """Every GET route whose only parameter is the tenant's slug (Marl's)."""
     paths = []
@@ -176,11 +186,12 @@ def _detail_links(app: Flask, html: str, seen: set[str]) -> list[str]:
 
 
 def crawl(app: Flask, client: FlaskClient) -> tuple[list[str], dict[str, list[str]]]:
-    """(the pages read, path → the mistakes on it) for every page the client may open."""
+    """(the pages read, path → the mistakes on it) for every page the client may open: the
+    formats, and the generic "Büro"/"Gebiet" where the tenant has words of its own."""
     pages = read_pages(app, client)
     found: dict[str, list[str]] = {}
     for path, html in pages.items():
-        problems = mistakes(html)
+        problems = mistakes(html) + [f"generic word: {t}" for t in generic_words(path, html)]
         if problems:
             found[path] = problems
     return sorted(pages), found
@@ -203,6 +214,20 @@ def read_pages(app: Flask, client: FlaskClient) -> dict[str, str]:
     return pages
 
 
+#: the generic words for what each tenant names itself (Marl: "Stadtteilbüro", "Stadtteil")
+GENERIC_WORDS = re.compile(r"\b(?:Büro|Büros|Gebiet|Gebiete|Gebieten|Gebiets|Gebietes)\b")
+#: pages about the structure itself, where "Gebiet" is the general concept a level or a
+#: metric's aggregation is defined on, and "Büro" the term the tenant's word replaces
+GENERIC_PAGES = ("/marl/settings/", "/marl/areas/", "/marl/area-levels/", "/marl/metrics/")
+
+
+def generic_words(path: str, html: str) -> list[str]:
+    """The texts of a tenant page that say "Büro" or "Gebiet" instead of the tenant's word."""
+    if path.startswith(GENERIC_PAGES) or not path.startswith("/marl/"):
+        return []
+    return [text for text in visible_text(html) if GENERIC_WORDS.search(text)]
+
+
 #: a floor on the pages each role reads, so a broken login or crawl cannot pass unseen
 MIN_PAGES = {"admin": 40, "coordinator": 30, "staff": 15, "viewer": 15, "platform": 8, None: 3}
 ROLES = ("admin", "coordinator", "staff", "viewer", "platform", None)
@@ -223,7 +248,7 @@ def test_pages_speak_german_formats(app: Flask, role: str | None) -> None:
     report = "\n".join(
         f"{path}:\n  " + "\n  ".join(sorted(set(problems))[:8]) for path, problems in found.items()
     )
-    assert not found, f"non-German formats as {role or 'anonymous'}:\n{report}"
+    assert not found, f"non-German formats or generic words as {role or 'anonymous'}:\n{report}"
 
 
 # -- the downloads meant for people -----------------------------------------------------------
