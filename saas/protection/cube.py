@@ -21,7 +21,8 @@ Protection (the τ-ARGUS rules for hierarchical tables, applied to all tables at
    withheld, the smallest non-zero part first;
 3. *secondary*, by linear programming: for every primary cell the reader's feasible interval
    is computed (:func:`interval`, ``scipy.optimize.linprog``, confirmed with ``milp`` — both
-   programs handed to scipy's HiGHS directly, as they pose them, by :mod:`.solver`); a cell
+   programs handed to scipy's HiGHS directly, as they pose them, by :mod:`.solver`; counts
+   in whole numbers, yearly means in whole twelfths, :data:`MEAN_STEPS`); a cell
    whose interval does not contain 0 or does not reach the threshold gets another cell
    withheld — one of the shown cells that bound it (the constraints with a non-zero dual
    value), the smallest first — until it does.
@@ -219,6 +220,13 @@ class Earlier:
     atoms: Mapping[Atom, float]
 
 
+#: a yearly mean of monthly stocks (the running case-years) is the sum of twelve whole
+#: monthly stocks divided by 12 (:mod:`saas.indicators.engine`): a whole number of twelfths,
+#: and a reader who knows that can tell more than the linear relaxation says (a withheld
+#: 5/12 that is 75/12 minus twice another mean is an odd number of twelfths, never 0)
+MEAN_STEPS = 12
+
+
 @dataclass
 class Problem:
     """The reader's knowledge as linear equations over the atoms of one block and year.
@@ -227,6 +235,11 @@ class Problem:
     has changed since (the reader is assumed to know which ones: the worst case); an atom
     that has not changed is the same unknown in every version. ``a_ub``/``b_ub``: the
     layout's inequalities (:attr:`Layout.at_most`) of every version, ``a_ub @ x <= b_ub``.
+
+    ``scale``: the unknowns' unit per unit of the cells' values. 1 for counts; built with
+    ``lattice=True``, a block of yearly means has its unknowns in twelfths
+    (:data:`MEAN_STEPS`), whole numbers like counts: a cell's value, the lower bounds and
+    the threshold are multiplied by ``scale`` (:meth:`scaled`) before they meet the rows.
     """
 
     kinds: frozenset[str]
@@ -238,6 +251,7 @@ class Problem:
     _rows: dict[tuple[Canon, int], np.ndarray] = field(default_factory=dict)
     a_ub: np.ndarray | None = None
     b_ub: np.ndarray | None = None
+    scale: float = 1.0
 
     @classmethod
     def of(
@@ -246,6 +260,8 @@ class Problem:
         atoms: Mapping[Atom, float],
         kinds: frozenset[str],
         earlier: Sequence[Earlier] = (),
+        *,
+        lattice: bool = False,
     ) -> Problem:
         areas = frozenset().union(*layout.nodes.values()) if layout.nodes else frozenset()
         every = sorted(
@@ -262,10 +278,17 @@ class Problem:
                 index[(version, atom)] = len(lower)
                 lower.append(min(0.0, publication.atoms.get(atom, 0.0)))
         integrality = np.ones(len(lower))
-        for (_version, (kind, _area)), i in index.items():
-            if layout.is_mean(kind):
-                integrality[i] = 0
-        problem = cls(kinds, index, np.array(lower), changed, integrality)
+        # a block of means only (every block of the catalogue is all means or all counts):
+        # on the lattice, its unknowns are whole twelfths
+        scale = float(MEAN_STEPS) if lattice and kinds and all(map(layout.is_mean, kinds)) else 1.0
+        if scale == 1.0:
+            for (_version, (kind, _area)), i in index.items():
+                if layout.is_mean(kind):
+                    integrality[i] = 0
+        bounds = np.array(lower) * scale
+        if scale != 1.0:  # whole twelfths, not a last bit below them
+            bounds = np.where(np.abs(bounds - np.round(bounds)) < 1e-7, np.round(bounds), bounds)
+        problem = cls(kinds, index, bounds, changed, integrality, scale=scale)
         problem.a_ub, problem.b_ub = problem._inequalities(layout, atoms, areas, earlier)
         return problem
 
@@ -292,7 +315,7 @@ class Problem:
                     excess = figures.get((small, area), 0.0) - sum(
                         figures.get((kind, area), 0.0) for kind in big
                     )
-                    slack = max(0.0, excess)
+                    slack = max(0.0, excess) * self.scale
                     key = row.tobytes()
                     if key not in rows or rows[key][1] < slack:
                         rows[key] = (row, slack)
@@ -302,6 +325,14 @@ class Problem:
 
     def covers(self, canon: Canon) -> bool:
         return canon[0] <= self.kinds
+
+    def scaled(self, value: float) -> float:
+        """A cell's value (or a threshold) in the unknowns' unit: twelfths of a case-year
+        are whole numbers, exactly (rounding off the division's last bit)."""
+        found = value * self.scale
+        if self.scale != 1.0 and abs(found - round(found)) < 1e-7:
+            return float(round(found))
+        return found
 
     def row(self, canon: Canon, version: int = 0) -> np.ndarray:
         """The cell as a row over the unknowns (``version`` 0: now, n: the n-th earlier)."""
@@ -534,7 +565,7 @@ def _repair(
     earlier publication — contains 0 and reaches the threshold: linear programming first,
     then confirmed in whole numbers where the optimum was fractional."""
     for kinds in blocks(layout):
-        problem = Problem.of(layout, atoms, kinds, earlier)
+        problem = Problem.of(layout, atoms, kinds, earlier, lattice=True)
         before: list[Equation] = []
         targets: list[tuple[Canon, int]] = [
             (c, 0) for c in sorted(sensitive, key=_order) if problem.covers(c)
@@ -544,7 +575,7 @@ def _repair(
                 if key[0] in layout.families and key[1] in layout.nodes:
                     canon = layout.canon(key)
                     if problem.covers(canon):
-                        before.append((problem.row(canon, version), value, None))
+                        before.append((problem.row(canon, version), problem.scaled(value), None))
             old_values, _ = cell_values(layout, publication.atoms)
             for key in publication.withheld:
                 if key[0] in layout.families and key[1] in layout.nodes:
@@ -561,12 +592,12 @@ def _repair(
                 objective = problem.row(target, version)
                 for _attempt in range(500):
                     equations = before + [
-                        (problem.row(c), v or 0.0, c)
+                        (problem.row(c), problem.scaled(v or 0.0), c)
                         for c, v in canon_values.items()
                         if c not in withheld and problem.covers(c)
                     ]
                     found = interval(problem, equations, objective, integer=integer)
-                    if protected(found, threshold):
+                    if protected(found, problem.scaled(threshold)):
                         if not found.integral:
                             fractional.add((target, version))
                         break
@@ -597,9 +628,9 @@ def _release(
     withheld: ``small`` holds both) and whose value the shown cells determine anyway: a "–"
     a reader can work out protects nothing and only misleads."""
     for kinds in blocks(layout):
-        problem = Problem.of(layout, atoms, kinds, earlier)
+        problem = Problem.of(layout, atoms, kinds, earlier, lattice=True)
         before: list[Equation] = [
-            (problem.row(layout.canon(key), version), value, None)
+            (problem.row(layout.canon(key), version), problem.scaled(value), None)
             for version, publication in enumerate(earlier, start=1)
             for key, value in publication.shown.items()
             if key[0] in layout.families
@@ -607,7 +638,7 @@ def _release(
             and problem.covers(layout.canon(key))
         ]
         equations = before + [
-            (problem.row(c), v or 0.0, c)
+            (problem.row(c), problem.scaled(v or 0.0), c)
             for c, v in canon_values.items()
             if c not in withheld and problem.covers(c)
         ]
@@ -617,7 +648,8 @@ def _release(
             found = interval(problem, equations, problem.row(canon))
             if found.high - found.low < 1e-6:
                 withheld.discard(canon)
-                equations.append((problem.row(canon), canon_values[canon] or 0.0, canon))
+                value = problem.scaled(canon_values[canon] or 0.0)
+                equations.append((problem.row(canon), value, canon))
 
 
 def _order(canon: Canon) -> tuple[Any, ...]:

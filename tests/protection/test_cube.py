@@ -265,3 +265,54 @@ def test_the_cases_without_a_help_type_are_protected_like_a_cell() -> None:
     found = _attacked(layout, cube, without_type=1)
     for key, (_value, low, high) in found.items():
         assert low <= 0 and high >= 3, (key, low, high)
+
+
+def test_case_years_are_whole_twelfths_and_their_parity_gives_nothing_away() -> None:
+    """Found by the attack suite (``test_impact_groups_next_to_the_reports_give_nothing_back``):
+    the running case-years are the mean of twelve whole monthly stocks, so a reader knows
+    each is a whole number of twelfths. Six areas, districts {3, 4, 5} {1, 2} {6}, regions
+    {2, 3, 4} {1, 5, 6} across them, an office serving {3, 6} compared with {1}; area 1 has
+    5/12 case-years (§ 27.2), areas 2, 3, 5, 6 35, 47, 35, 35 twelfths without a help type,
+    area 4 none. The cube used to solve the case-years as continuous unknowns and showed
+    district {3, 4, 5}, region {2, 3, 4} and the served areas (82/12 each), region
+    {1, 5, 6} (75/12) and area 4 (0): then t₅ = t₂ and t₆ = t₅, so t₁ = 75/12 − 2·t₅ — an
+    odd number of twelfths, never 0 (the reader's interval [1/12, 6.25]; continuous, t₅ =
+    37.5/12 allows t₁ = 0). Now every withheld small cell's interval in whole twelfths
+    contains 0 and reaches the threshold."""
+    from saas.protection.families import bounds, remainders
+    from tests.protection.test_attack import (
+        FAMILIES as CATALOGUE,
+    )
+    from tests.protection.test_attack import (
+        atoms_of,
+        know_the_rules,
+        knowledge,
+        published,
+    )
+
+    nodes: dict[object, frozenset[object]] = {
+        None: frozenset({1, 2, 3, 4, 5, 6}),
+        **{area: frozenset({area}) for area in range(1, 7)},
+        ("district", 0): frozenset({3, 4, 5}),
+        ("district", 1): frozenset({1, 2}),
+        ("district", 2): frozenset({6}),
+        ("region", 0): frozenset({2, 3, 4}),
+        ("region", 1): frozenset({1, 5, 6}),
+        ("impact-served", 0): frozenset({3, 6}),
+        ("impact-comparison", 0): frozenset({1}),
+    }
+    rest, amb = "HZE_RUN@avg~rest", "HZE_RUN_27_2@avg"
+    twelfths = {(rest, 2): 35, (rest, 3): 47, (rest, 5): 35, (rest, 6): 35, (amb, 1): 5}
+    atoms = {(kind, area): 0.0 for kind in (rest, amb) for area in range(1, 7)}
+    atoms.update({atom: count / 12 for atom, count in twelfths.items()})
+    layout = Layout(CATALOGUE, nodes, at_most=bounds(), hidden=remainders())
+    cube = protect_year(layout, atoms, 3)
+    reader = knowledge()  # case-years in whole twelfths
+    know_the_rules(reader, layout)
+    for key, value in published(cube).items():
+        reader.publish(atoms_of(layout, key), value)
+    small = [k for k in cube.withheld_keys() if 0 < (cube.values[k] or 0.0) < 3]
+    assert ("HZE_RUN@avg", 1) in small
+    for key in small:
+        low, high = reader.bounds(atoms_of(layout, key))
+        assert low <= 1e-9 and high >= 3 - 1e-9, (key, low * 12, high)

@@ -30,7 +30,7 @@ from saas.protection.cube import (
     protect_year,
 )
 from tests.conftest import on_postgres
-from tests.protection.test_attack import THRESHOLD, published, tenants
+from tests.protection.test_attack import Tenant, published, tenants
 
 #: pure arithmetic, no database: the SQLite run covers it, the PostgreSQL run skips it
 pytestmark = pytest.mark.skipif(on_postgres(), reason="no database involved")
@@ -208,19 +208,19 @@ def test_the_solver_gives_scipys_vertex_and_duals(
 @settings(SETTINGS, max_examples=25)
 @given(tenants(), st.data())
 def test_the_same_cells_are_withheld_as_with_plain_scipy(
-    tenant: tuple[Any, Any], data: st.DataObject
+    tenant: Tenant, data: st.DataObject
 ) -> None:
     """Whole cubes, with and without an earlier publication (a snapshot, one figure
     corrected since): the repair's and the release's every interval as scipy's."""
-    layout, atoms = tenant
+    layout, atoms, threshold = tenant.layout, tenant.atoms, tenant.threshold
     corrected = dict(atoms)
     atom = data.draw(st.sampled_from(sorted(atoms, key=str)))
     corrected[atom] = max(0.0, atoms[atom] + data.draw(st.sampled_from([-2, -1, 1, 3])))
 
     def both() -> tuple[Any, ...]:
-        first = protect_year(layout, atoms, THRESHOLD)
+        first = protect_year(layout, atoms, threshold)
         snapshot = Earlier(published(first), frozenset(first.withheld_keys()), atoms)
-        later = protect_year(layout, corrected, THRESHOLD, earlier=[snapshot])
+        later = protect_year(layout, corrected, threshold, earlier=[snapshot])
         return first.primary, first.secondary, later.primary, later.secondary
 
     found = both()
