@@ -13,10 +13,11 @@ the population, rate, index and share of its row along (:func:`_counted`).
 
 Every number carries the reports' flag (:data:`saas.reports.result.FLAGS`, explained by
 :func:`saas.reports.result.legend`): "–" withheld by disclosure control, "." not available,
-"p" after a number resting on months not approved yet. A withheld cell holds no number at
-all, whatever else is true of it. The page, the CSV and the XLSX list the flags used in a
-legend. ("r", revised after publication, marks a value that differs from one a published
-report showed for the same cell; no impact figure is published, so none carries it.)
+"p" after a number resting on months not approved yet, "r" after one that differs from the
+value a published report showed for the same cell (a group of one area: that area's cases,
+population and rate, :func:`saas.impact.services._mark_revised`; no window or estimate is
+a cell of any report). A withheld cell holds no number at all, whatever else is true of
+it. The page, the CSV and the XLSX list the flags used in a legend.
 
 Texts name the tenant's offices and areas in its own words (:func:`saas.core.labels.word`).
 """
@@ -39,7 +40,7 @@ from saas.core.spreadsheet import Cell as SheetCell
 from saas.core.spreadsheet import Number, Text, number_format, write_csv, write_xlsx
 from saas.impact.services import ImpactResult
 from saas.impact.statistics import Interval
-from saas.reports.result import FLAGS, MISSING, PROVISIONAL, WITHHELD, legend
+from saas.reports.result import FLAGS, MISSING, PROVISIONAL, REVISED, WITHHELD, legend
 
 #: digits after the decimal point per kind of number
 DIGITS = {
@@ -123,12 +124,18 @@ def format_number(value: float | None, kind: str, locale: str = "de") -> str:
 
 
 def _n(
-    value: float | None, kind: str, *, withheld: bool = False, provisional: bool = False
+    value: float | None,
+    kind: str,
+    *,
+    withheld: bool = False,
+    provisional: bool = False,
+    revised: bool = False,
 ) -> Cell:
-    """A number: withheld ("–"), not available ("."), or shown, "p" when provisional."""
+    """A number: withheld ("–"), not available ("."), or shown, followed by "p" when
+    provisional and "r" when revised (as the reports: "12,3 pr")."""
     if withheld:
         return Cell(None, kind, WITHHELD)
-    return Cell(value, kind, PROVISIONAL if provisional else "")
+    return Cell(value, kind, (PROVISIONAL if provisional else "") + (REVISED if revised else ""))
 
 
 def flags(tables: list[Table], *more: Cell) -> set[str]:
@@ -154,12 +161,21 @@ def _counted(
     withheld: bool,
     provisional: bool,
     *others: tuple[float | None, str],
+    revised: frozenset[str] = frozenset(),
 ) -> list[Cell]:
     """A count and the numbers resting on it, all withheld ("–") when the cube withheld the
-    count, all provisional ("p") when its figures include months not approved."""
+    count, all provisional ("p") when its figures include months not approved; ``revised``
+    names the columns ("cases", "population", "rate") to flag "r"."""
+    columns = ("cases", "population", "rate")
     return [
-        _n(count, "count", withheld=withheld, provisional=provisional),
-        *(_n(v, kind, withheld=withheld, provisional=provisional) for v, kind in others),
+        _n(
+            value,
+            kind,
+            withheld=withheld,
+            provisional=provisional,
+            revised=i < len(columns) and columns[i] in revised,
+        )
+        for i, (value, kind) in enumerate(((count, "count"), *others))
     ]
 
 
@@ -222,6 +238,7 @@ def analysis_tables(
                     counted,
                     (value.population, "count"),
                     (value.rate, "rate"),
+                    revised=value.revised,
                 ),
                 # the index rests on the opening year's rate as well
                 _n(

@@ -82,6 +82,7 @@ from saas.indicators.engine import IndicatorValue, compute
 from saas.metrics.catalogue import HELP_TYPES, WITHIN
 from saas.offices.models import Office
 from saas.protection.families import family_code
+from saas.reports.builder import _published_values, _round, decimals_of
 from saas.tenants.models import Tenant
 
 SETTINGS_KEY = "impact_costs"
@@ -169,6 +170,9 @@ class GroupYear:
     approved: bool = True
     #: withheld by disclosure control (the cube withholds the group's count that year)
     withheld: bool = False
+    #: of "cases", "population", "rate": those that differ from the value a published
+    #: report showed for the same cell (a group of one area: that area's figures)
+    revised: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -518,6 +522,7 @@ def analyse_office(
     _fill_costs(result, context, treated, costs, approved_only)
     _add_notes(result, context, office, treated, partial)
     _protect(result, context, office, treated, control)
+    _mark_revised(result, context, treated, control)
     return result
 
 
@@ -691,6 +696,57 @@ def _protect(
             result.cost_per_case = result.cost_avoided = None
             result.withheld.add("cost_per_case")
     result.cost_lines = lines
+
+
+#: the yearly columns of a group and the report indicator whose value each of them is
+REVISABLE = {"cases": "HZE_CASES", "population": "POP_U21", "rate": INDICATOR}
+
+
+def _mark_revised(
+    result: ImpactResult, context: AreaGroups, treated: Sequence[int], control: Sequence[int]
+) -> None:
+    """Flag "r" as the reports do (:meth:`saas.reports.builder._Builder.cell`): a shown
+    value that differs, rounded as a report rounds it, from a value a published report
+    showed for the same cell. A group of several areas, and every window and estimate, is
+    no cell of any report; a group of one area whose figures no other area's add to is
+    that area's cell of the reports (its cases, under-21 population and HzE rate)."""
+    single = {
+        name: members[0]
+        for name, members in zip(GROUPS, (treated, control), strict=True)
+        if len(members) == 1
+        and not any(a in context.figure_areas for a in context.subtree(members[0])[1:])
+    }
+    if not single or not result.years:
+        return
+    earlier = _published_values(row.year for row in result.years)
+    if not earlier:
+        return
+
+    def revised(value: GroupYear, area: int, year: int) -> frozenset[str]:
+        if value.withheld:
+            return frozenset()  # "–" stands instead
+        found = set()
+        for column, code in REVISABLE.items():
+            number = getattr(value, column)
+            shown = earlier.get((code, area, year))
+            if number is None or not shown:
+                continue
+            number = _round(number, decimals_of(INDICATORS[code]))
+            if any(abs(v - number) > 1e-9 for v in shown):
+                found.add(column)
+        return frozenset(found)
+
+    rows = []
+    for row in result.years:
+        treated_year, control_year = row.treated, row.control
+        if "treated" in single:
+            marks = revised(treated_year, single["treated"], row.year)
+            treated_year = replace(treated_year, revised=marks)
+        if "control" in single:
+            marks = revised(control_year, single["control"], row.year)
+            control_year = replace(control_year, revised=marks)
+        rows.append(YearRow(row.year, row.phase, treated_year, control_year))
+    result.years = rows
 
 
 def _withheld_note() -> str:

@@ -23,6 +23,7 @@ from saas.core.db import db
 from saas.core.tenancy import all_tenants, tenant_scope
 from saas.figures.models import FigureValue
 from saas.metrics.models import Metric
+from saas.offices.models import OfficeArea
 from saas.periods.models import PeriodStatus
 from saas.reports.result import legend
 from tests.conftest import login
@@ -186,3 +187,70 @@ def test_the_pages_show_the_flags_and_their_legend(auth: Any, client: Any, marl:
     assert "–" in shown and "–" in explained
     assert {f for flag in shown for f in flag} == explained  # the legend of the flags used
     assert not re.search(r'data-flag="–">[^<]*\d', page)  # no number in a withheld cell
+
+
+def _publish_report(app: Flask, town: Town, year: int) -> None:
+    """Publish the shared HzE report by Bezirk for ``year``, as the reports' publishing
+    operation stores it (the snapshot with its protection record)."""
+    from saas.reports.builder import run_report
+    from saas.reports.models import PublishedReport, ReportTemplate
+
+    with app.test_request_context("/kleinstadt/reports/"), tenant_scope(town.tenant):
+        template = db.session.execute(
+            select(ReportTemplate).where(
+                ReportTemplate.code == "entwicklung-hze", ReportTemplate.tenant_id.is_(None)
+            )
+        ).scalar_one()
+        result = run_report(template, [year], "bezirk", tenant=town.tenant)
+        db.session.add(
+            PublishedReport(
+                template_code=template.code,
+                template_version=template.version,
+                title=result.title,
+                params={"template_id": template.id, "from": year, "to": year},
+                snapshot=result.to_dict(),
+            )
+        )
+        db.session.commit()
+
+
+def test_a_value_revised_after_publication_reads_r(
+    app: Flask, client: Any, create_user: Any, town: Town
+) -> None:
+    """The new office serves Bachtal alone: its served group is the cell "Bachtal" of the
+    reports. A report by Bezirk published for 2017 showed Bachtal's 60 cases and 30,0 ‰;
+    a case ended in 2017 entered afterwards makes them 61 and 30,5 ‰ — "r", as the report
+    would flag them now. The population did not change, the comparison group (three areas)
+    and every estimate are no cell of any report: no "r"."""
+    _approve(town, tuple(range(2016, 2023)))
+    with tenant_scope(town.tenant):
+        office = town.office("new")
+        db.session.execute(delete(OfficeArea).where(OfficeArea.office_id == office.id))
+        db.session.add(OfficeArea(office_id=office.id, area_id=town.areas["B"]))
+        db.session.commit()
+    _publish_report(app, town, 2017)
+    with tenant_scope(town.tenant):
+        metric = db.session.execute(
+            select(Metric.id).where(Metric.code == "HZE_END", Metric.tenant_id.is_(None))
+        ).scalar_one()
+        db.session.add(
+            FigureValue(metric_id=metric, area_id=town.areas["B"], period="2017-06", value=1)
+        )
+        db.session.commit()
+    out = _outputs(client, create_user, town)
+    rows = {row[0]: row for row in out["tables"]["yearly"]}
+    assert rows["2017"][2:6] == ["61 r", "2.000", "30,50 r", "92,4"]
+    assert rows["2018"][2:5] == ["62", "2.000", "31,00"]  # not published: nothing to differ
+    assert not any(c.endswith("r") for c in rows["2017"][6:])  # the comparison group
+    flagged = {c for rows_ in out["tables"].values() for row in rows_ for c in row}
+    assert {c for c in flagged if c.endswith(" r")} == {"61 r", "30,50 r"}
+    # Bachtal has no case-years by help type: the cost figures are not available (".")
+    assert out["tables"]["costs"][0][1:3] == ["0", "."]
+    expected = legend({"r", "."}, THRESHOLD)
+    assert _page_legend(out["page"]) == expected
+    line = next(row for row in out["csv"] if row[:1] == ["2017"])
+    assert line[2:5] == ["61 r", "2.000", "30,50 r"]
+    assert _legend_rows(out["csv"]) == expected
+    row = next(r for r in out["xlsx"] if r[0].value == 2017)
+    assert row[2].value == 61 and row[2].number_format.endswith('" r"')
+    assert _legend_rows([[c.value for c in r] for r in out["xlsx"]]) == expected
