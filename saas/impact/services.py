@@ -718,7 +718,10 @@ def _mark_revised(
     }
     if not single or not result.years:
         return
-    earlier = _published_values(row.year for row in result.years)
+    if context.published is None:  # once per context: the overview analyses every office
+        first, last = context.data_years or (0, -1)
+        context.published = _published_values(range(first, last + 1))
+    earlier = context.published
     if not earlier:
         return
 
