@@ -8,8 +8,18 @@ the XLSX as numbers rounded to the same digits.
 Disclosure control is decided by the tenant's protected cube, not here: the served and the
 comparison group are nodes of the cube (:mod:`saas.impact.disclosure`), and
 :func:`saas.impact.services.analyse_office` hands over every count the cube withholds as
-None, with the estimates resting on it. A withheld (None) count takes the population, rate,
-index and share of its row along (:func:`_counted`); every withheld number reads "–".
+None, with the estimates resting on it, and names what it withheld. A withheld count takes
+the population, rate, index and share of its row along (:func:`_counted`).
+
+Every number carries the reports' flag (:data:`saas.reports.result.FLAGS`, explained by
+:func:`saas.reports.result.legend`): "–" withheld by disclosure control, "." not available,
+"p" after a number resting on months not approved yet, "r" after one that differs from the
+value a published report showed for the same cell (a group of one area: that area's cases,
+population and rate, :func:`saas.impact.services._mark_revised`; no window or estimate is
+a cell of any report). A withheld cell holds no number at all, whatever else is true of
+it. The page, the CSV and the XLSX list the flags used in a legend.
+
+Texts name the tenant's offices and areas in its own words (:func:`saas.core.labels.word`).
 """
 
 from __future__ import annotations
@@ -24,11 +34,13 @@ from flask_babel import gettext as _
 from saas.core.disclosure import DEFAULT_THRESHOLD, tenant_threshold
 from saas.core.formatting import format_fixed
 from saas.core.formatting import rounded as round_half_even
+from saas.core.labels import word
 from saas.core.spreadsheet import MIMETYPES as MIMETYPES
 from saas.core.spreadsheet import Cell as SheetCell
-from saas.core.spreadsheet import Number, write_csv, write_xlsx
+from saas.core.spreadsheet import Number, Text, number_format, write_csv, write_xlsx
 from saas.impact.services import ImpactResult
 from saas.impact.statistics import Interval
+from saas.reports.result import FLAGS, MISSING, PROVISIONAL, REVISED, WITHHELD, legend
 
 #: digits after the decimal point per kind of number
 DIGITS = {
@@ -48,12 +60,44 @@ FORMATS = ("csv", "xlsx")
 
 @dataclass(frozen=True)
 class Cell:
+    """A cell of a table: text, or a number of a kind (:data:`DIGITS`) with its flag.
+
+    ``flag`` is one of the reports' :data:`~saas.reports.result.FLAGS`: ``"–"`` (withheld)
+    or ``"."`` (not available) instead of a number, or ``"p"`` after one. A number without
+    a value is not available unless withheld, and a withheld cell never keeps a value.
+    """
+
     value: Any
     kind: str = "text"
+    flag: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.is_number:
+            return
+        if self.flag == WITHHELD:
+            object.__setattr__(self, "value", None)
+        elif self.value is None:
+            object.__setattr__(self, "flag", MISSING)
 
     @property
     def is_number(self) -> bool:
         return self.kind != "text"
+
+    @property
+    def sign(self) -> bool:
+        """Whether a sign ("–", ".") stands instead of the number."""
+        return self.flag in (WITHHELD, MISSING)
+
+    def number(self, locale: str = "de") -> str:
+        """The number alone in the locale (``12,3``), or the sign that stands instead."""
+        return self.flag if self.sign else format_number(self.value, self.kind, locale)
+
+    def text(self, locale: str = "de") -> str:
+        """The cell as every output prints it: ``12,3``, ``12,3 p``, ``–`` or ``.``."""
+        if not self.is_number:
+            return str(self.value)
+        shown = self.number(locale)
+        return f"{shown} {self.flag}" if self.flag and not self.sign else shown
 
 
 @dataclass
@@ -70,16 +114,39 @@ def rounded(value: float | None, kind: str) -> Decimal | None:
 
 
 def format_number(value: float | None, kind: str, locale: str = "de") -> str:
+    """A number in the locale, rounded as shown everywhere ("." when there is none)."""
     number = rounded(value, kind)
     if number is None:
-        return "–"
+        return MISSING
     if kind == "year":
         return str(int(number))
     return format_fixed(number, DIGITS[kind], locale)
 
 
-def _n(value: float | None, kind: str) -> Cell:
-    return Cell(value, kind)
+def _n(
+    value: float | None,
+    kind: str,
+    *,
+    withheld: bool = False,
+    provisional: bool = False,
+    revised: bool = False,
+) -> Cell:
+    """A number: withheld ("–"), not available ("."), or shown, followed by "p" when
+    provisional and "r" when revised (as the reports: "12,3 pr")."""
+    if withheld:
+        return Cell(None, kind, WITHHELD)
+    return Cell(value, kind, (PROVISIONAL if provisional else "") + (REVISED if revised else ""))
+
+
+def flags(tables: list[Table], *more: Cell) -> set[str]:
+    """Every flag the cells carry (what the legend lists)."""
+    cells = [*more, *(c for t in tables for row in t.rows for c in row)]
+    return {f for c in cells if c.is_number for f in c.flag if f in FLAGS}
+
+
+def flag_legend(used: set[str], limit: int) -> list[tuple[str, str]]:
+    """The meaning of the flags used: the reports' own legend, with the tenant's threshold."""
+    return legend(used, limit)
 
 
 def threshold(settings: dict[str, Any] | None) -> int:
@@ -89,18 +156,26 @@ def threshold(settings: dict[str, Any] | None) -> int:
     return tenant_threshold(settings)
 
 
-def shown(count: float | None) -> bool:
-    """Whether a count is shown: the cube withheld it when it arrives as None."""
-    return count is not None
-
-
-def _counted(count: float | None, limit: int, *others: tuple[float | None, str]) -> list[Cell]:
+def _counted(
+    count: float | None,
+    withheld: bool,
+    provisional: bool,
+    *others: tuple[float | None, str],
+    revised: frozenset[str] = frozenset(),
+) -> list[Cell]:
     """A count and the numbers resting on it, all withheld ("–") when the cube withheld the
-    count (``limit`` is the tenant's threshold, kept for the callers: the cube decides)."""
-    visible = shown(count)
+    count, all provisional ("p") when its figures include months not approved; ``revised``
+    names the columns ("cases", "population", "rate") to flag "r"."""
+    columns = ("cases", "population", "rate")
     return [
-        Cell(count if visible else None, "count"),
-        *(Cell(value if visible else None, kind) for value, kind in others),
+        _n(
+            value,
+            kind,
+            withheld=withheld,
+            provisional=provisional,
+            revised=i < len(columns) and columns[i] in revised,
+        )
+        for i, (value, kind) in enumerate(((count, "count"), *others))
     ]
 
 
@@ -120,24 +195,21 @@ def phase_label(phase: str) -> str:
     }.get(phase, "")
 
 
-def group_labels(vocabulary: dict[str, str] | None = None) -> tuple[str, str]:
+def group_labels() -> tuple[str, str]:
     """Names of the treated and the control group in the tenant's words."""
-    areas = (vocabulary or {}).get("areas") or _("Areas")
+    areas = word("areas")
     return _("%(areas)s served", areas=areas), _("Comparison %(areas)s", areas=areas)
 
 
 def analysis_tables(
-    result: ImpactResult,
-    locale: str = "de",
-    vocabulary: dict[str, str] | None = None,
-    limit: int = DEFAULT_THRESHOLD,
+    result: ImpactResult, locale: str = "de", limit: int = DEFAULT_THRESHOLD
 ) -> list[Table]:
     """The data behind the chart, the before/after comparison, the result with its
-    intervals, the event study, the placebos and the costs; counts below ``limit`` are
-    withheld."""
+    intervals, the event study, the placebos and the costs, every number with its flag
+    (``limit``, the tenant's threshold, is the cube's: what it withheld arrives withheld)."""
     if not result.ok:
         return []
-    treated, control = group_labels(vocabulary)
+    treated, control = group_labels()
     yearly = Table(
         "yearly",
         _("HzE rate per year, indexed to the opening year"),
@@ -154,29 +226,34 @@ def analysis_tables(
             _("%(group)s: index (opening year = 100)", group=control),
         ],
     )
+    opening = result.opening_year
     for row in result.years:
-        yearly.rows.append(
-            [
-                _n(row.year, "year"),
-                _t(phase_label(row.phase)),
+        cells = [_n(row.year, "year"), _t(phase_label(row.phase))]
+        for group, value in (("treated", row.treated), ("control", row.control)):
+            counted = result.provisional([row.year], [group])
+            cells += [
                 *_counted(
-                    row.treated.cases,
-                    limit,
-                    (row.treated.population, "count"),
-                    (row.treated.rate, "rate"),
-                    (row.treated.index, "index"),
+                    value.cases,
+                    value.withheld,
+                    counted,
+                    (value.population, "count"),
+                    (value.rate, "rate"),
+                    revised=value.revised,
                 ),
-                *_counted(
-                    row.control.cases,
-                    limit,
-                    (row.control.population, "count"),
-                    (row.control.rate, "rate"),
-                    (row.control.index, "index"),
+                # the index rests on the opening year's rate as well
+                _n(
+                    value.index,
+                    "index",
+                    withheld=value.withheld,
+                    provisional=result.provisional([row.year, opening or row.year], [group]),
                 ),
             ]
-        )
+        yearly.rows.append(cells)
 
     before, after = _span(result.before_years), _span(result.after_years)
+    windows_years = (*result.before_years, *result.after_years)
+    estimates_withheld = "estimates" in result.withheld
+    estimates_p = result.provisional(windows_years)
     windows = Table(
         "windows",
         _("Before and after the opening (ratio of sums over the years of each window)"),
@@ -191,22 +268,43 @@ def analysis_tables(
             _("Change (‰ points)"),
         ],
     )
-    for label, b, a in (
-        (treated, result.treated_before, result.treated_after),
-        (control, result.control_before, result.control_after),
+    for label, group, b, a in (
+        (treated, "treated", result.treated_before, result.treated_after),
+        (control, "control", result.control_before, result.control_after),
     ):
         assert a is not None and b is not None
         change = a.rate - b.rate if a.rate is not None and b.rate is not None else None
         windows.rows.append(
             [
                 _t(label),
-                *_counted(b.cases, limit, (b.population, "count"), (b.rate, "rate")),
-                *_counted(a.cases, limit, (a.population, "count"), (a.rate, "rate")),
-                _n(change, "points"),
+                *_counted(
+                    b.cases,
+                    b.withheld,
+                    result.provisional(b.years, [group]),
+                    (b.population, "count"),
+                    (b.rate, "rate"),
+                ),
+                *_counted(
+                    a.cases,
+                    a.withheld,
+                    result.provisional(a.years, [group]),
+                    (a.population, "count"),
+                    (a.rate, "rate"),
+                ),
+                _n(
+                    change,
+                    "points",
+                    withheld=a.withheld or b.withheld,
+                    provisional=result.provisional(windows_years, [group]),
+                ),
             ]
         )
     windows.rows.append(
-        [_t(_("Difference-in-differences")), *[_t("")] * 6, _n(result.did, "points")]
+        [
+            _t(_("Difference-in-differences")),
+            *[_t("")] * 6,
+            _n(result.did, "points", withheld=estimates_withheld, provisional=estimates_p),
+        ]
     )
 
     summary = Table(
@@ -223,53 +321,77 @@ def analysis_tables(
     did_ci = u.did if u else None
     years_ci = u.did_case_years if u else None
 
+    def estimate(value: float | None, kind: str, provisional: bool = estimates_p) -> Cell:
+        return _n(value, kind, withheld=estimates_withheld, provisional=provisional)
+
     def per_year(interval: Interval | None, kind: str, factor: float = 1.0) -> list[Cell]:
         if interval is None:
-            return [_n(None, kind), _n(None, kind)]
+            return [estimate(None, kind), estimate(None, kind)]
         ends = sorted(
             v * factor
             for v in (result.per_year(interval.low), result.per_year(interval.high))
             if v is not None
         )
-        return [_n(e, kind) for e in ends] if len(ends) == 2 else [_n(None, kind)] * 2
+        return [estimate(e, kind) for e in ends] if len(ends) == 2 else [estimate(None, kind)] * 2
 
     cost = result.cost_per_case or 0.0
+    cost_withheld = "cost_per_case" in result.withheld
+    cost_p = result.costs_pending
     summary.rows += [
         [
             _t(_("Difference-in-differences (‰ points)")),
-            _n(result.did, "points"),
-            _n(did_ci.low if did_ci else None, "points"),
-            _n(did_ci.high if did_ci else None, "points"),
+            estimate(result.did, "points"),
+            estimate(did_ci.low if did_ci else None, "points"),
+            estimate(did_ci.high if did_ci else None, "points"),
         ],
         [
-            _t(_("Population under 21 in the served areas (mean of the years after)")),
-            _n(result.treated_u21_after, "count"),
+            _t(
+                _(
+                    "Population under 21 in the %(areas)s served (mean of the years after)",
+                    areas=word("areas"),
+                )
+            ),
+            _n(
+                result.treated_u21_after,
+                "count",
+                provisional=result.provisional(result.after_years, ["treated"]),
+            ),
             _t(""),
             _t(""),
         ],
         [
             _t(_("Estimated cases avoided per year (Destatis count)")),
-            _n(result.cases_avoided, "cases"),
+            estimate(result.cases_avoided, "cases"),
             *per_year(did_ci, "cases"),
         ],
         [
             _t(_("Estimated case-years avoided per year (running cases)")),
-            _n(result.case_years_avoided, "cases"),
+            estimate(result.case_years_avoided, "cases"),
             *per_year(years_ci, "cases"),
         ],
         [
             _t(_("Weighted average annual cost per case-year (EUR)")),
-            _n(result.cost_per_case, "eur"),
+            _n(result.cost_per_case, "eur", withheld=cost_withheld, provisional=cost_p),
             _t(""),
             _t(""),
         ],
         [
             _t(_("Estimated cost avoided per year (EUR, case-years × annual cost)")),
-            _n(result.cost_avoided, "eur"),
-            *(per_year(years_ci, "eur", cost) if result.cost_per_case else [_t(""), _t("")]),
+            _n(
+                result.cost_avoided,
+                "eur",
+                withheld=estimates_withheld or cost_withheld,
+                provisional=estimates_p or cost_p,
+            ),
+            *(
+                per_year(years_ci, "eur", cost)
+                if result.cost_per_case
+                else [_n(None, "eur", withheld=cost_withheld)] * 2
+            ),
         ],
     ]
     if u is not None and u.pre_trend is not None:
+        trend_p = result.provisional(u.pre_trend_years)
         summary.rows += [
             [
                 _t(
@@ -279,34 +401,41 @@ def analysis_tables(
                         years=_span(u.pre_trend_years),
                     )
                 ),
-                _n(u.pre_trend.estimate, "points"),
-                _n(u.pre_trend.low, "points"),
-                _n(u.pre_trend.high, "points"),
+                estimate(u.pre_trend.estimate, "points", trend_p),
+                estimate(u.pre_trend.low, "points", trend_p),
+                estimate(u.pre_trend.high, "points", trend_p),
             ],
             [
                 _t(_("Difference-in-differences adjusted for the pre-trend (‰ points)")),
-                _n(u.adjusted_did, "points"),
+                estimate(u.adjusted_did, "points", trend_p or estimates_p),
                 _t(""),
                 _t(""),
             ],
         ]
-    if u is not None and u.permutation_p is not None:
+    if u is not None and (u.permutation_p is not None or "permutation_p" in result.withheld):
         summary.rows.append(
             [
                 _t(
                     _(
-                        "Permutation p-value: share of %(n)s placebo areas (and the real one) "
-                        "with an effect at least as large",
+                        "Permutation p-value: share of %(n)s placebo %(areas)s (and the real "
+                        "one) with an effect at least as large",
                         n=len(u.placebo_areas),
+                        areas=word("areas"),
                     )
                 ),
-                _n(u.permutation_p, "p"),
+                _n(
+                    u.permutation_p,
+                    "p",
+                    withheld="permutation_p" in result.withheld,
+                    provisional=estimates_p,
+                ),
                 _t(""),
                 _t(""),
             ]
         )
     tables = [yearly, windows, summary]
     if u is not None:
+        assert opening is not None
         events = Table(
             "events",
             _("Event study: effect by year relative to the opening (year before = 0)"),
@@ -318,45 +447,60 @@ def analysis_tables(
                 _("%(level)s interval to", level="95 %"),
             ],
         )
-        assert result.opening_year is not None
         for year, effect in zip(u.event_years, u.events, strict=True):
+            event_p = result.provisional([year, opening - 1])
             events.rows.append(
                 [
-                    _n(year - result.opening_year, "year"),
+                    _n(year - opening, "year"),
                     _n(year, "year"),
-                    _n(effect.estimate, "points"),
-                    _n(effect.low, "points"),
-                    _n(effect.high, "points"),
+                    estimate(effect.estimate, "points", event_p),
+                    estimate(effect.low, "points", event_p),
+                    estimate(effect.high, "points", event_p),
                 ]
             )
         placebos = Table(
             "placebos",
-            _("Placebo openings: the same calculation where no office opened"),
+            _(
+                "Placebo openings: the same calculation for years and %(areas)s without an opening",
+                areas=word("areas"),
+            ),
             [_("Placebo"), _("Pretended opening"), _("Window (years)"), _("Effect (‰ points)")],
         )
         for placebo in u.placebo_years:
+            span = range(placebo.year - placebo.window, placebo.year + placebo.window + 1)
             placebos.rows.append(
                 [
-                    _t(_("earlier year, same areas")),
+                    _t(_("earlier year, same %(areas)s", areas=word("areas"))),
                     _n(placebo.year, "year"),
                     _n(placebo.window, "year"),
-                    _n(placebo.effect, "points"),
+                    estimate(placebo.effect, "points", result.provisional(span)),
                 ]
             )
         for placebo in u.placebo_areas:
             placebos.rows.append(
                 [
-                    _t(_("comparison area as if served: %(area)s", area=placebo.label)),
+                    _t(
+                        _(
+                            "%(name)s (comparison %(area)s) taken as served",
+                            name=placebo.label,
+                            area=word("area"),
+                        )
+                    ),
                     _n(placebo.year, "year"),
                     _n(placebo.window, "year"),
-                    _n(placebo.effect, "points"),
+                    estimate(
+                        placebo.effect, "points", result.provisional(windows_years, ["control"])
+                    ),
                 ]
             )
         tables += [events, placebos]
 
     costs = Table(
         "costs",
-        _("Cost assumptions: help types in the served areas before the opening"),
+        _(
+            "Cost assumptions: help types in the %(areas)s served before the opening",
+            areas=word("areas"),
+        ),
         [
             _("Help type"),
             _("Case-years %(years)s", years=before),
@@ -369,10 +513,12 @@ def analysis_tables(
         costs.rows.append(
             [
                 _t(line.label(locale)),
-                *_counted(
-                    line.cases_before,
-                    limit,
-                    (line.share * 100 if line.share is not None else None, "percent"),
+                _n(line.cases_before, "count", withheld=line.withheld, provisional=cost_p),
+                _n(
+                    line.share * 100 if line.share is not None else None,
+                    "percent",
+                    withheld="shares" in result.withheld,
+                    provisional=cost_p,
                 ),
                 _n(line.annual_cost, "eur"),
                 _t(
@@ -385,9 +531,45 @@ def analysis_tables(
     return [*tables, costs]
 
 
-def verdict(
-    result: ImpactResult, locale: str = "de", vocabulary: dict[str, str] | None = None
-) -> str:
+def overview_cells(result: ImpactResult) -> dict[str, Cell]:
+    """The figures the overview and the office's key figures show, with their flags."""
+    if not result.ok:
+        return {}
+    withheld = "estimates" in result.withheld
+    provisional = result.provisional((*result.before_years, *result.after_years))
+    interval = result.did_interval
+    cost_withheld = withheld or "cost_per_case" in result.withheld
+    cost_range = result.cost_range()
+
+    def cell(
+        value: float | None, kind: str, hidden: bool = withheld, p: bool = provisional
+    ) -> Cell:
+        return _n(value, kind, withheld=hidden, provisional=p)
+
+    return {
+        "did": cell(result.did, "points"),
+        "low": cell(interval.low if interval else None, "points"),
+        "high": cell(interval.high if interval else None, "points"),
+        "case_years": cell(result.case_years_avoided, "cases"),
+        "cost": cell(
+            result.cost_avoided, "eur", cost_withheld, provisional or result.costs_pending
+        ),
+        "cost_low": cell(
+            cost_range[0] if cost_range else None,
+            "eur",
+            cost_withheld,
+            provisional or result.costs_pending,
+        ),
+        "cost_high": cell(
+            cost_range[1] if cost_range else None,
+            "eur",
+            cost_withheld,
+            provisional or result.costs_pending,
+        ),
+    }
+
+
+def verdict(result: ImpactResult, locale: str = "de") -> str:
     """The result in plain words, led by what the interval allows one to say."""
     interval = result.did_interval
     if interval is None:
@@ -396,7 +578,7 @@ def verdict(
         "did": format_number(interval.estimate, "points", locale),
         "low": format_number(interval.low, "points", locale),
         "high": format_number(interval.high, "points", locale),
-        "areas": (vocabulary or {}).get("areas") or _("areas"),
+        "areas": word("areas"),
     }
     if result.verdict == "none":
         text = _(
@@ -437,36 +619,42 @@ def verdict(
     return text
 
 
-def caveat(vocabulary: dict[str, str] | None = None) -> str:
+def caveat() -> str:
     """The plain-language warning shown with every analysis and in every export."""
     return _(
         "This analysis shows an association, not proof that the %(office)s caused the change. "
         "Other things changed at the same time (staff, other programmes, the economy, new "
-        "families moving in); offices are opened in areas chosen because of high need, which "
-        "can differ from the comparison areas in ways the figures do not show; areas with "
-        "unusually high numbers tend to move back towards the average on their own "
-        "(regression to the mean); and small numbers of cases vary a lot by chance.",
-        office=(vocabulary or {}).get("office") or _("office"),
+        "families moving in); %(offices)s are opened in %(areas)s chosen because of high need, "
+        "which can differ from the comparison %(areas)s in ways the figures do not show; "
+        "%(areas)s with unusually high numbers tend to move back towards the average on their "
+        "own (regression to the mean); and small numbers of cases vary a lot by chance.",
+        office=word("office"),
+        offices=word("offices"),
+        areas=word("areas"),
     )
 
 
-def header_rows(result: ImpactResult, vocabulary: dict[str, str]) -> list[list[Cell]]:
+def header_rows(result: ImpactResult) -> list[list[Cell]]:
     """Title block of an export: office, dates, window, groups, data status."""
+    treated, control = group_labels()
     rows = [
         [_t(_("Impact analysis"))],
-        [_t(vocabulary.get("office", _("Office"))), _t(result.office_name)],
+        [_t(word("office")), _t(result.office_name)],
         [_t(_("Code")), _t(result.office_code)],
         [
             _t(_("Opened on")),
             _t(result.opened_on.strftime("%d.%m.%Y") if result.opened_on else "–"),
         ],
         [_t(_("Window (years before and after)")), _n(result.window, "year")],
+        [_t(treated), _t(", ".join(result.treated_areas))],
         [
-            _t(group_labels(vocabulary)[0]),
-            _t(", ".join(result.treated_areas)),
-        ],
-        [
-            _t(group_labels(vocabulary)[1] + " " + _("(never served in the period)")),
+            _t(
+                _(
+                    "%(group)s (served by no %(office)s in the period)",
+                    group=control,
+                    office=word("office"),
+                )
+            ),
             _t(", ".join(result.control_areas)),
         ],
         [
@@ -484,62 +672,59 @@ def header_rows(result: ImpactResult, vocabulary: dict[str, str]) -> list[list[C
     if not result.ok:
         rows.append([_t(_("Analysis not possible")), _t(result.reason)])
     elif result.did_interval is not None:
-        rows.append([_t(_("Result in words")), _t(verdict(result, "de", vocabulary))])
+        rows.append([_t(_("Result in words")), _t(verdict(result, "de"))])
     return rows
 
 
 def _rows(
-    result: ImpactResult,
-    vocabulary: dict[str, str],
-    locale: str,
-    number: Callable[[Cell], SheetCell],
-    limit: int,
+    result: ImpactResult, locale: str, number: Callable[[Cell], SheetCell], limit: int
 ) -> list[list[SheetCell]]:
-    """The export as spreadsheet rows; ``number`` turns a numeric cell into a sheet cell."""
+    """The export as spreadsheet rows; ``number`` turns a numeric cell into a sheet cell.
+    As the reports' exports, the legend of the flags used closes the file."""
 
     def cells(row: list[Cell]) -> list[SheetCell]:
         return [number(c) if c.is_number else str(c.value) for c in row]
 
-    rows = [cells(row) for row in header_rows(result, vocabulary)]
-    for table in analysis_tables(result, locale, vocabulary, limit):
+    rows = [cells(row) for row in header_rows(result)]
+    tables = analysis_tables(result, locale, limit)
+    for table in tables:
         rows += [[], [table.title], list(table.columns)]
         rows += [cells(row) for row in table.rows]
     for note in result.notes:
         rows += [[], [_("Note"), note]]
-    rows += [[], [_("Caveat"), caveat(vocabulary)]]
+    rows += [[], [_("Caveat"), caveat()]]
+    used = flag_legend(flags(tables), limit)
+    if used:
+        rows += [[], [Text(_("Legend"), bold=True)]]
+        rows += [[flag, meaning] for flag, meaning in used]
     return rows
 
 
 def _csv_number(cell: Cell) -> SheetCell:
+    """As on the page: the number in German format followed by its flag, or the sign."""
     number = rounded(cell.value, cell.kind)
-    text = format_number(cell.value, cell.kind, "de")
-    return text if number is None else Number(number, text)
+    text = cell.text("de")
+    return text if number is None or cell.sign else Number(number, text)
 
 
 def _xlsx_number(cell: Cell) -> SheetCell:
+    """A number stays numeric, its flag written after it by the number format (as in the
+    reports' exports); a sign ("–", ".") is text."""
     number = rounded(cell.value, cell.kind)
-    if number is None:
-        return None
-    return Number(int(number) if DIGITS[cell.kind] == 0 else float(number), "")
+    if number is None or cell.sign:
+        return cell.flag
+    digits = DIGITS[cell.kind]
+    pattern = "0" if cell.kind == "year" else number_format(digits)
+    if cell.flag:
+        pattern = ";".join(f'{part}" {cell.flag}"' for part in pattern.split(";"))
+    return Number(int(number) if digits == 0 else float(number), "", pattern)
 
 
-def to_csv(
-    result: ImpactResult,
-    vocabulary: dict[str, str],
-    locale: str = "de",
-    limit: int = DEFAULT_THRESHOLD,
-) -> bytes:
+def to_csv(result: ImpactResult, locale: str = "de", limit: int = DEFAULT_THRESHOLD) -> bytes:
     """The analysis as CSV: ';' separated, German number format, UTF-8 with BOM for Excel."""
-    return write_csv(_rows(result, vocabulary, locale, _csv_number, limit), delimiter=";")
+    return write_csv(_rows(result, locale, _csv_number, limit), delimiter=";")
 
 
-def to_xlsx(
-    result: ImpactResult,
-    vocabulary: dict[str, str],
-    locale: str = "de",
-    limit: int = DEFAULT_THRESHOLD,
-) -> bytes:
+def to_xlsx(result: ImpactResult, locale: str = "de", limit: int = DEFAULT_THRESHOLD) -> bytes:
     """The analysis as XLSX: one sheet, numbers rounded as on the page, text never a formula."""
-    return write_xlsx(
-        _rows(result, vocabulary, locale, _xlsx_number, limit), sheet_title=_("Impact")
-    )
+    return write_xlsx(_rows(result, locale, _xlsx_number, limit), sheet_title=_("Impact"))

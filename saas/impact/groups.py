@@ -77,6 +77,9 @@ class AreaGroups:
             if first and last:
                 self.data_years = (int(first[:4]), int(last[:4]))
         self.tenant = _tenant(current_tenant_id())
+        #: the values published reports showed, read once for every office analysed
+        #: (:func:`saas.impact.services._mark_revised`)
+        self.published: dict[tuple[str, int | None, int], set[float]] | None = None
 
     def subtree(self, area_id: int) -> list[int]:
         result, stack, seen = [], [area_id], set()

@@ -56,7 +56,7 @@ approved (with ``approved_only``).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -66,6 +66,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas.core import versions
+from saas.core.labels import word
 from saas.core.operations import operation
 from saas.impact import disclosure, statistics
 from saas.impact.groups import (
@@ -81,6 +82,7 @@ from saas.indicators.engine import IndicatorValue, compute
 from saas.metrics.catalogue import HELP_TYPES, WITHIN
 from saas.offices.models import Office
 from saas.protection.families import family_code
+from saas.reports.builder import _published_values, _round, decimals_of
 from saas.tenants.models import Tenant
 
 SETTINGS_KEY = "impact_costs"
@@ -113,10 +115,12 @@ TYPE_LABELS: dict[str, tuple[str, str]] = {
 TYPE_CODES = tuple(f"HZE_CASE_YEARS_{suffix}" for suffix in TYPE_LABELS)
 CASE_YEARS = "HZE_CASE_YEARS_RATE"
 
+#: why an analysis is not possible; ``%(office)s``, ``%(area)s``, ``%(areas)s`` are the
+#: tenant's own words (:func:`saas.core.labels.word`), filled in by :meth:`ImpactResult.fail`
 REASONS: dict[str, Any] = {
-    "no_opening_date": _l("The office has no opening date."),
+    "no_opening_date": _l("The %(office)s has no opening date: there is no before and after."),
     "no_figures": _l("There are no HzE figures yet."),
-    "no_treated_areas": _l("None of the areas served by the office carries figures."),
+    "no_treated_areas": _l("None of the %(areas)s served carries figures."),
     "before_data": _l(
         "Opened in %(year)s: the figures start in %(first)s, so the %(window)s years before "
         "the opening are not all covered."
@@ -126,7 +130,7 @@ REASONS: dict[str, Any] = {
         "opening are not all covered yet."
     ),
     "no_control": _l(
-        "There are no areas with figures that no office served between %(first)s and "
+        "There are no %(areas)s with figures that no %(office)s served between %(first)s and "
         "%(last)s, so there is nothing to compare with."
     ),
     "missing_population": _l(
@@ -142,6 +146,16 @@ REASONS: dict[str, Any] = {
 }
 
 
+#: the two groups of an analysis: the areas served and the comparison areas
+GROUPS = ("treated", "control")
+
+
+def group_names() -> tuple[str, str]:
+    """The served and the comparison group as a note names them, in the tenant's words."""
+    areas = word("areas")
+    return _("the %(areas)s served", areas=areas), _("the comparison %(areas)s", areas=areas)
+
+
 # -- result types ---------------------------------------------------------------------------
 
 
@@ -154,6 +168,11 @@ class GroupYear:
     rate: float | None
     index: float | None = None
     approved: bool = True
+    #: withheld by disclosure control (the cube withholds the group's count that year)
+    withheld: bool = False
+    #: of "cases", "population", "rate": those that differ from the value a published
+    #: report showed for the same cell (a group of one area: that area's figures)
+    revised: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -173,6 +192,7 @@ class WindowValue:
     cases: float | None
     population: float
     rate: float | None
+    withheld: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +204,8 @@ class CostLine:
     share: float | None
     annual_cost: float
     is_default: bool
+    #: its case-years withheld by disclosure control
+    withheld: bool = False
 
     def label(self, locale: str) -> str:
         return self.label_en if str(locale).startswith("en") else self.label_de
@@ -222,6 +244,15 @@ class ImpactResult:
     #: intervals, pre-trend, event study, placebos (None when not computable)
     uncertainty: statistics.Uncertainty | None = None
     pending: bool = False
+    #: per group ("treated", "control"): the years whose figures are not all approved
+    pending_years: dict[str, frozenset[int]] = field(default_factory=dict)
+    #: the help types' case-years before the opening include months not approved
+    costs_pending: bool = False
+    #: the figures withheld by disclosure control (:func:`_protect`): "estimates" (the
+    #: difference-in-differences and everything resting on it), "permutation_p", "shares",
+    #: "cost_per_case" — a withheld value is None and its cell reads "–", a None that is
+    #: not named here is not available (".")
+    withheld: set[str] = field(default_factory=set)
     reason_code: str | None = None
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -273,9 +304,16 @@ class ImpactResult:
             return "trend"
         return "fewer" if interval.estimate < 0 else "more"
 
+    def provisional(self, years: Iterable[int], groups: Sequence[str] = GROUPS) -> bool:
+        """Whether figures of ``years`` of the ``groups`` include months not approved: a
+        number resting on them is flagged "p" (:data:`saas.reports.result.PROVISIONAL`)."""
+        wanted = set(years)
+        return any(wanted & self.pending_years.get(group, frozenset()) for group in groups)
+
     def fail(self, code: str, **params: Any) -> ImpactResult:
         self.reason_code = code
-        self.reason = str(REASONS[code]) % params if params else str(REASONS[code])
+        words = {key: word(key) for key in ("office", "area", "areas")}
+        self.reason = str(REASONS[code]) % {**words, **params}
         return self
 
 
@@ -373,7 +411,7 @@ def _gaps(
         (v.group, v.year): v
         for v in compute([INDICATOR], years, by="area", area_ids=[*treated, *control])
     }
-    for label, group in ((_("the served areas"), treated), (_("the comparison areas"), control)):
+    for label, group in zip(group_names(), (treated, control), strict=True):
         for code, missing in (
             # a recorded population of 0 (an industrial zone) is data, not a gap
             ("missing_population", lambda v: v is None or v.denominator is None),
@@ -464,10 +502,7 @@ def analyse_office(
 
     _fill_years(result, years, treated_series, control_series)
 
-    for label, series in (
-        (_("the served areas"), treated_series),
-        (_("the comparison areas"), control_series),
-    ):
+    for label, series in zip(group_names(), (treated_series, control_series), strict=True):
         for years_ in (result.before_years, result.after_years):
             if not sum(series[y].denominator or 0.0 for y in years_):
                 return result.fail("missing_population", group=label, years=_years_text(years_))
@@ -487,6 +522,7 @@ def analyse_office(
     _fill_costs(result, context, treated, costs, approved_only)
     _add_notes(result, context, office, treated, partial)
     _protect(result, context, office, treated, control)
+    _mark_revised(result, context, treated, control)
     return result
 
 
@@ -587,7 +623,7 @@ def _protect(
     case_years = {name: hidden(CASE_YEARS_FAMILY, name) for name in groups}
 
     def blank(value: GroupYear) -> GroupYear:
-        return GroupYear(None, None, None, None, value.approved)
+        return GroupYear(None, None, None, None, value.approved, withheld=True)
 
     result.years = [
         YearRow(
@@ -606,7 +642,11 @@ def _protect(
     ):
         value = getattr(result, attribute)
         if value is not None and set(value.years) & cases[name]:
-            setattr(result, attribute, WindowValue(value.years, None, value.population, None))
+            setattr(
+                result,
+                attribute,
+                WindowValue(value.years, None, value.population, None, withheld=True),
+            )
 
     u = result.uncertainty
     used = set(result.analysed_years)
@@ -616,6 +656,7 @@ def _protect(
         result.did = result.cases_avoided = result.case_years_avoided = None
         result.cost_avoided = None
         result.uncertainty = u = None
+        result.withheld.add("estimates")
         result.notes.append(_withheld_note())
     if u is not None and u.placebo_areas:
         names: dict[str, list[int]] = defaultdict(list)
@@ -630,19 +671,21 @@ def _protect(
                 keep.append(placebo)
         if len(keep) < len(u.placebo_areas):
             u.placebo_areas, u.permutation_p = keep, None
+            result.withheld.add("permutation_p")
 
     node, members = groups["treated"]
     lines = []
     for line in result.cost_lines:
         family = family_code(INDICATORS[f"HZE_CASE_YEARS_{line.suffix}"].numerator)
         if any(withheld(family, node, members, y) for y in result.before_years):
-            line = replace(line, cases_before=None)
+            line = replace(line, cases_before=None, withheld=True)
         lines.append(line)
     if any(line.cases_before is None for line in lines):
         # a shown share and its shown case-years give the typed total, and with it the sum
         # of the withheld types: no shares. The weighted annual cost is one equation more
         # over the withheld types' case-years: shown only if the cube's LP says it is safe.
         lines = [replace(line, share=None) for line in lines]
+        result.withheld.add("shares")
         weights = {
             family_code(INDICATORS[f"HZE_CASE_YEARS_{line.suffix}"].numerator): line.annual_cost
             for line in result.cost_lines
@@ -651,7 +694,62 @@ def _protect(
             cube, result.before_years, node, weights, result.cost_per_case
         ):
             result.cost_per_case = result.cost_avoided = None
+            result.withheld.add("cost_per_case")
     result.cost_lines = lines
+
+
+#: the yearly columns of a group and the report indicator whose value each of them is
+REVISABLE = {"cases": "HZE_CASES", "population": "POP_U21", "rate": INDICATOR}
+
+
+def _mark_revised(
+    result: ImpactResult, context: AreaGroups, treated: Sequence[int], control: Sequence[int]
+) -> None:
+    """Flag "r" as the reports do (:meth:`saas.reports.builder._Builder.cell`): a shown
+    value that differs, rounded as a report rounds it, from a value a published report
+    showed for the same cell. A group of several areas, and every window and estimate, is
+    no cell of any report; a group of one area whose figures no other area's add to is
+    that area's cell of the reports (its cases, under-21 population and HzE rate)."""
+    single = {
+        name: members[0]
+        for name, members in zip(GROUPS, (treated, control), strict=True)
+        if len(members) == 1
+        and not any(a in context.figure_areas for a in context.subtree(members[0])[1:])
+    }
+    if not single or not result.years:
+        return
+    if context.published is None:  # once per context: the overview analyses every office
+        first, last = context.data_years or (0, -1)
+        context.published = _published_values(range(first, last + 1))
+    earlier = context.published
+    if not earlier:
+        return
+
+    def revised(value: GroupYear, area: int, year: int) -> frozenset[str]:
+        if value.withheld:
+            return frozenset()  # "–" stands instead
+        found = set()
+        for column, code in REVISABLE.items():
+            number = getattr(value, column)
+            shown = earlier.get((code, area, year))
+            if number is None or not shown:
+                continue
+            number = _round(number, decimals_of(INDICATORS[code]))
+            if any(abs(v - number) > 1e-9 for v in shown):
+                found.add(column)
+        return frozenset(found)
+
+    rows = []
+    for row in result.years:
+        treated_year, control_year = row.treated, row.control
+        if "treated" in single:
+            marks = revised(treated_year, single["treated"], row.year)
+            treated_year = replace(treated_year, revised=marks)
+        if "control" in single:
+            marks = revised(control_year, single["control"], row.year)
+            control_year = replace(control_year, revised=marks)
+        rows.append(YearRow(row.year, row.phase, treated_year, control_year))
+    result.years = rows
 
 
 def _withheld_note() -> str:
@@ -749,12 +847,11 @@ def _fill_years(
                 year=year,
             )
         )
-    result.pending = any(
-        not s[y].approved
-        for s in (treated_series, control_series)
-        for y in result.analysed_years
-        if y in s
-    )
+    result.pending_years = {
+        group: frozenset(y for y, value in series.items() if not value.approved)
+        for group, series in zip(GROUPS, (treated_series, control_series), strict=True)
+    }
+    result.pending = result.provisional(result.analysed_years)
 
 
 def _fill_costs(
@@ -771,6 +868,7 @@ def _fill_costs(
         if suffix in own:
             own[suffix] = (float(amount), False)
     mix = _compute(TYPE_CODES, result.before_years, treated, approved_only)
+    result.costs_pending = any(not value.approved for value in mix)
     by_type: dict[str, float] = defaultdict(float)
     for value in mix:
         by_type[value.indicator.removeprefix("HZE_CASE_YEARS_")] += value.numerator or 0.0
@@ -821,8 +919,9 @@ def _add_notes(
     if partial:
         result.notes.append(
             _(
-                "Some areas served by the office have no figures of their own; the figures of "
-                "the larger area that contains them are used, which dilutes the result."
+                "Some %(areas)s served have no figures of their own; the figures of the larger "
+                "unit that contains them are used, which dilutes the result.",
+                areas=word("areas"),
             )
         )
     period_start = date(result.before_years[0], 1, 1)
@@ -837,33 +936,37 @@ def _add_notes(
         if opened is None or opened < period_start:
             result.notes.append(
                 _(
-                    "%(office)s already served these areas before the analysed period; the "
+                    "%(name)s already served these %(areas)s before the analysed period; the "
                     "result shows the change beyond what was there already.",
-                    office=other.name,
+                    name=other.name,
+                    areas=word("areas"),
                 )
             )
         else:
             result.notes.append(
                 _(
-                    "%(office)s opened in the same areas during the analysed period "
-                    "(%(date)s); its effect cannot be separated.",
-                    office=other.name,
+                    "%(name)s opened during the analysed period (%(date)s) and serves the same "
+                    "%(areas)s; its effect cannot be separated.",
+                    name=other.name,
                     date=opened.strftime("%m/%Y"),
+                    areas=word("areas"),
                 )
             )
     analysed = [row.treated.cases for row in result.years if row.phase in ("before", "after")]
     if analysed and min(c or 0.0 for c in analysed) < SMALL_CASES:
         result.notes.append(
             _(
-                "Fewer than %(n)s cases a year in the served areas: chance alone can move the "
-                "result a lot.",
+                "Fewer than %(n)s cases a year in the group of the %(areas)s served: chance "
+                "alone can move the result a lot.",
                 n=SMALL_CASES,
+                areas=word("areas"),
             )
         )
     if office.closed_on is not None and office.closed_on <= period_end:
         result.notes.append(
             _(
-                "The office closed on %(date)s, within the analysed period.",
+                "The %(office)s closed on %(date)s, within the analysed period.",
+                office=word("office"),
                 date=office.closed_on.strftime("%d.%m.%Y"),
             )
         )

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 
 from saas.core.charts import NARROW_WIDTH, WIDTH, Series, line_chart
 from saas.core.db import db
+from saas.core.labels import word
 from saas.core.operations import Conflict
 from saas.core.permissions import ensure_in_scope, has_permission, in_scope, require
 from saas.core.tenancy import get_or_404
@@ -55,10 +56,6 @@ def _options() -> tuple[int, bool]:
     return window, request.args.get("approved") == "1"
 
 
-def _vocabulary() -> dict[str, str]:
-    return {key: g.tenant.word(key) for key in ("office", "offices", "area", "areas")}
-
-
 def _limit() -> int:
     return exports.threshold(g.tenant.settings)
 
@@ -68,15 +65,21 @@ def _limit() -> int:
 @builds_in_background
 def index() -> Any:
     window, approved_only = _options()
+    # a local role sees the analyses of its own offices (each compares with the rest)
+    results = [
+        r
+        for r in analyse_all(window, approved_only=approved_only)
+        if in_scope(office_id=r.office_id)
+    ]
+    cells = {r.office_id: exports.overview_cells(r) for r in results}
+    used = exports.flags([], *(c for found in cells.values() for c in found.values()))
     return render_template(
         "impact/index.html",
-        # a local role sees the analyses of its own offices (each compares with the rest)
-        results=[
-            r
-            for r in analyse_all(window, approved_only=approved_only)
-            if in_scope(office_id=r.office_id)
-        ],
-        caveat=exports.caveat(_vocabulary()),
+        results=results,
+        cells=cells,
+        legend=(legend := exports.flag_legend(used, _limit())),
+        meanings=dict(legend),
+        caveat=exports.caveat(),
         window=window,
         windows=range(WINDOW_MIN, WINDOW_MAX + 1),
         approved_only=approved_only,
@@ -92,7 +95,7 @@ def _chart(result: ImpactResult, width: int = WIDTH) -> Any:
     if not result.ok or not result.years:
         return None
     years = [row.year for row in result.years]
-    treated, control = exports.group_labels(_vocabulary())
+    treated, control = exports.group_labels()
     return line_chart(
         _("HzE rate indexed to the opening year (%(year)s = 100)", year=result.opening_year),
         [str(y) for y in years],
@@ -104,7 +107,7 @@ def _chart(result: ImpactResult, width: int = WIDTH) -> Any:
             "Line chart of the HzE rate per 1,000 under-21s in the %(areas)s served by "
             "%(office)s and in the comparison %(areas)s, each indexed to %(year)s = 100. The "
             "table below holds the same values.",
-            areas=g.tenant.word("areas"),
+            areas=word("areas"),
             office=result.office_name,
             year=result.opening_year,
         ),
@@ -145,7 +148,7 @@ def _event_chart(result: ImpactResult, width: int = WIDTH) -> Any:
             "year, minus the gap in the year before the opening, with the 95 %% interval. "
             "Before the opening the line should stay near zero. The event study table holds "
             "the same values.",
-            areas=g.tenant.word("areas"),
+            areas=word("areas"),
         ),
         locale=_locale(),
         mark_x=u.event_years.index(result.opening_year),
@@ -164,6 +167,9 @@ def office(office_id: int) -> Any:
     ensure_in_scope(obj)
     window, approved_only = _options()
     result = analyse_office(obj, window=window, approved_only=approved_only)
+    tables = exports.analysis_tables(result, _locale(), _limit())
+    key_figures = exports.overview_cells(result)
+    used = exports.flags(tables, *key_figures.values())
     return render_template(
         "impact/office.html",
         office=obj,
@@ -172,10 +178,13 @@ def office(office_id: int) -> Any:
         event_chart=_event_chart(result),
         narrow_chart=_chart(result, NARROW_WIDTH),  # the phones' layouts (app.css shows one)
         narrow_event_chart=_event_chart(result, NARROW_WIDTH),
-        verdict=exports.verdict(result, _locale(), _vocabulary()),
-        tables=exports.analysis_tables(result, _locale(), _vocabulary(), _limit()),
+        verdict=exports.verdict(result, _locale()),
+        tables=tables,
+        cells=key_figures,
+        legend=(legend := exports.flag_legend(used, _limit())),
+        meanings=dict(legend),
         limit=_limit(),
-        caveat=exports.caveat(_vocabulary()),
+        caveat=exports.caveat(),
         window=window,
         windows=range(WINDOW_MIN, WINDOW_MAX + 1),
         approved_only=approved_only,
@@ -198,7 +207,7 @@ def export(office_id: int, fmt: str) -> Any:
     build = exports.to_csv if fmt == "csv" else exports.to_xlsx
     filename = f"wirkungsanalyse-{obj.code}-{window}j.{fmt}"
     return Response(
-        build(result, _vocabulary(), _locale(), _limit()),
+        build(result, _locale(), _limit()),
         mimetype=exports.MIMETYPES[fmt],
         headers={"Content-Disposition": f"attachment; filename={filename}"},
     )

@@ -128,7 +128,7 @@ def test_the_page_and_the_csv_read_the_groups_from_the_cube(town: Town) -> None:
     if withheld:  # an estimate resting on 2017 is withheld as well
         assert result.did is None and result.uncertainty is None
         with tenant_scope(town.tenant):
-            text = exports.to_csv(result, {}).decode("utf-8-sig")
+            text = exports.to_csv(result).decode("utf-8-sig")
         line = next(li for li in text.splitlines() if li.startswith(f"{YEAR};"))
         assert line.split(";")[2:6] == ["–"] * 4
 

@@ -200,7 +200,7 @@ def test_partial_coverage_uses_the_containing_area(town: Town):
         result = analyse_office(office, window=2)
     assert result.ok
     assert result.treated_area_ids == (town.areas["P1"],)
-    assert any("larger area" in note or "übergeordneten Gebiets" in note for note in result.notes)
+    assert any("larger unit" in note or "übergeordneten Einheit" in note for note in result.notes)
     # the new office's areas are served now: P2 is not a control either (its parent P is
     # linked to "new", opened in the period), only B and D are
     assert set(result.control_area_ids) == {town.areas["B"], town.areas["D"]}
