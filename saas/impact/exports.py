@@ -469,6 +469,7 @@ def header_rows(result: ImpactResult, vocabulary: dict[str, str]) -> list[list[C
             _t(group_labels(vocabulary)[1] + " " + _("(never served in the period)")),
             _t(", ".join(result.control_areas)),
         ],
+        *matching_rows(result, vocabulary),
         [
             _t(_("Data status")),
             _t(
@@ -486,6 +487,47 @@ def header_rows(result: ImpactResult, vocabulary: dict[str, str]) -> list[list[C
     elif result.did_interval is not None:
         rows.append([_t(_("Result in words")), _t(verdict(result, "de", vocabulary))])
     return rows
+
+
+def matching_text(result: ImpactResult, vocabulary: dict[str, str] | None = None) -> str:
+    """How the matched comparison areas were chosen (empty when all are compared)."""
+    found = result.matching
+    if found is None or not found.chosen:
+        return ""
+    areas = (vocabulary or {}).get("areas") or _("areas")
+    features = (
+        _("level and slope of the HzE rate")
+        if "slope" in found.features
+        else _("level of the HzE rate")
+    )
+    text = _(
+        "The %(k)s of the %(n)s never-served %(areas)s whose %(features)s in %(years)s (the "
+        "years before the opening) came nearest to those of the served %(areas)s, each "
+        "standardised by its spread among them; two per served %(area)s, at least three, at "
+        "most all.",
+        k=found.k,
+        n=len(found.candidates),
+        areas=areas,
+        area=(vocabulary or {}).get("area") or _("area"),
+        features=features,
+        years=_span(result.before_years),
+    )
+    if result.not_matchable:
+        text += " " + _(
+            "Not matchable (no HzE rate in every year before the opening): %(names)s.",
+            names=", ".join(result.not_matchable),
+        )
+    return text
+
+
+def matching_rows(result: ImpactResult, vocabulary: dict[str, str]) -> list[list[Cell]]:
+    """The export's lines on the matched comparison areas (none when all are compared)."""
+    if result.matching is None or not result.matching.chosen:
+        return []
+    return [
+        [_t(_("Matching")), _t(matching_text(result, vocabulary))],
+        [_t(_("Chosen from:")), _t(", ".join(result.matched_from))],
+    ]
 
 
 def _rows(
