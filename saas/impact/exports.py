@@ -506,7 +506,7 @@ def matching_text(result: ImpactResult, vocabulary: dict[str, str] | None = None
         "standardised by its spread among them; two per served %(area)s, at least three, at "
         "most all.",
         k=found.k,
-        n=len(found.candidates),
+        n=len(found.candidates) + len(found.unmatched),
         areas=areas,
         area=(vocabulary or {}).get("area") or _("area"),
         features=features,
