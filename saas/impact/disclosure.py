@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from saas.impact.groups import WINDOW_MAX, WINDOW_MIN, AreaGroups
-from saas.impact.matching import Figures, matched_control, pre_period
+from saas.impact.matching import Figures, matched_control, pre_periods
 from saas.protection.cube import Equation
 from saas.protection.service import Cube, register_nodes
 
@@ -91,8 +91,7 @@ def _matched_groups(
     found: dict[Hashable, frozenset[int]] = {}
     for approved_only in (False, True):
         if approved_only not in figures:
-            areas = sorted(context.figure_areas)
-            figures[approved_only] = pre_period(areas, range(first, last + 1), approved_only)
+            figures.update(pre_periods(sorted(context.figure_areas), range(first, last + 1)))
         chosen = matched_control(context, treated, control, before, figures[approved_only]).chosen
         if chosen:
             found[matched_node(office_id, window, approved_only)] = frozenset(chosen)

@@ -26,7 +26,7 @@ Number
     ``k`` nearest are chosen; ties are broken by area code, then id — the same figures always
     give the same areas.
 
-Pure except :func:`pre_period` (which reads the engine); no Flask.
+Pure except :func:`pre_periods` (which reads the engine); no Flask.
 """
 
 from __future__ import annotations
@@ -121,15 +121,23 @@ def pre_period(
 ) -> dict[tuple[int, int], tuple[float, float]]:
     """Cases and under-21 population per area and year, as the analysis reads them
     (engine values per area; with ``approved_only`` only the approved ones)."""
-    result = {}
+    return pre_periods(area_ids, years)[approved_only]
+
+
+def pre_periods(
+    area_ids: Sequence[int], years: Iterable[int]
+) -> dict[bool, dict[tuple[int, int], tuple[float, float]]]:
+    """:func:`pre_period` with all figures (False) and approved ones only (True), read once."""
+    result: dict[bool, dict[tuple[int, int], tuple[float, float]]] = {False: {}, True: {}}
     for value in compute([INDICATOR], years, by="area", area_ids=list(area_ids)):
         if value.indicator != INDICATOR or not isinstance(value.group, int):
             continue
-        if approved_only and not value.approved:
-            continue
         if value.numerator is None or value.denominator is None:
             continue
-        result[(value.group, value.year)] = (float(value.numerator), float(value.denominator))
+        found = (float(value.numerator), float(value.denominator))
+        result[False][(value.group, value.year)] = found
+        if value.approved:
+            result[True][(value.group, value.year)] = found
     return result
 
 
