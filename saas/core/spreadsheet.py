@@ -33,6 +33,9 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 MIMETYPES = {"csv": CSV_MIMETYPE, "xlsx": XLSX_MIMETYPE}
 #: what a number's text may look like (digits, an optional sign, the locale's separators)
 _NUMBER_TEXT = re.compile(r"^[+-]?[0-9][0-9.,'\u00a0\u202f]*$")
+#: a number followed by its flags ("-0,25 p", "12 pr"): a person's reading of a number, text
+#: to a spreadsheet; a leading "-" would start a formula, so it is written as "−" (U+2212)
+_FLAGGED_NUMBER = re.compile(r"^-([0-9][0-9.,'\u00a0\u202f]* [a-z]{1,2})$")
 #: characters XLSX (XML 1.0) cannot store
 _NOT_IN_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -83,7 +86,11 @@ def csv_field(cell: Cell, delimiter: str = ",") -> str:
     if cell is None:
         return ""
     if isinstance(cell, Number):
-        text = cell.text if _NUMBER_TEXT.match(cell.text) else safe_text(cell.text)
+        flagged = _FLAGGED_NUMBER.match(cell.text)
+        if flagged:
+            text = "\u2212" + flagged.group(1)
+        else:
+            text = cell.text if _NUMBER_TEXT.match(cell.text) else safe_text(cell.text)
     else:
         text = safe_text(cell.value if isinstance(cell, Text) else str(cell))
     if _needs_quotes(delimiter).search(text):

@@ -21,11 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from saas.impact.groups import WINDOW_MAX, WINDOW_MIN, AreaGroups
+from saas.impact.matching import Figures, matched_control, pre_periods
 from saas.protection.cube import Equation
 from saas.protection.service import Cube, register_nodes
 
 SERVED = "impact-served"
 COMPARISON = "impact-comparison"
+MATCHED = "impact-matched"
 
 
 def served_node(office_id: int) -> tuple[str, int]:
@@ -36,12 +38,19 @@ def comparison_node(office_id: int, window: int) -> tuple[str, int, int]:
     return (COMPARISON, office_id, window)
 
 
+def matched_node(office_id: int, window: int, approved_only: bool) -> tuple[str, int, int, bool]:
+    """The matched comparison areas (:mod:`saas.impact.matching`): they rest on the figures
+    used, so with ``approved_only`` they may be other areas and are a node of their own."""
+    return (MATCHED, office_id, window, approved_only)
+
+
 def office_groups(context: AreaGroups) -> dict[Hashable, frozenset[int]]:
     """Every group of areas an impact page or export can show: node → its areas."""
     found: dict[Hashable, frozenset[int]] = {}
     if context.data_years is None:
         return found
     first, last = context.data_years
+    figures: dict[bool, Figures] = {}  # read once, for every office and window
     for office in context.offices:
         if office.opened_on is None:
             continue
@@ -57,6 +66,35 @@ def office_groups(context: AreaGroups) -> dict[Hashable, frozenset[int]]:
             control = context.control(year - window, year + window, hierarchies)
             if control:
                 found[comparison_node(office.id, window)] = frozenset(control)
+                found.update(
+                    _matched_groups(context, office.id, treated, control, year, window, figures)
+                )
+    return found
+
+
+def _matched_groups(
+    context: AreaGroups,
+    office_id: int,
+    treated: Sequence[int],
+    control: Sequence[int],
+    year: int,
+    window: int,
+    figures: dict[bool, Figures],
+) -> dict[Hashable, frozenset[int]]:
+    """The matched comparison areas of one office and window, with all figures and with
+    approved ones only: without them as nodes, "all comparison areas − the matched ones"
+    would give back the sum of the areas left out. ``figures`` holds the pre-period figures
+    of every area and year per ``approved_only``, filled on first use."""
+    assert context.data_years is not None
+    first, last = context.data_years
+    before = list(range(year - window, year))
+    found: dict[Hashable, frozenset[int]] = {}
+    for approved_only in (False, True):
+        if approved_only not in figures:
+            figures.update(pre_periods(sorted(context.figure_areas), range(first, last + 1)))
+        chosen = matched_control(context, treated, control, before, figures[approved_only]).chosen
+        if chosen:
+            found[matched_node(office_id, window, approved_only)] = frozenset(chosen)
     return found
 
 

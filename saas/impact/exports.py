@@ -657,6 +657,7 @@ def header_rows(result: ImpactResult) -> list[list[Cell]]:
             ),
             _t(", ".join(result.control_areas)),
         ],
+        *matching_rows(result),
         [
             _t(_("Data status")),
             _t(
@@ -674,6 +675,47 @@ def header_rows(result: ImpactResult) -> list[list[Cell]]:
     elif result.did_interval is not None:
         rows.append([_t(_("Result in words")), _t(verdict(result, "de"))])
     return rows
+
+
+def matching_text(result: ImpactResult) -> str:
+    """How the matched comparison areas were chosen (empty when all are compared)."""
+    found = result.matching
+    if found is None or not found.chosen:
+        return ""
+    areas = word("areas")
+    features = (
+        _("level and slope of the HzE rate")
+        if "slope" in found.features
+        else _("level of the HzE rate")
+    )
+    text = _(
+        "The %(k)s of the %(n)s never-served %(areas)s whose %(features)s in %(years)s (the "
+        "years before the opening) came nearest to those of the served %(areas)s, each "
+        "standardised by its spread among them; two per served %(area)s, at least three, at "
+        "most all.",
+        k=found.k,
+        n=len(found.candidates) + len(found.unmatched),
+        areas=areas,
+        area=word("area"),
+        features=features,
+        years=_span(result.before_years),
+    )
+    if result.not_matchable:
+        text += " " + _(
+            "Not matchable (no HzE rate in every year before the opening): %(names)s.",
+            names=", ".join(result.not_matchable),
+        )
+    return text
+
+
+def matching_rows(result: ImpactResult) -> list[list[Cell]]:
+    """The export's lines on the matched comparison areas (none when all are compared)."""
+    if result.matching is None or not result.matching.chosen:
+        return []
+    return [
+        [_t(_("Matching")), _t(matching_text(result))],
+        [_t(_("Chosen from:")), _t(", ".join(result.matched_from))],
+    ]
 
 
 def _rows(

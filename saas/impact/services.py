@@ -68,7 +68,7 @@ from flask_babel import lazy_gettext as _l
 from saas.core import versions
 from saas.core.labels import word
 from saas.core.operations import operation
-from saas.impact import disclosure, statistics
+from saas.impact import disclosure, matching, statistics
 from saas.impact.groups import (
     INDICATOR,
     WINDOW_DEFAULT,
@@ -77,6 +77,7 @@ from saas.impact.groups import (
     AreaGroups,
     open_between,
 )
+from saas.impact.matching import Matching
 from saas.indicators.definitions import INDICATORS
 from saas.indicators.engine import IndicatorValue, compute
 from saas.metrics.catalogue import HELP_TYPES, WITHIN
@@ -142,6 +143,10 @@ REASONS: dict[str, Any] = {
     ),
     "missing_data": _l(
         "The HzE case figures are missing for %(group)s in the years analysed (%(years)s)."
+    ),
+    "no_matched": _l(
+        "None of the comparison areas has an HzE rate in every year before the opening "
+        "(%(years)s), so none can be matched."
     ),
 }
 
@@ -256,6 +261,13 @@ class ImpactResult:
     reason_code: str | None = None
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: "all" (every never-served area) or "matched" (:mod:`saas.impact.matching`)
+    comparison: str = "all"
+    matching: Matching | None = None
+    #: with "matched": every never-served area the matched ones were chosen from, and those
+    #: without figures in every year before the opening (they cannot be matched)
+    matched_from: tuple[str, ...] = ()
+    not_matchable: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -437,12 +449,14 @@ def analyse_office(
     window: int = WINDOW_DEFAULT,
     costs: dict[str, float] | None = None,
     approved_only: bool = False,
+    matched: bool = False,
     _context: AreaGroups | None = None,
 ) -> ImpactResult:
     """Difference-in-differences of the HzE-Eckwert for one office of the current tenant.
 
     ``costs`` (help type suffix → average annual cost in EUR) overrides the tenant's
-    configured costs; types it leaves out keep the tenant's value or the default.
+    configured costs; types it leaves out keep the tenant's value or the default. With
+    ``matched`` the comparison areas are the matched ones (:mod:`saas.impact.matching`).
     """
     window = max(WINDOW_MIN, min(WINDOW_MAX, int(window)))
     context = _context or AreaGroups()
@@ -483,6 +497,10 @@ def analyse_office(
     result.control_areas = context.names(control)
     if not control:
         return result.fail("no_control", first=period_first, last=period_last)
+    if matched:
+        control = _match(result, context, treated, control, approved_only)
+        if not control:
+            return result.fail("no_matched", years=_years_text(result.before_years))
 
     years = list(range(first, last + 1))
     treated_series = _series(_compute([INDICATOR], years, treated, approved_only))
@@ -521,9 +539,35 @@ def analyse_office(
 
     _fill_costs(result, context, treated, costs, approved_only)
     _add_notes(result, context, office, treated, partial)
-    _protect(result, context, office, treated, control)
+    _protect(result, context, office, treated, control, _control_node(result, office))
     _mark_revised(result, context, treated, control)
     return result
+
+
+def _match(
+    result: ImpactResult,
+    context: AreaGroups,
+    treated: list[int],
+    control: list[int],
+    approved_only: bool,
+) -> list[int]:
+    """The matched comparison areas among ``control``, recorded on the result."""
+    before = result.before_years
+    figures = matching.pre_period([*treated, *control], before, approved_only)
+    found = matching.matched_control(context, treated, control, before, figures)
+    result.comparison, result.matching = "matched", found
+    result.matched_from = context.names(control)
+    result.not_matchable = context.names(found.unmatched)
+    result.control_area_ids = found.chosen
+    result.control_areas = context.names(found.chosen)
+    return list(found.chosen)
+
+
+def _control_node(result: ImpactResult, office: Office) -> Any:
+    """The comparison group's node in the cube: all never-served areas or the matched."""
+    if result.comparison == "matched":
+        return disclosure.matched_node(office.id, result.window, result.approved_only)
+    return disclosure.comparison_node(office.id, result.window)
 
 
 # -- disclosure control ---------------------------------------------------------------------
@@ -580,6 +624,7 @@ def _protect(
     office: Office,
     treated: Sequence[int],
     control: Sequence[int],
+    control_node: Any = None,
 ) -> None:
     """Withhold what the tenant's protected cube withholds (:mod:`saas.impact.disclosure`).
 
@@ -601,7 +646,10 @@ def _protect(
     cube = tenant_cube(years, context.tenant)
     groups = {
         "treated": (disclosure.served_node(office.id), frozenset(treated)),
-        "control": (disclosure.comparison_node(office.id, result.window), frozenset(control)),
+        "control": (
+            control_node or disclosure.comparison_node(office.id, result.window),
+            frozenset(control),
+        ),
     }
 
     def withheld(family: str, node: Any, members: frozenset[int], year: int) -> bool:

@@ -56,6 +56,12 @@ def _options() -> tuple[int, bool]:
     return window, request.args.get("approved") == "1"
 
 
+def _matched() -> bool:
+    """Compare with the matched comparison areas (``comparison=matched``); any other value
+    of the parameter, or none, compares with all never-served areas."""
+    return request.args.get("comparison") == "matched"
+
+
 def _limit() -> int:
     return exports.threshold(g.tenant.settings)
 
@@ -166,12 +172,15 @@ def office(office_id: int) -> Any:
     obj = get_or_404(Office, office_id)
     ensure_in_scope(obj)
     window, approved_only = _options()
-    result = analyse_office(obj, window=window, approved_only=approved_only)
+    matched = _matched()
+    result = analyse_office(obj, window=window, approved_only=approved_only, matched=matched)
     tables = exports.analysis_tables(result, _locale(), _limit())
     key_figures = exports.overview_cells(result)
     used = exports.flags(tables, *key_figures.values())
     return render_template(
         "impact/office.html",
+        matched=matched,
+        matching=exports.matching_text(result),
         office=obj,
         result=result,
         chart=_chart(result),
@@ -203,9 +212,10 @@ def export(office_id: int, fmt: str) -> Any:
     obj = get_or_404(Office, office_id)
     ensure_in_scope(obj)
     window, approved_only = _options()
-    result = analyse_office(obj, window=window, approved_only=approved_only)
+    matched = _matched()
+    result = analyse_office(obj, window=window, approved_only=approved_only, matched=matched)
     build = exports.to_csv if fmt == "csv" else exports.to_xlsx
-    filename = f"wirkungsanalyse-{obj.code}-{window}j.{fmt}"
+    filename = f"wirkungsanalyse-{obj.code}-{window}j{'-matched' if matched else ''}.{fmt}"
     return Response(
         build(result, _locale(), _limit()),
         mimetype=exports.MIMETYPES[fmt],

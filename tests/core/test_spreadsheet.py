@@ -54,6 +54,16 @@ def test_numbers_keep_their_sign_and_text_cannot_pose_as_a_number() -> None:
         write_csv([["a"]], delimiter="\r")
 
 
+def test_a_negative_number_with_its_flag_reads_as_one_not_as_a_guarded_formula() -> None:
+    """Regression: "-0,25 p" (provisional) came out as "'-0,25 p" in the CSV; it is written
+    with the minus sign, which starts no formula, while a flagged text stays guarded."""
+    data = write_csv(
+        [[Number(-0.25, "-0,25 p"), Number(12, "12 pr"), Number(-1, "-1 p=2"), "-0,25 p"]],
+        delimiter=";",
+    )
+    assert data.decode("utf-8-sig") == "\u22120,25 p;12 pr;'-1 p=2;'-0,25 p\r\n"
+
+
 def test_xlsx_stores_text_as_text_and_numbers_as_numbers() -> None:
     data = write_xlsx(
         [

@@ -394,8 +394,8 @@ def test_a_snapshot_and_a_later_run_give_nothing_back(tenant: Tenant, data: st.D
 @st.composite
 def impact_tenants(draw: Any) -> Tenant:
     """A tenant with the impact pages' groups as nodes of its cube: an office's served areas
-    (any areas, across districts and hierarchies) and its comparison areas (others), as
-    :mod:`saas.impact.disclosure` registers them."""
+    (any areas, across districts and hierarchies), its comparison areas (others) and its
+    matched comparison areas (some of those), as :mod:`saas.impact.disclosure` registers them."""
     tenant = draw(tenants())
     layout = tenant.layout
     areas = sorted(a for a in layout.nodes if isinstance(a, int))
@@ -406,6 +406,8 @@ def impact_tenants(draw: Any) -> Tenant:
         control = draw(st.lists(st.sampled_from(others), min_size=1, unique=True))
         nodes[("impact-served", office)] = frozenset(served)
         nodes[("impact-comparison", office)] = frozenset(control)
+        matched = draw(st.lists(st.sampled_from(control), min_size=1, unique=True))
+        nodes[("impact-matched", office)] = frozenset(matched)
     grouped = Layout(layout.families, nodes, at_most=layout.at_most, hidden=layout.hidden)
     return Tenant(grouped, tenant.atoms, tenant.threshold, tenant.population)
 
@@ -414,7 +416,8 @@ def impact_tenants(draw: Any) -> Tenant:
 @SETTINGS
 @given(impact_tenants())
 def test_impact_groups_next_to_the_reports_give_nothing_back(tenant: Tenant) -> None:
-    """The impact page's group counts (served, comparison) published next to every report
+    """The impact page's group counts (served, comparison, matched) published next to every
+    report
     cell: as nodes of the cube, they are protected together with everything else."""
     layout, atoms, threshold = tenant.layout, tenant.atoms, tenant.threshold
     started = time.perf_counter()

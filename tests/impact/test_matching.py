@@ -1,0 +1,277 @@
+"""Matched comparison areas, by hand on the tiny municipality with four more Bezirke.
+
+The new office serves Parkviertel (P1 + P2), opened 2019; window 2: before 2017–2018, after
+2020–2021. Its never-served areas are B and D of ``conftest.py`` and E, F, G, H below, every
+one with 1,000 under-21s. Before the opening (level = ratio of sums over 2017–2018, slope =
+the 2018 rate − the 2017 rate):
+
+==========  ======  =====  ============================================
+area        level   slope  (cases 2017 / 2018 per population 2017/2018)
+==========  ======  =====  ============================================
+served      38.75   −2.35  (60 / 64 per 1,500 / 1,700)
+B           30.5    1      (60 / 62 per 2,000)
+D           30      0      (30 / 30 per 1,000)
+E           39      −2     (40 / 38)
+F           39      −4     (41 / 37)
+G           21      2      (20 / 22)
+H           48      −4     (50 / 46)
+==========  ======  =====  ============================================
+
+Standardised by the spread among the six (level σ ≈ 8.57, slope σ ≈ 2.34), the distances are
+E 0.15, F 0.70, H 1.29, D 1.43, B 1.73, G 2.78; k = min(6, max(3, 2 × 2)) = 4 areas: D, E, F,
+H. By level alone B (8.25 away) would come before H (9.25): the slope keeps the areas that
+were falling like the served ones.
+
+Matched DiD: served (36 − 38.75) − matched (292 / 8,000 − 312 / 8,000 = 36.5 − 39) = −0.25 ‰
+points; against all six: −2.75 − (483 / 14,000 − 476 / 14,000 = 0.5) = −3.25.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from statistics import pstdev
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from saas.areas.models import Area, AreaLevel
+from saas.core.db import db
+from saas.core.tenancy import all_tenants, tenant_scope
+from saas.figures.models import FigureValue
+from saas.impact import disclosure, matching
+from saas.impact.groups import AreaGroups
+from saas.impact.services import CASES_FAMILY, analyse_office
+from saas.metrics.models import Metric
+from saas.protection.service import tenant_cube
+from tests.conftest import login
+from tests.impact.conftest import Town, build_town
+
+MORE = {
+    "E": ("Eichenhain", [41, 40, 38, 37, 36, 36, 35]),
+    "F": ("Finkenberg", [43, 41, 37, 36, 35, 34, 34]),
+    "G": ("Grünau", [19, 20, 22, 23, 24, 25, 26]),
+    "H": ("Heidekamp", [52, 50, 46, 45, 44, 43, 42]),
+}
+YEARS = range(2016, 2023)
+EMAIL = "koordination@kleinstadt.example"
+DID = "Differenz-von-Differenzen (Promillepunkte)"
+
+
+@pytest.fixture
+def town(create_tenant: Any, create_user: Any) -> Town:
+    """``conftest.py``'s town with the never-served Bezirke E, F, G, H and a coordinator."""
+    built = build_town(create_tenant("kleinstadt", "Kleinstadt"))
+    with tenant_scope(built.tenant):
+        bezirk = db.session.execute(
+            select(AreaLevel).where(AreaLevel.code == "bezirk")
+        ).scalar_one()
+        metric = dict(
+            db.session.execute(
+                select(Metric.code, Metric.id).where(Metric.tenant_id.is_(None))
+            ).all()
+        )
+        for code, (name, cases) in MORE.items():
+            area = Area(level_id=bezirk.id, code=code, name=name)
+            db.session.add(area)
+            db.session.flush()
+            built.areas[code] = area.id
+
+            def add(metric_code: str, period: str, value: float, area_id: int = area.id) -> None:
+                db.session.add(
+                    FigureValue(
+                        metric_id=metric[metric_code], area_id=area_id, period=period, value=value
+                    )
+                )
+
+            for year, count in zip(YEARS, cases, strict=True):
+                for month in range(1, 12):
+                    add("HZE_RUN", f"{year}-{month:02d}", count + 1)
+                add("HZE_RUN", f"{year}-12", count - 5)
+                add("HZE_END", f"{year}-03", 2)
+                add("HZE_END", f"{year}-09", 3)
+                add("POP_U21", str(year), 1000)
+        db.session.commit()
+    create_user(EMAIL, tenant_obj=built.tenant, role="coordinator")
+    return built
+
+
+def _ids(town: Town, codes: str) -> set[int]:
+    return {town.areas[c] for c in codes}
+
+
+def test_the_rule_by_hand() -> None:
+    """Two per served area, at least three, at most all; nearest by standardised distance."""
+    assert [matching.size(1, n) for n in (1, 2, 3, 4, 9)] == [1, 2, 3, 3, 3]
+    assert [matching.size(s, 9) for s in (1, 2, 3, 5)] == [3, 4, 6, 9]
+    levels = {"B": 30.5, "D": 30, "E": 39, "F": 39, "G": 21, "H": 48}
+    slopes = {"B": 1, "D": 0, "E": -2, "F": -4, "G": 2, "H": -4}
+    sl, ss = pstdev(levels.values()), pstdev(slopes.values())
+    served_slope = 64 / 1.7 - 40
+    expected = {
+        a: math.hypot((levels[a] - 38.75) / sl, (slopes[a] - served_slope) / ss) for a in levels
+    }
+    assert sorted(expected, key=expected.__getitem__) == ["E", "F", "H", "D", "B", "G"]
+
+    figures: dict[tuple[int, int], tuple[float, float]] = {
+        (1, 2017): (60, 1500),
+        (1, 2018): (64, 1700),
+    }
+    cases = {"B": (60, 62), "D": (30, 30), "E": (40, 38), "F": (41, 37), "G": (20, 22)}
+    cases["H"] = (50, 46)
+    ids = {code: 10 + i for i, code in enumerate(cases)}
+    for code, (c17, c18) in cases.items():
+        population = 2000 if code == "B" else 1000
+        figures[(ids[code], 2017)] = (c17, population)
+        figures[(ids[code], 2018)] = (c18, population)
+    figures[(99, 2017)] = (5, 0)  # an industrial zone: no population, no rate
+    figures[(99, 2018)] = (5, 0)
+    control = [*ids.values(), 99]
+    order = {a: (str(a), a) for a in [1, *control]}
+    # one served area (standing for the group): k = min(6, max(3, 2)) = 3
+    found = matching.match([1], control, [2017, 2018], figures, order)
+    assert found.k == 3 and found.unmatched == (99,)
+    assert set(found.chosen) == {ids["E"], ids["F"], ids["H"]}
+    for code, area in ids.items():
+        assert found.distances[area] == pytest.approx(expected[code]), code
+    # with one year before the opening there is no slope: the level alone decides
+    level_only = matching.match([1], control, [2018], figures, order)
+    assert level_only.features == ("level",)
+    assert set(level_only.chosen) == {ids["B"], ids["E"], ids["F"]}  # 31, 38, 37 vs 37.65
+
+
+def test_matching_picks_the_expected_areas(town: Town) -> None:
+    with tenant_scope(town.tenant):
+        result = analyse_office(town.office("new"), window=2, matched=True)
+        every = analyse_office(town.office("new"), window=2)
+    assert result.ok, result.reason
+    assert set(every.control_area_ids) == _ids(town, "BDEFGH")
+    assert set(result.control_area_ids) == _ids(town, "DEFH")
+    assert result.control_areas == ("Dorfmitte", "Eichenhain", "Finkenberg", "Heidekamp")
+    assert result.comparison == "matched" and every.comparison == "all"
+    assert result.matching is not None and result.matching.k == 4
+    assert result.matching.features == ("level", "slope")
+    assert set(result.matched_from) == {"Bachtal", "Dorfmitte", *(n for n, _c in MORE.values())}
+    # the same analysis on the matched areas: DiD, interval, pre-trend, placebos
+    cb, ca = result.control_before, result.control_after
+    assert (cb.cases, cb.population, ca.cases, ca.population) == (312, 8000, 292, 8000)
+    assert result.did == pytest.approx(-0.25)
+    assert every.did == pytest.approx(-3.25)
+    u = result.uncertainty
+    assert u is not None and u.pre_trend is not None
+    assert u.did.low <= -0.25 <= u.did.high
+    assert len(u.placebo_areas) == 4 and result.verdict in {"none", "trend", "fewer", "more"}
+
+
+def test_the_matched_group_is_a_node_of_the_cube(town: Town) -> None:
+    """For every window the figures allow, with all figures and with approved ones only."""
+    office = town.offices["new"]
+    with tenant_scope(town.tenant):
+        groups = disclosure.office_groups(AreaGroups())
+        cube = tenant_cube([2017], town.tenant)
+        approved = analyse_office(town.office("new"), window=2, matched=True, approved_only=True)
+    for window in (1, 2, 3):  # 2019 ± 3 is still inside 2016–2022
+        assert disclosure.matched_node(office, window, False) in groups, window
+    assert disclosure.matched_node(office, 4, False) not in groups
+    node = disclosure.matched_node(office, 2, False)
+    assert groups[node] == frozenset(_ids(town, "DEFH"))
+    assert cube.years[2017].layout.nodes[node] == frozenset(_ids(town, "DEFH"))
+    # nothing is approved: no area can be matched on approved figures, no node, no analysis
+    assert disclosure.matched_node(office, 2, True) not in groups
+    assert approved.reason_code == "no_matched"
+
+
+def _threshold(town: Town, value: int) -> None:
+    with all_tenants():
+        town.tenant.settings = {**(town.tenant.settings or {}), "disclosure_threshold": value}
+        db.session.commit()
+
+
+def test_a_withheld_matched_cell_stays_withheld_on_the_page_and_in_the_export(
+    town: Town, client: Any
+) -> None:
+    """Threshold 200: in 2017 the matched areas have 161 cases (withheld), all six 241. Were
+    the matched group not a node of the cube, 241 − 161 = 80 would give back B + G."""
+    _threshold(town, 200)
+    office = town.offices["new"]
+    with tenant_scope(town.tenant):
+        cube = tenant_cube([2017], town.tenant)
+        result = analyse_office(town.office("new"), window=2, matched=True)
+    node = disclosure.matched_node(office, 2, False)
+    assert cube.cell(CASES_FAMILY, node, 2017) == "withheld"
+    every = cube.cell(CASES_FAMILY, disclosure.comparison_node(office, 2), 2017)
+    assert not (every == "shown" and cube.cell(CASES_FAMILY, node, 2017) == "shown")
+    row = next(r for r in result.years if r.year == 2017)
+    assert row.control.cases is None and row.control.rate is None
+    assert result.did is None and result.uncertainty is None
+
+    assert login(client, EMAIL, "kleinstadt").status_code == 302
+    url = f"/kleinstadt/impact/{office}?window=2&comparison=matched"
+    text = client.get(url).get_data(as_text=True)
+    assert "Heidekamp" in text and "data-matching" in text
+    body = text.split('data-table="yearly"')[1].split("</tbody>")[0]
+    line = next(tr for tr in body.split("<tr>") if ">2017<" in tr)
+    assert line.count(">–<") >= 8, line  # served and matched: cases, population, rate, index
+    exported = client.get(f"/kleinstadt/impact/{office}/export.csv?window=2&comparison=matched")
+    rows = list(csv.reader(io.StringIO(exported.data.decode("utf-8-sig")), delimiter=";"))
+    yearly = next(r for r in rows if r[:1] == ["2017"])
+    assert yearly[6:10] == ["–"] * 4
+
+
+def test_the_page_shows_the_matched_areas_and_the_verdict(town: Town, client: Any) -> None:
+    office = town.offices["new"]
+    assert login(client, EMAIL, "kleinstadt").status_code == 302
+    text = client.get(f"/kleinstadt/impact/{office}?window=2&comparison=matched").get_data(
+        as_text=True
+    )
+    assert '<option value="matched" selected>' in text
+    assert "<dd>Dorfmitte, Eichenhain, Finkenberg, Heidekamp</dd>" in text
+    matched = text.split("data-matching>")[1].split("</dd>")[0]
+    assert "Die 4 der 6" in matched and "2017–2018" in matched and "Bachtal" in matched
+    assert 'class="verdict"' in text and "-0,25" in text
+    assert "comparison=matched" in text  # the export links keep the option
+    assert "Vorher-Trend" in text
+
+
+@pytest.mark.parametrize("value", ["bogus", "", "MATCHED", "1"])
+def test_an_invalid_option_is_ignored(town: Town, client: Any, value: str) -> None:
+    office = town.offices["new"]
+    assert login(client, EMAIL, "kleinstadt").status_code == 302
+    response = client.get(f"/kleinstadt/impact/{office}?window=2&comparison={value}")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert '<option value="all" selected>' in text and "data-matching" not in text
+    assert "Bachtal, Dorfmitte, Eichenhain, Finkenberg, Grünau, Heidekamp" in text
+    assert "-3,25" in text
+    export = client.get(f"/kleinstadt/impact/{office}/export.csv?window=2&comparison={value}")
+    default = client.get(f"/kleinstadt/impact/{office}/export.csv?window=2")
+    assert export.status_code == 200 and export.data == default.data
+
+
+def test_the_option_works_in_csv_and_xlsx(town: Town, client: Any) -> None:
+    from openpyxl import load_workbook
+
+    office = town.offices["new"]
+    assert login(client, EMAIL, "kleinstadt").status_code == 302
+    base = f"/kleinstadt/impact/{office}/export"
+    response = client.get(f"{base}.csv?window=2&comparison=matched")
+    assert response.status_code == 200
+    assert "-matched.csv" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    labels = {r[0]: r[1:] for r in rows if r}
+    control = next(k for k in labels if k.startswith("Vergleichs-") and "im Zeitraum" in k)
+    assert labels[control] == ["Dorfmitte, Eichenhain, Finkenberg, Heidekamp"]
+    assert "Die 4 der 6" in labels["Abgleich"][0]
+    did = next(r for r in rows if r[:1] == [DID])
+    assert did[1].replace("\u2212", "-").split()[0] == "-0,25"  # "−0,25 p": provisional
+
+    sheet = load_workbook(io.BytesIO(client.get(f"{base}.xlsx?window=2&comparison=matched").data))
+    cells = {row[0]: row[1:] for row in sheet.active.iter_rows(values_only=True) if row[0]}
+    assert cells[DID][0] == pytest.approx(-0.25)
+    assert cells["Abgleich"][0] == labels["Abgleich"][0]
+    assert (
+        "-matched.xlsx"
+        in client.get(f"{base}.xlsx?comparison=matched").headers["Content-Disposition"]
+    )
