@@ -225,5 +225,5 @@ def _as_job(ring: ComparisonRing, comparison: Comparison, fmt: str, *, per_1000:
             locale=str(get_locale() or "de"),
         )
     except JobsUnavailable:
-        return unavailable_page()
+        return unavailable_page("export")
     return redirect(url_for("jobs.show", job_id=job_id), code=303)

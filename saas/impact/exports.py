@@ -244,7 +244,7 @@ def analysis_tables(
                 _n(
                     value.index,
                     "index",
-                    withheld=value.withheld,
+                    withheld=value.withheld or value.index_withheld,
                     provisional=result.provisional([row.year, opening or row.year], [group]),
                 ),
             ]

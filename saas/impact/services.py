@@ -175,6 +175,8 @@ class GroupYear:
     approved: bool = True
     #: withheld by disclosure control (the cube withholds the group's count that year)
     withheld: bool = False
+    #: the index withheld: it rests on the opening year's rate, whose count is withheld
+    index_withheld: bool = False
     #: of "cases", "population", "rate": those that differ from the value a published
     #: report showed for the same cell (a group of one area: that area's figures)
     revised: frozenset[str] = frozenset()
@@ -682,6 +684,17 @@ def _protect(
         )
         for row in result.years
     ]
+    # every index is the year's rate over the opening year's: a shown rate and its index
+    # would give a withheld opening-year rate back (and with the population, its count)
+    for name in groups:
+        if result.opening_year in cases[name]:
+            result.years = [
+                replace(
+                    row,
+                    **{name: replace(getattr(row, name), index=None, index_withheld=True)},
+                )
+                for row in result.years
+            ]
     for attribute, name in (
         ("treated_before", "treated"),
         ("treated_after", "treated"),

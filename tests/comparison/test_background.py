@@ -100,3 +100,18 @@ def test_a_non_participant_queues_nothing(published, auth, job_cells):  # noqa: 
     client = auth("admin", "rv-saarbruecken")
     url = f"/rv-saarbruecken/comparison/{ring('nrw-staedte').id}/export.xlsx"
     assert client.get(url).status_code == 404
+
+
+def test_without_redis_a_large_ring_export_says_so(published, auth, app, job_cells):  # noqa: F811
+    """Jobs on, Redis gone: a 503 that speaks of the download, not of an import's files."""
+    from saas.jobs import queue
+
+    job_cells(3)
+    for target in (app, current_app):
+        target.config["REDIS_URL"] = "redis://127.0.0.1:9/0"  # nothing listens there
+        with target.app_context():
+            queue.close()
+    response = auth("viewer", "marl").get(_url("csv"))
+    assert response.status_code == 503
+    text = response.get_data(as_text=True)
+    assert "Downloads werden im Hintergrund erstellt" in text and "Große Dateien" not in text

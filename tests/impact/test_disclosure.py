@@ -27,13 +27,13 @@ from tests.protection.attack import Knowledge
 YEAR = 2017
 
 
-def _relink_and_shrink(town: Town) -> None:
+def _relink_and_shrink(town: Town, year: int = YEAR, served: tuple[str, ...] = ("P2", "B")) -> None:
     """The new office serves P2 and B; P2 has 2 cases in 2017 (ended in March and
     September, none running at the end of a month but 1 in January–November)."""
     with tenant_scope(town.tenant):
         office = town.office("new")
         db.session.execute(delete(OfficeArea).where(OfficeArea.office_id == office.id))
-        for code in ("P2", "B"):
+        for code in served:
             db.session.add(OfficeArea(office_id=office.id, area_id=town.areas[code]))
         metrics = dict(
             db.session.execute(
@@ -44,7 +44,7 @@ def _relink_and_shrink(town: Town) -> None:
         db.session.execute(
             delete(FigureValue).where(
                 FigureValue.area_id == p2,
-                FigureValue.period.like(f"{YEAR}-%"),
+                FigureValue.period.like(f"{year}-%"),
                 FigureValue.metric_id != metrics["POP_U21"],
             )
         )
@@ -53,14 +53,14 @@ def _relink_and_shrink(town: Town) -> None:
                 FigureValue(
                     metric_id=metrics["HZE_RUN"],
                     area_id=p2,
-                    period=f"{YEAR}-{month:02d}",
+                    period=f"{year}-{month:02d}",
                     value=0 if month == 12 else 1,
                 )
             )
         for month in (3, 9):
             db.session.add(
                 FigureValue(
-                    metric_id=metrics["HZE_END"], area_id=p2, period=f"{YEAR}-{month:02d}", value=1
+                    metric_id=metrics["HZE_END"], area_id=p2, period=f"{year}-{month:02d}", value=1
                 )
             )
         db.session.commit()
@@ -228,3 +228,30 @@ def test_the_weighted_annual_cost_gives_no_parity_of_twelfths_away() -> None:
     assert not disclosure.weighted_mean_is_safe(cube, [2018], "g", costs, 3000.0)
     # without the cost, x's interval in twelfths is [0, 6.25]: the cells alone are safe
     assert disclosure.weighted_mean_is_safe(cube, [2018], "g", dict.fromkeys(costs, 1.0), 1.0)
+
+
+def test_a_withheld_opening_year_takes_every_index_of_its_group_with_it(town: Town) -> None:
+    """Every index is the year's rate over the opening year's × 100: with the opening
+    year's count withheld, any shown rate and its index would give the opening year's rate
+    back, and with the population (a report shows it) the withheld count. The new office
+    serves P2 alone, with 2 cases in its opening year 2019."""
+    opening = 2019
+    _relink_and_shrink(town, opening, ("P2",))
+    with tenant_scope(town.tenant):
+        result = analyse_office(town.office("new"), window=2)
+        cube = tenant_cube([opening], town.tenant)
+    assert result.ok, result.reason
+    assert result.opening_year == opening
+    assert cube.cell(CASES_FAMILY, disclosure.served_node(town.offices["new"]), opening) == (
+        "withheld"
+    )
+    assert any(row.treated.rate is not None for row in result.years)
+    assert all(row.treated.index is None for row in result.years)
+    assert any(row.control.index is not None for row in result.years)
+    tables = {t.key: t for t in exports.analysis_tables(result)}
+    index_cells = [row[5] for row in tables["yearly"].rows]
+    assert all(c.value is None and c.flag == "–" for c in index_cells), index_cells
+    with tenant_scope(town.tenant):
+        text = exports.to_csv(result).decode("utf-8-sig")
+    lines = [li.split(";") for li in text.splitlines() if li[:4].isdigit() and ";" in li]
+    assert lines and all(line[5] == "–" for line in lines if line[0].isdigit()), lines
