@@ -144,6 +144,11 @@ REASONS: dict[str, Any] = {
     "missing_data": _l(
         "The HzE case figures are missing for %(group)s in the years analysed (%(years)s)."
     ),
+    "matched_withheld": _l(
+        "Matching is not offered here: a case count of these %(areas)s in the years before "
+        "the opening (%(years)s) is withheld (protection of small numbers), and which of them "
+        "were chosen would narrow it down."
+    ),
     "no_matched": _l(
         "None of the comparison areas has an HzE rate in every year before the opening "
         "(%(years)s), so none can be matched."
@@ -500,6 +505,8 @@ def analyse_office(
     if not control:
         return result.fail("no_control", first=period_first, last=period_last)
     if matched:
+        if _pre_period_withheld(context, [*treated, *control], result.before_years):
+            return result.fail("matched_withheld", years=_years_text(result.before_years))
         control = _match(result, context, treated, control, approved_only)
         if not control:
             return result.fail("no_matched", years=_years_text(result.before_years))
@@ -563,6 +570,22 @@ def _match(
     result.control_area_ids = found.chosen
     result.control_areas = context.names(found.chosen)
     return list(found.chosen)
+
+
+def _pre_period_withheld(context: AreaGroups, areas: Sequence[int], years: Sequence[int]) -> bool:
+    """Does the cube withhold a case count of one of these areas in one of these years?
+
+    The choice of matched areas depends on their pre-period rates, and the page names it:
+    with a withheld count among them, which areas were chosen (or not) would narrow that
+    count down (an ordering beside shown rates is an interval). Matching is offered only
+    where every count it reads is shown anyway: then the choice is a function of what every
+    reader already has. The cube's "–" is public, so refusing says nothing new either."""
+    from saas.protection.service import tenant_cube
+
+    cube = tenant_cube(years, context.tenant)
+    return any(
+        cube.cell(CASES_FAMILY, area, year) == "withheld" for area in areas for year in years
+    )
 
 
 def _control_node(result: ImpactResult, office: Office) -> Any:
