@@ -17,6 +17,7 @@ from saas.core.formatting import language
 from saas.core.permissions import scope_criteria
 from saas.periods.desk import Completeness, completeness
 from saas.periods.models import PeriodStatus
+from saas.reports.result import MISSING, PROVISIONAL, legend
 
 
 @dataclass
@@ -137,6 +138,22 @@ class Trend:
     values: list[float | None]
     ring: list[float | None]
     ring_name: str = ""
+    #: years whose value rests on months not approved yet (flag "p", as in the reports)
+    provisional: frozenset[int] = frozenset()
+
+    def flag(self, year: int | None) -> str:
+        """The reports' flag of a year's value: "p" provisional, else none."""
+        return PROVISIONAL if year in self.provisional else ""
+
+    @property
+    def change_flag(self) -> str:
+        """The change rests on the latest year and the one before: "p" if either is."""
+        found = self.latest
+        if found is None:
+            return ""
+        index = self.years.index(found[0])
+        before = self.years[index - 1] if index > 0 else None
+        return PROVISIONAL if found[0] in self.provisional or before in self.provisional else ""
 
     @property
     def latest(self) -> tuple[int, float] | None:
@@ -183,6 +200,7 @@ def key_trends(today: date) -> list[Trend]:
         for v in computed
         if cube is None or not cube.withholds(v.indicator, None, v.year)
     }
+    pending = {(v.indicator, v.year) for v in computed if not v.approved}
     with_data = sorted({v.year for v in computed})  # withheld years stay, as gaps
     if not with_data:
         return []
@@ -215,6 +233,19 @@ def key_trends(today: date) -> list[Trend]:
             [values.get((code, y)) for y in years],
             [ring_values.get((code, y)) for y in years],
             ring_name,
+            frozenset(y for y in years if (code, y) in pending),
         )
         for code in KEY_INDICATORS
     ]
+
+
+def trend_legend(trends: list[Trend] | None, threshold: int) -> list[tuple[str, str]]:
+    """The reports' legend of the flags the trends table carries: "p" after a provisional
+    latest value or change, "." for a change that cannot be computed."""
+    used: set[str] = set()
+    for t in trends or []:
+        if t.latest is not None:
+            used.update(t.flag(t.latest[0]), t.change_flag)
+            if t.change is None:
+                used.add(MISSING)
+    return legend(used - {""}, threshold)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, render_template
+from flask import Blueprint, g, render_template
 from flask_babel import get_locale
 
 from saas.activities.models import KINDS
 from saas.core.charts import sparkline
+from saas.core.disclosure import tenant_threshold
 from saas.core.formatting import format_fixed
 from saas.core.permissions import current_membership, current_scope, has_permission, require
 from saas.dashboard import services
@@ -46,6 +47,9 @@ def index() -> Any:
         complete=services.month_completeness(month) if role in ("staff", "coordinator") else None,
         waiting=services.waiting_for_approval() if approves else None,
         trends=trends,
+        trend_legend=services.trend_legend(trends, tenant_threshold(g.tenant.settings or {}))
+        if trends
+        else [],
         sparkline=sparkline,
         signed=lambda value: format_fixed(value, 1, get_locale(), signed=True),
         kinds=KINDS,

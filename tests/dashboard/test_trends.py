@@ -25,8 +25,22 @@ def test_trends_as_sparklines_with_the_latest_year_and_links_to_reports(auth, cl
     assert 'class="sparkline"' in block and "<title" in block
     assert "HzE-Eckwert" in block and "(2024)" in block
     # the change against the previous year is a signed German number
-    assert re.search(r'<td class="num"[^>]*>[+-]\d+,\d %</td>', block), block
+    assert re.search(r'<td class="num"[^>]*>[+-]\d+,\d %( <abbr[^>]*>p</abbr>)?</td>', block), block
     assert "/marl/reports/" in block and "k. A." not in block
+
+
+def test_a_provisional_latest_year_carries_the_reports_flag_and_its_legend(auth, client):
+    """Issue 11 §5: Marl's demo 2024 contains months not approved yet; the reports print
+    "40,0 p". The dashboard's latest value and its change carry the same "p", with the
+    reports' key to the symbols under the table (it printed the bare number)."""
+    auth("admin", "marl")
+    html = client.get("/marl/dashboard").get_data(as_text=True)
+    block = html.split('id="dash-trends"')[1].split("</section>")[0]
+    latest = re.findall(r'data-label="Letztes Jahr">(.*?)</td>', block)
+    assert latest and all("(2024)" in cell for cell in latest), latest
+    assert all(re.search(r"<abbr title=\"vorläufig[^\"]*\">p</abbr>", cell) for cell in latest)
+    assert '<dl class="legend"' in block and '<dt class="num">p</dt>' in block
+    assert "vorläufig" in block.split('<dl class="legend"')[1]
 
 
 def test_staff_and_coordinators_get_no_trends(auth, client):
