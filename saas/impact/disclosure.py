@@ -151,14 +151,12 @@ def weighted_mean_is_safe(
         if not present:
             continue
         kinds = frozenset().union(*(layout.families[f] for f in present))
-        # the mean's equation links the blocks of its families: the reader solves them as one
-        block = frozenset(kinds).union(*(b for b in blocks(layout) if b & kinds))
+        block = next((b for b in blocks(layout) if kinds <= b), kinds)
         earlier = cube.earlier.get(year, [])
-        # case-years in whole twelfths, as the cube solves them (a parity gives no count back)
-        problem = Problem.of(layout, cube.atoms.get(year, {}), block, earlier, lattice=True)
+        problem = Problem.of(layout, cube.atoms.get(year, {}), block, earlier)
         shown = {layout.canon(key): value for key, value in yearly.shown().items()}
         before = [
-            (problem.row(layout.canon(key), version), problem.scaled(value))
+            (problem.row(layout.canon(key), version), value)
             for version, publication in enumerate(earlier, start=1)
             for key, value in publication.shown.items()
             if key[0] in layout.families
@@ -181,14 +179,12 @@ def weighted_mean_is_safe(
         mean_row = np.zeros(len(problem.lower))
         for family in present:
             mean_row += (weights[family] - mean) * problem.row(layout.canon((family, node)))
-        mean_row /= problem.scale  # the unknowns in case-years again: one equation across years
         by_canon = {layout.canon(k): v for k, v in yearly.values.items()}
         parts.append(
             Part(
                 size,
                 problem,
-                [(problem.row(c), problem.scaled(v)) for c, v in shown.items() if problem.covers(c)]
-                + before,
+                [(problem.row(c), v) for c, v in shown.items() if problem.covers(c)] + before,
                 mean_row,
                 [
                     problem.row(c)
@@ -235,12 +231,8 @@ def weighted_mean_is_safe(
         (padded(p.at, row), value, None) for p in parts for row, value in p.shown
     ]
     equations.append((sum((padded(p.at, p.mean_row) for p in parts), np.zeros(size)), 0.0, None))
-
-    def safe(part: Part, target: np.ndarray) -> bool:
-        threshold = part.problem.scaled(cube.threshold)
-        found = interval(stacked, equations, padded(part.at, target))
-        if protected(found, threshold) and not found.integral:  # confirmed in whole numbers
-            found = interval(stacked, equations, padded(part.at, target), integer=True)
-        return protected(found, threshold)
-
-    return all(safe(p, target) for p in parts for target in p.targets)
+    return all(
+        protected(interval(stacked, equations, padded(p.at, target)), cube.threshold)
+        for p in parts
+        for target in p.targets
+    )

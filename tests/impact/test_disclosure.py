@@ -197,39 +197,6 @@ def test_the_weighted_annual_cost_and_a_snapshot_give_nothing_back() -> None:
     assert not disclosure.weighted_mean_is_safe(cube, [2018], "g", costs, mean)
 
 
-def test_the_weighted_annual_cost_gives_no_parity_of_twelfths_away() -> None:
-    """Case-years are whole twelfths (twelve whole monthly stocks ÷ 12). Served area 1 has
-    2.5 case-years of type a, 5 of type b and 1.25 (withheld, small) of x; b + x = 6.25 is
-    shown, a, b and x are withheld. Annual costs 1,000 (a) and 4,000 (b) give a weighted
-    cost of 22,500 ÷ 7.5 = 3,000, and the equation −2,000·a + 1,000·b = 0 says b = 2a. In
-    real numbers x = 6.25 − 2a may be 0 (a = 3.125); in twelfths x = 75 − 2·a′ is odd, never
-    0: the cost gives away that x is not 0, so it is withheld (the check solved case-years
-    as continuous unknowns and let it through)."""
-    from saas.protection.cube import Layout, YearCube
-    from saas.protection.service import Cube
-
-    families = {
-        "A": frozenset({"a@avg"}),
-        "B": frozenset({"b@avg"}),
-        "X": frozenset({"x@avg"}),
-        "BX": frozenset({"b@avg", "x@avg"}),
-    }
-    layout = Layout(families, {"g": frozenset({1})})
-    atoms = {("a@avg", 1): 2.5, ("b@avg", 1): 5.0, ("x@avg", 1): 1.25}
-    canon = layout.canon
-    yearly = YearCube(
-        layout,
-        {("A", "g"): 2.5, ("B", "g"): 5.0, ("X", "g"): 1.25, ("BX", "g"): 6.25},
-        primary={canon(("A", "g")), canon(("X", "g"))},
-        secondary={canon(("B", "g"))},
-    )
-    cube = Cube({2018: yearly}, {}, 3, {2018: atoms})
-    costs = {"A": 1000.0, "B": 4000.0}
-    assert not disclosure.weighted_mean_is_safe(cube, [2018], "g", costs, 3000.0)
-    # without the cost, x's interval in twelfths is [0, 6.25]: the cells alone are safe
-    assert disclosure.weighted_mean_is_safe(cube, [2018], "g", dict.fromkeys(costs, 1.0), 1.0)
-
-
 def test_a_withheld_opening_year_takes_every_index_of_its_group_with_it(town: Town) -> None:
     """Every index is the year's rate over the opening year's × 100: with the opening
     year's count withheld, any shown rate and its index would give the opening year's rate
