@@ -446,8 +446,8 @@ class _Builder:
                 "(%(cells)s)."
             ),
             "coverage": _(
-                "“.” not comparable: numerator and denominator do not cover the same areas "
-                "(e.g. an area without its population figure), so the rate is not computed "
+                "“.” not comparable: numerator and denominator do not cover the same %(areas)s "
+                "(e.g. a %(area)s without its population figure), so the rate is not computed "
                 "(%(cells)s)."
             ),
         }
@@ -466,7 +466,8 @@ class _Builder:
             listed = "; ".join(named[: self.NAMED_CELLS])
             if len(named) > self.NAMED_CELLS:
                 listed += " " + _("and %(n)s more", n=len(named) - self.NAMED_CELLS)
-            notes.append(text % {"cells": listed})
+            words = {"area": self.tenant.word("area"), "areas": self.tenant.word("areas")}
+            notes.append(text % {"cells": listed, **words})
         return notes
 
     def footnotes(self, template: ReportTemplate, generated: datetime) -> list[str]:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from saas.areas.models import Area, AreaLevel
 from saas.core.db import db
@@ -66,6 +66,35 @@ def _metric_ids() -> dict[str, int]:
             select(Metric.code, Metric.id).where(Metric.tenant_id.is_(None))
         )
     }
+
+
+def two_cases(area_id: int, year: int) -> None:
+    """The area has 2 cases in ``year`` (ended in March and September, none running at the
+    end of a month but 1 in January–November); its population stays. Inside the tenant's
+    scope; the caller commits."""
+    metric = _metric_ids()
+    db.session.execute(
+        delete(FigureValue).where(
+            FigureValue.area_id == area_id,
+            FigureValue.period.like(f"{year}-%"),
+            FigureValue.metric_id != metric["POP_U21"],
+        )
+    )
+    for month in range(1, 13):
+        db.session.add(
+            FigureValue(
+                metric_id=metric["HZE_RUN"],
+                area_id=area_id,
+                period=f"{year}-{month:02d}",
+                value=0 if month == 12 else 1,
+            )
+        )
+    for month in (3, 9):
+        db.session.add(
+            FigureValue(
+                metric_id=metric["HZE_END"], area_id=area_id, period=f"{year}-{month:02d}", value=1
+            )
+        )
 
 
 def build_town(tenant_obj: Any) -> Town:

@@ -11,58 +11,28 @@ from __future__ import annotations
 from collections.abc import Hashable
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from saas.core.db import db
 from saas.core.tenancy import tenant_scope
-from saas.figures.models import FigureValue
 from saas.impact import disclosure, exports
 from saas.impact.services import CASES_FAMILY, ImpactResult, analyse_office
-from saas.metrics.models import Metric
 from saas.offices.models import OfficeArea
 from saas.protection.service import tenant_cube
-from tests.impact.conftest import Town
+from tests.impact.conftest import Town, two_cases
 from tests.protection.attack import Knowledge
 
 YEAR = 2017
 
 
 def _relink_and_shrink(town: Town, year: int = YEAR, served: tuple[str, ...] = ("P2", "B")) -> None:
-    """The new office serves P2 and B; P2 has 2 cases in 2017 (ended in March and
-    September, none running at the end of a month but 1 in January–November)."""
+    """The new office serves P2 and B; P2 has 2 cases in 2017 (:func:`two_cases`)."""
     with tenant_scope(town.tenant):
         office = town.office("new")
         db.session.execute(delete(OfficeArea).where(OfficeArea.office_id == office.id))
         for code in served:
             db.session.add(OfficeArea(office_id=office.id, area_id=town.areas[code]))
-        metrics = dict(
-            db.session.execute(
-                select(Metric.code, Metric.id).where(Metric.tenant_id.is_(None))
-            ).all()
-        )
-        p2 = town.areas["P2"]
-        db.session.execute(
-            delete(FigureValue).where(
-                FigureValue.area_id == p2,
-                FigureValue.period.like(f"{year}-%"),
-                FigureValue.metric_id != metrics["POP_U21"],
-            )
-        )
-        for month in range(1, 13):
-            db.session.add(
-                FigureValue(
-                    metric_id=metrics["HZE_RUN"],
-                    area_id=p2,
-                    period=f"{year}-{month:02d}",
-                    value=0 if month == 12 else 1,
-                )
-            )
-        for month in (3, 9):
-            db.session.add(
-                FigureValue(
-                    metric_id=metrics["HZE_END"], area_id=p2, period=f"{year}-{month:02d}", value=1
-                )
-            )
+        two_cases(town.areas["P2"], year)
         db.session.commit()
 
 

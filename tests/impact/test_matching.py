@@ -47,7 +47,7 @@ from saas.impact.services import CASES_FAMILY, analyse_office
 from saas.metrics.models import Metric
 from saas.protection.service import tenant_cube
 from tests.conftest import login
-from tests.impact.conftest import Town, build_town
+from tests.impact.conftest import Town, build_town, two_cases
 
 MORE = {
     "E": ("Eichenhain", [41, 40, 38, 37, 36, 36, 35]),
@@ -281,37 +281,11 @@ def test_matching_is_refused_where_a_count_it_reads_is_withheld(town: Town) -> N
     chosen, a withheld area chosen). So matching reads only shown counts: with G's 2017
     count made small (2, withheld), the matched option says why it is not offered, and the
     comparison with all areas stands."""
-    from sqlalchemy import delete
-
     with tenant_scope(town.tenant):
-        metric = dict(
-            db.session.execute(
-                select(Metric.code, Metric.id).where(Metric.tenant_id.is_(None))
-            ).all()
-        )
         g = town.areas["G"]
-        db.session.execute(
-            delete(FigureValue).where(
-                FigureValue.area_id == g,
-                FigureValue.period.like("2017-%"),
-                FigureValue.metric_id != metric["POP_U21"],
-            )
-        )
-        for month in range(1, 13):
-            value = 0 if month == 12 else 1
-            db.session.add(
-                FigureValue(
-                    metric_id=metric["HZE_RUN"], area_id=g, period=f"2017-{month:02d}", value=value
-                )
-            )
-        for month in (3, 9):
-            db.session.add(
-                FigureValue(
-                    metric_id=metric["HZE_END"], area_id=g, period=f"2017-{month:02d}", value=1
-                )
-            )
+        two_cases(g, 2017)
         db.session.commit()
-        office = db.session.get(type(town.office("new")), town.offices["new"])
+        office = town.office("new")
         assert tenant_cube([2017], town.tenant).cell(CASES_FAMILY, g, 2017) == "withheld"
         refused = analyse_office(office, window=2, matched=True)
         assert not refused.ok and refused.reason_code == "matched_withheld", refused.reason
