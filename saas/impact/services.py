@@ -66,6 +66,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from saas.core import versions
+from saas.core.formatting import rounded as round_half_even
 from saas.core.labels import word
 from saas.core.operations import operation
 from saas.impact import disclosure, matching, statistics
@@ -607,8 +608,25 @@ _WEIGHTED: dict[tuple[Any, ...], bool] = {}
 _WEIGHTED_SIZE = 512
 
 
+def mean_bounds(result: ImpactResult) -> tuple[float, float]:
+    """What a reader can narrow the weighted annual cost per case-year down to: the cost is
+    kept in whole euros (:func:`_costs`), and the cost avoided and the ends of its interval
+    are products of that whole-euro cost, so no output tells the cost more closely than
+    ±0.5 € (with a floating point margin). Products of the unrounded cost would: a cost
+    avoided of 85 case-years × the cost, rounded to euros, puts the cost within ±0.006 €,
+    and that says which mix of withheld help types gives it."""
+    cost = result.cost_per_case
+    assert cost is not None
+    margin = 0.5 + 1e-9 * max(1.0, abs(cost))
+    return cost - margin, cost + margin
+
+
 def _weighted_mean_is_safe(
-    cube: Any, years: Sequence[int], node: Any, weights: dict[str, float], mean: float
+    cube: Any,
+    years: Sequence[int],
+    node: Any,
+    weights: dict[str, float],
+    mean: float | tuple[float, float],
 ) -> bool:
     """:func:`disclosure.weighted_mean_is_safe`, remembered per process.
 
@@ -775,7 +793,7 @@ def _protect(
             for line in result.cost_lines
         }
         if result.cost_per_case is not None and not _weighted_mean_is_safe(
-            cube, result.before_years, node, weights, result.cost_per_case
+            cube, result.before_years, node, weights, mean_bounds(result)
         ):
             result.cost_per_case = result.cost_avoided = None
             result.withheld.add("cost_per_case")
@@ -979,8 +997,13 @@ def _fill_costs(
             )
         )
         return
-    result.cost_per_case = sum(
-        line.share * line.annual_cost for line in result.cost_lines if line.share
+    # in whole euros, as every output shows it, before anything is multiplied with it
+    # (mean_bounds: a product of the unrounded cost would tell it more closely)
+    result.cost_per_case = float(
+        round_half_even(
+            sum(line.share * line.annual_cost for line in result.cost_lines if line.share), 0
+        )
+        or 0
     )
     if result.case_years_avoided is not None:
         result.cost_avoided = result.case_years_avoided * result.cost_per_case

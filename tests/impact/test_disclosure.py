@@ -131,8 +131,10 @@ def test_the_weighted_annual_cost_and_a_snapshot_give_nothing_back() -> None:
     b − a = 4, a itself anywhere in [0, 11]. x was then corrected to 12; the current
     publication shows AX = 13 and withholds a, b, x and BX. Annual costs 1,000 (a) and
     3,000 (b) give a weighted cost of (1,000 + 15,000) ÷ 6 — the equation
-    (1,000 − m)·a + (3,000 − m)·b = 0 says b = 5a. With the current cells alone a is still
-    anywhere in [0, 13]; with the snapshot's b − a = 4 it is 1: the cost is withheld."""
+    (1,000 − m)·a + (3,000 − m)·b = 0 says b = 5a. (A third type c of 7, shown, costs m
+    itself: the cost does not move it, and it says there are case-years even with a = b = 0.)
+    With the current cells alone a is still anywhere in [0, 13]; with the snapshot's
+    b − a = 4 it is 1: the cost is withheld."""
     from saas.protection.cube import Earlier, Layout, YearCube
     from saas.protection.service import Cube
 
@@ -142,9 +144,10 @@ def test_the_weighted_annual_cost_and_a_snapshot_give_nothing_back() -> None:
         "X": frozenset({"x"}),
         "AX": frozenset({"a", "x"}),
         "BX": frozenset({"b", "x"}),
+        "C": frozenset({"c"}),
     }
     layout = Layout(families, {"g": frozenset({1})})
-    then = {("a", 1): 1.0, ("b", 1): 5.0, ("x", 1): 10.0}
+    then = {("a", 1): 1.0, ("b", 1): 5.0, ("x", 1): 10.0, ("c", 1): 7.0}
     now = {**then, ("x", 1): 12.0}
     snapshot = Earlier(
         {("AX", "g"): 11.0, ("BX", "g"): 15.0},
@@ -152,7 +155,7 @@ def test_the_weighted_annual_cost_and_a_snapshot_give_nothing_back() -> None:
         then,
     )
     values = {("A", "g"): 1.0, ("B", "g"): 5.0, ("X", "g"): 12.0, ("AX", "g"): 13.0}
-    values[("BX", "g")] = 17.0
+    values[("BX", "g")], values[("C", "g")] = 17.0, 7.0
     canon = layout.canon
     yearly = YearCube(
         layout,
@@ -160,7 +163,8 @@ def test_the_weighted_annual_cost_and_a_snapshot_give_nothing_back() -> None:
         primary={canon(("A", "g"))},
         secondary={canon((f, "g")) for f in ("B", "X", "BX")},
     )
-    costs, mean = {"A": 1000.0, "B": 3000.0}, 16000 / 6
+    mean = 16000 / 6
+    costs = {"A": 1000.0, "B": 3000.0, "C": mean}
     alone = Cube({2018: yearly}, {}, 3, {2018: now})
     assert disclosure.weighted_mean_is_safe(alone, [2018], "g", costs, mean)
     cube = Cube({2018: yearly}, {}, 3, {2018: now}, {2018: [snapshot]})
@@ -192,3 +196,36 @@ def test_a_withheld_opening_year_takes_every_index_of_its_group_with_it(town: To
         text = exports.to_csv(result).decode("utf-8-sig")
     lines = [li.split(";") for li in text.splitlines() if li[:4].isdigit() and ";" in li]
     assert lines and all(line[5] == "–" for line in lines if line[0].isdigit()), lines
+
+
+def test_the_weighted_annual_cost_gives_no_parity_of_twelfths_away() -> None:
+    """Case-years are whole twelfths (twelve whole monthly stocks ÷ 12). Served area 1 has
+    2.5 case-years of type a, 5 of type b and 1.25 (withheld, small) of x; b + x = 6.25 is
+    shown, a, b and x are withheld. Annual costs 1,000 (a) and 4,000 (b) give a weighted
+    cost of 22,500 ÷ 7.5 = 3,000, and the equation −2,000·a + 1,000·b = 0 says b = 2a. In
+    real numbers x = 6.25 − 2a may be 0 (a = 3.125); in twelfths x = 75 − 2·a′ is odd, never
+    0: the cost gives away that x is not 0, so it is withheld (the check solved case-years
+    as continuous unknowns and let it through)."""
+    from saas.protection.cube import Layout, YearCube
+    from saas.protection.service import Cube
+
+    families = {
+        "A": frozenset({"a@avg"}),
+        "B": frozenset({"b@avg"}),
+        "X": frozenset({"x@avg"}),
+        "BX": frozenset({"b@avg", "x@avg"}),
+    }
+    layout = Layout(families, {"g": frozenset({1})})
+    atoms = {("a@avg", 1): 2.5, ("b@avg", 1): 5.0, ("x@avg", 1): 1.25}
+    canon = layout.canon
+    yearly = YearCube(
+        layout,
+        {("A", "g"): 2.5, ("B", "g"): 5.0, ("X", "g"): 1.25, ("BX", "g"): 6.25},
+        primary={canon(("A", "g")), canon(("X", "g"))},
+        secondary={canon(("B", "g"))},
+    )
+    cube = Cube({2018: yearly}, {}, 3, {2018: atoms})
+    costs = {"A": 1000.0, "B": 4000.0}
+    assert not disclosure.weighted_mean_is_safe(cube, [2018], "g", costs, 3000.0)
+    # without the cost, x's interval in twelfths is [0, 6.25]: the cells alone are safe
+    assert disclosure.weighted_mean_is_safe(cube, [2018], "g", dict.fromkeys(costs, 1.0), 1.0)

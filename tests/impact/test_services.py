@@ -63,12 +63,14 @@ def test_hand_computed_did(town: Town):
     assert lines["34"].share == pytest.approx(31 / 126)
     assert not lines["34"].is_default and lines["30"].is_default
     assert "41" not in lines  # § 41 is inside the help types, no cost of its own
-    assert result.cost_per_case == pytest.approx(3_380_000 / 126)
+    # in whole euros (3,380,000 / 126 = 26,825.40), as shown: the cost avoided multiplies
+    # the shown cost (services.mean_bounds)
+    assert result.cost_per_case == 26_825
     # cost avoided from case-years (running case-years = cases + 0.5 per area and year):
     # treated 126 / 3,200 → 110 / 3,000, control 184 / 6,000 → 208 / 6,000:
     # DiD = (36.667 − 39.375) − (34.667 − 30.667) = −6.7083 ‰ points → 10.0625 case-years
     assert result.case_years_avoided == pytest.approx(10.0625)
-    assert result.cost_avoided == pytest.approx(10.0625 * 3_380_000 / 126)
+    assert result.cost_avoided == pytest.approx(10.0625 * 26_825)
 
     # trends indexed to the opening year: treated 2019 = 72 / 1500, control 96 / 3000
     rows = {row.year: row for row in result.years}
@@ -107,7 +109,7 @@ def test_default_costs_are_used_without_tenant_settings(town: Town):
     with tenant_scope(town.tenant):
         result = analyse_office(town.office("new"), window=2)
     assert all(line.is_default for line in result.cost_lines)
-    assert result.cost_per_case == pytest.approx(
+    assert result.cost_per_case == round(
         (31 * DEFAULT_COSTS["34"] + 95 * DEFAULT_COSTS["31"]) / 126
     )
 
@@ -122,7 +124,7 @@ def test_tenant_costs_are_stored_in_settings(town: Town):
     assert costs["31"] == (DEFAULT_COSTS["31"], True)
     with tenant_scope(town.tenant):
         result = analyse_office(town.office("new"), window=2)
-    assert result.cost_per_case == pytest.approx((31 * 50_000 + 95 * DEFAULT_COSTS["31"]) / 126)
+    assert result.cost_per_case == round((31 * 50_000 + 95 * DEFAULT_COSTS["31"]) / 126)
 
 
 def test_reason_without_opening_date(town: Town):
