@@ -705,6 +705,13 @@ def matching_text(result: ImpactResult) -> str:
             "Not matchable (no HzE rate in every year before the opening): %(names)s.",
             names=", ".join(result.not_matchable),
         )
+    if result.uncertainty is not None and result.resampled_from:
+        text += " " + _(
+            "The intervals allow for the choice: every bootstrap replicate draws the "
+            "matchable %(areas)s and chooses anew by the same rule, on its own figures of "
+            "the years before the opening.",
+            areas=areas,
+        )
     return text
 
 

@@ -25,6 +25,15 @@ Number
     least three (the bootstrap and the placebo areas need several areas), at most all. The
     ``k`` nearest are chosen; ties are broken by area code, then id — the same figures always
     give the same areas.
+In the bootstrap
+    The interval must not take the chosen areas as given: another draw of the figures could
+    have chosen others. So every replicate of :mod:`saas.impact.statistics` draws the
+    candidates (those with figures in every year of the intervals) with replacement and with
+    Poisson counts, as it draws any group, and :func:`rematch` applies this rule — the same
+    :func:`features` and :func:`nearest`, on the replicate's figures of the "before" years
+    only — to choose its ``k`` comparison areas among them; a candidate drawn twice is two
+    areas of the replicate. Where ``k`` is every candidate, each replicate takes all it drew,
+    as a fixed choice would.
 
 Pure except :func:`pre_periods` (which reads the engine); no Flask.
 """
@@ -35,8 +44,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from saas.impact.groups import INDICATOR, AreaGroups
+from saas.impact.statistics import Array, Choose, Panel
 from saas.indicators.definitions import INDICATORS
 from saas.indicators.engine import compute
 
@@ -64,28 +75,38 @@ def size(served: int, candidates: int) -> int:
     return min(candidates, max(MINIMUM, PER_SERVED * served))
 
 
-def _features(
-    areas: Sequence[int], years: Sequence[int], figures: Figures
-) -> tuple[float, ...] | None:
-    """(level, slope) of the areas summed (slope left out for one year); None if a year
-    lacks a case count or a positive population."""
-    cases, population = [], []
-    for year in years:
-        found = [figures.get((area, year)) for area in areas]
-        if any(f is None for f in found):
-            return None
-        cases.append(sum(f[0] for f in found if f is not None))
-        population.append(sum(f[1] for f in found if f is not None))
-    if not years or min(population) <= 0:
-        return None
+def features(cases: Array, population: Array, years: Sequence[int]) -> Array:
+    """(level, slope) of each row of areas × ``years`` (the slope left out for one year);
+    a row with a year without a positive population is NaN."""
     scale = INDICATORS[INDICATOR].scale
-    level = sum(cases) / sum(population) * scale
-    if len(years) < 2:
-        return (level,)
-    rates = np.array(cases) / np.array(population) * scale
-    x = np.asarray(years, dtype=float) - float(np.mean(years))
-    slope = float((x * (rates - rates.mean())).sum() / (x * x).sum())
-    return (level, slope)
+    cases, population = np.asarray(cases, dtype=float), np.asarray(population, dtype=float)
+    valid = (population > 0).all(axis=1) & np.isfinite(cases).all(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        level = cases.sum(axis=1) / population.sum(axis=1) * scale
+        columns = [level]
+        if len(years) >= 2:
+            rates = cases / population * scale
+            x = np.asarray(years, dtype=float) - float(np.mean(years))
+            centred = rates - rates.mean(axis=1, keepdims=True)
+            columns.append((centred * x).sum(axis=1) / (x * x).sum())
+    found = np.stack(columns, axis=1)
+    found[~valid] = np.nan
+    return found
+
+
+def nearest(
+    target: Array, values: Array, k: int, ranks: Sequence[int] | NDArray[np.int64]
+) -> tuple[NDArray[np.int64], Array]:
+    """The rows of the ``k`` ``values`` nearest to ``target`` and their distances.
+
+    Each feature is standardised by its population standard deviation over ``values``;
+    ties are broken by ``ranks`` (an area's place in the order by code), then by row."""
+    spread = values.std(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scaled = np.where(spread > 0, (values - target) / spread, 0.0)
+    distances = np.sqrt((scaled**2).sum(axis=1))
+    rows = np.lexsort((np.arange(len(values)), np.asarray(ranks), distances))
+    return rows[:k], distances
 
 
 def match(
@@ -97,23 +118,63 @@ def match(
 ) -> Matching:
     """The rule of the module docstring; ``order`` gives each area its (code, id)."""
     names = ("level", "slope")[: 1 if len(years) < 2 else 2]
-    target = _features(treated, years, figures)
-    found = {area: _features([area], years, figures) for area in control}
-    candidates = [a for a in control if found[a] is not None]
-    unmatched = tuple(a for a in control if found[a] is None)
-    if target is None or not candidates:
+
+    def grid(areas: Sequence[int], part: int) -> Array:
+        found = [[figures.get((a, y), (np.nan, np.nan))[part] for y in years] for a in areas]
+        return np.array(found, dtype=float).reshape(len(areas), len(years))
+
+    # the served areas count as one group: its yearly rate is a ratio of sums over them
+    target = features(
+        grid(treated, 0).sum(axis=0, keepdims=True),
+        grid(treated, 1).sum(axis=0, keepdims=True),
+        years,
+    )[0]
+    found = features(grid(control, 0), grid(control, 1), years)
+    matchable = [not np.isnan(row).any() for row in found]
+    candidates = [a for a, ok in zip(control, matchable, strict=True) if ok]
+    unmatched = tuple(a for a, ok in zip(control, matchable, strict=True) if not ok)
+    if np.isnan(target).any() or not candidates:
         return Matching((), tuple(candidates), unmatched, 0, names, {})
-    values = np.array([found[a] for a in candidates], dtype=float)
-    spread = values.std(axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scaled = np.where(spread > 0, (values - np.array(target)) / spread, 0.0)
-    distances = {
-        a: float(np.sqrt((row**2).sum())) for a, row in zip(candidates, scaled, strict=True)
-    }
+    rank = {a: i for i, a in enumerate(sorted(candidates, key=lambda a: order[a]))}
     k = size(len(treated), len(candidates))
-    nearest = sorted(candidates, key=lambda a: (distances[a], order[a]))[:k]
-    chosen = tuple(sorted(nearest, key=lambda a: order[a]))
-    return Matching(chosen, tuple(candidates), unmatched, k, names, distances)
+    rows, distances = nearest(target, found[matchable], k, [rank[a] for a in candidates])
+    chosen = tuple(sorted((candidates[r] for r in rows), key=lambda a: order[a]))
+    return Matching(
+        chosen,
+        tuple(candidates),
+        unmatched,
+        k,
+        names,
+        {a: float(d) for a, d in zip(candidates, distances, strict=True)},
+    )
+
+
+def rematch(k: int, before: Sequence[int]) -> Choose:
+    """The rule for one bootstrap replicate (:class:`saas.impact.statistics.Rematch`).
+
+    ``choose(treated, pool, rows)`` takes the replicate's served areas and its pool — the
+    candidates drawn with replacement, ``rows`` their places in the pool ordered by code —
+    and gives the rows of the ``k`` nearest, by the replicate's own figures of the
+    ``before`` years only and the same features, standardisation and ties as :func:`match`
+    (two copies of an area are two areas of the replicate). With ``k`` = all, all."""
+
+    def choose(treated: Panel, pool: Panel, rows: NDArray[np.int64]) -> NDArray[np.int64]:
+        if k >= pool.size:
+            return np.arange(pool.size)
+        columns = [pool.years.index(y) for y in before]
+        # the served group's row on top of the pool's: one computation of the features
+        found = features(
+            np.vstack([treated.cases[:, columns].sum(axis=0), pool.cases[:, columns]]),
+            np.vstack([treated.population[:, columns].sum(axis=0), pool.population[:, columns]]),
+            before,
+        )
+        if np.isnan(found[0]).any():
+            # served areas drawn without population: no rate, the replicate's estimate is
+            # NaN whichever areas compare (and left out of the percentiles)
+            return np.arange(k)
+        return nearest(found[0], found[1:], k, rows)[0]
+
+    return choose
 
 
 def pre_period(

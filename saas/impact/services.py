@@ -276,6 +276,10 @@ class ImpactResult:
     #: without figures in every year before the opening (they cannot be matched)
     matched_from: tuple[str, ...] = ()
     not_matchable: tuple[str, ...] = ()
+    #: with "matched": the areas every bootstrap replicate draws and matches anew from (the
+    #: candidates with figures in every year of the intervals); never shown, but their own
+    #: counts in those years must all be shown for the intervals to be (:func:`_protect`)
+    resampled_from: tuple[int, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -754,7 +758,16 @@ def _protect(
     used = set(result.analysed_years)
     if u is not None:
         used |= set(u.pre_trend_years) | set(u.event_years)
-    if any(used & cases[n] or used & case_years[n] for n in groups):
+    # the matched intervals draw every candidate's own counts and match on them: one
+    # withheld in a year used would be one unknown of a seeded bootstrap whose every other
+    # input is shown — trying its few possible values would give it back
+    drawn = any(
+        withheld(family, area, frozenset({area}), y)
+        for area in result.resampled_from
+        for family in (CASES_FAMILY, CASE_YEARS_FAMILY)
+        for y in used
+    )
+    if drawn or any(used & cases[n] or used & case_years[n] for n in groups):
         result.did = result.cases_avoided = result.case_years_avoided = None
         result.cost_avoided = None
         result.uncertainty = u = None
@@ -870,11 +883,22 @@ def _uncertainty(
     approved_only: bool,
 ) -> statistics.Uncertainty | None:
     """The bootstrap, pre-trend, event study and placebos over the years in which every
-    area of both groups has its cases and population (the windows always have them)."""
+    area of both groups has its cases and population (the windows always have them).
+
+    With the matched comparison every replicate matches anew (:class:`statistics.Rematch`)
+    from the candidates with figures in all those years (recorded in
+    :attr:`ImpactResult.resampled_from`): one without could not be compared if chosen."""
     assert result.opening_year is not None
+    found = result.matching
+    candidates = list(found.candidates) if found is not None else []
     values = {
         (v.indicator, v.group, v.year): v
-        for v in compute([INDICATOR, CASE_YEARS], years, by="area", area_ids=[*treated, *control])
+        for v in compute(
+            [INDICATOR, CASE_YEARS],
+            years,
+            by="area",
+            area_ids=sorted({*treated, *control, *candidates}),
+        )
         if v.approved or not approved_only
     }
 
@@ -910,12 +934,21 @@ def _uncertainty(
             grid(INDICATOR, "denominator"),
         )
 
+    rematch = None
+    if found is not None:
+        order = {a: (context.by_id[a].code, a) for a in candidates}
+        pool = sorted(
+            (a for a in candidates if all(usable(a, y) for y in complete)), key=order.__getitem__
+        )
+        result.resampled_from = tuple(pool)
+        rematch = statistics.Rematch(panel(pool), matching.rematch(found.k, result.before_years))
     return statistics.analyse(
         panel(treated),
         panel(control),
         result.opening_year,
         window,
         control_names=context.names(control),
+        rematch=rematch,
     )
 
 

@@ -12,7 +12,11 @@ Interval (95 %)
     distribution around the observed count (the chance variation of small counts, which is
     all there is when a group has a single area). Case-years move with the drawn cases.
     ``REPLICATES`` replicates from a fixed seed, so the same figures give the same interval.
-    The interval is the 2.5th to 97.5th percentile of the replicates.
+    The interval is the 2.5th to 97.5th percentile of the replicates. A comparison group
+    chosen by a rule (the matched areas, :mod:`saas.impact.matching`) is chosen anew in every
+    replicate (:class:`Rematch`): the areas it was chosen from are drawn instead, with their
+    counts, and the rule picks from them on the replicate's figures, so the interval carries
+    the uncertainty of the choice as well.
 
 Pre-trend test
     The slope of the gap (treated rate − comparison rate, ‰) per year over the years before
@@ -38,7 +42,7 @@ Placebos
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -67,6 +71,19 @@ class Panel:
     @property
     def size(self) -> int:
         return int(self.cases.shape[0])
+
+
+#: ``choose(treated, pool, rows)``: the rows of ``pool`` that compare in a replicate
+Choose = Callable[[Panel, Panel, NDArray[np.int64]], NDArray[np.int64]]
+
+
+@dataclass(frozen=True)
+class Rematch:
+    """A comparison group chosen by a rule (the matched areas): every replicate draws the
+    ``pool`` the rule chose from, and ``choose`` chooses anew on the replicate's figures."""
+
+    pool: Panel  # the areas the rule chooses from, in the order that breaks its ties
+    choose: Choose
 
 
 @dataclass(frozen=True)
@@ -184,14 +201,27 @@ def _estimates(
     )
 
 
-def _resample(panel: Panel, rng: np.random.Generator) -> Panel:
-    """Areas drawn with replacement; every area-year's cases drawn from Poisson(observed)."""
+def _resample(panel: Panel, rng: np.random.Generator) -> tuple[Panel, NDArray[np.int64]]:
+    """Areas drawn with replacement; every area-year's cases drawn from Poisson(observed).
+    With the drawn panel come the rows of ``panel`` it drew."""
     rows = rng.integers(0, panel.size, panel.size) if panel.size > 1 else np.zeros(1, np.int64)
     chosen = panel.take(rows)
     drawn = rng.poisson(chosen.cases).astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(chosen.cases > 0, drawn / chosen.cases, 1.0)
-    return Panel(chosen.years, drawn, chosen.case_years * factor, chosen.population)
+    return Panel(chosen.years, drawn, chosen.case_years * factor, chosen.population), rows
+
+
+def _replicate(
+    treated: Panel, control: Panel, rematch: Rematch | None, rng: np.random.Generator
+) -> tuple[Panel, Panel]:
+    """One replicate's groups: both drawn; with ``rematch`` the comparison group is chosen
+    anew from the drawn pool (the served areas drawn first, as without)."""
+    drawn, _rows = _resample(treated, rng)
+    if rematch is None:
+        return drawn, _resample(control, rng)[0]
+    pool, rows = _resample(rematch.pool, rng)
+    return drawn, pool.take(rematch.choose(drawn, pool, rows))
 
 
 def analyse(
@@ -202,11 +232,14 @@ def analyse(
     *,
     control_names: Sequence[str] = (),
     replicates: int = REPLICATES,
+    rematch: Rematch | None = None,
 ) -> Uncertainty:
     """Intervals, pre-trend, event study and placebos (module docstring).
 
     ``treated`` and ``control`` hold the same years: every year with complete figures from
-    at least ``opening − window`` to ``opening + window``.
+    at least ``opening − window`` to ``opening + window``. With ``rematch`` (its pool holds
+    the same years) ``control`` is what its rule chose on the observed figures, and every
+    replicate chooses anew from the drawn pool instead of drawing ``control``.
     """
     years = treated.years
     before = list(range(opening - window, opening))
@@ -218,8 +251,7 @@ def analyse(
     draws = np.array(
         [
             _estimates(
-                _resample(treated, rng),
-                _resample(control, rng),
+                *_replicate(treated, control, rematch, rng),
                 before,
                 after,
                 opening,

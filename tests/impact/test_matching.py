@@ -228,6 +228,7 @@ def test_the_page_shows_the_matched_areas_and_the_verdict(town: Town, client: An
     assert "<dd>Dorfmitte, Eichenhain, Finkenberg, Heidekamp</dd>" in text
     matched = text.split("data-matching>")[1].split("</dd>")[0]
     assert "Die 4 der 6" in matched and "2017–2018" in matched and "Bachtal" in matched
+    assert "Jede Bootstrap-Wiederholung zieht die abgleichbaren Stadtteile" in matched
     assert 'class="verdict"' in text and "-0,25" in text
     assert "comparison=matched" in text  # the export links keep the option
     assert "Vorher-Trend" in text
@@ -291,3 +292,70 @@ def test_matching_is_refused_where_a_count_it_reads_is_withheld(town: Town) -> N
         assert not refused.ok and refused.reason_code == "matched_withheld", refused.reason
         assert "gesperrt" in refused.reason and refused.control_areas != ()
         assert analyse_office(office, window=2).ok
+
+
+def test_the_interval_matches_anew_in_every_replicate(
+    town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bootstrap draws the six matchable areas, not the four chosen, and chooses anew in
+    each replicate: a draw with fewer than four of D, E, F, H, or whose drawn counts move
+    them, compares with B or G as well — and both were rising after the opening (B 62 → 75,
+    G 22 → 26) where D, E, F, H fell or stayed. Against the same analysis with the choice
+    held fixed (the replicates draw D, E, F, H only, as the bootstrap did before), the point
+    estimate is the same and both ends of the interval lie lower; here the interval is not
+    wider (the choice follows the served group's drawn counts too), so the test asserts the
+    shift, which the fixed choice cannot produce."""
+    from saas.impact import services, statistics
+
+    calls: list[tuple[Any, ...]] = []
+    analyse = statistics.analyse
+
+    def capture(treated: Any, control: Any, opening: int, window: int, **kwargs: Any) -> Any:
+        calls.append((treated, control, opening, window, kwargs.get("control_names", ())))
+        return analyse(treated, control, opening, window, **kwargs)
+
+    monkeypatch.setattr(services.statistics, "analyse", capture)
+    with tenant_scope(town.tenant):
+        result = analyse_office(town.office("new"), window=2, matched=True)
+    assert result.ok and result.uncertainty is not None
+    treated, control, opening, window, names = calls[-1]
+    assert names == ("Dorfmitte", "Eichenhain", "Finkenberg", "Heidekamp")
+    fixed = analyse(treated, control, opening, window, control_names=names)
+    rematched = result.uncertainty
+    assert rematched.did.estimate == pytest.approx(fixed.did.estimate) == pytest.approx(-0.25)
+    # fixed [−13,72; 12,17]; matched anew [−14,50; 8,95] (999 replicates, the fixed seed)
+    assert rematched.did.low < fixed.did.low - 0.5, (rematched.did, fixed.did)
+    assert rematched.did.high < fixed.did.high - 2, (rematched.did, fixed.did)
+    assert rematched.did_case_years != fixed.did_case_years
+    assert set(result.resampled_from) == _ids(town, "BDEFGH")
+    # the placebo areas stay the chosen ones: each against the other three
+    assert [p.label for p in rematched.placebo_areas] == list(names)
+    assert rematched.placebo_areas == fixed.placebo_areas
+
+
+def test_a_withheld_count_of_an_area_the_bootstrap_draws_withholds_the_estimates(
+    town: Town,
+) -> None:
+    """Bachtal is not chosen, but every replicate may draw it and match it in: with its 2021
+    count made small (2, withheld), the matched intervals would rest on a withheld count —
+    the only unknown of a seeded bootstrap whose every other input is shown, so trying its
+    few possible values would give it back. The estimates go, as for a withheld group cell;
+    the chosen areas and the yearly rows of the groups stay (their cells are shown)."""
+    office_id = town.offices["new"]
+    with tenant_scope(town.tenant):
+        b = town.areas["B"]
+        two_cases(b, 2021)
+        db.session.commit()
+        cube = tenant_cube([2021], town.tenant)
+        assert cube.cell(CASES_FAMILY, b, 2021) == "withheld"
+        node = disclosure.matched_node(office_id, 2, False)
+        assert cube.cell(CASES_FAMILY, node, 2021) == "shown"
+        result = analyse_office(town.office("new"), window=2, matched=True)
+        every = analyse_office(town.office("new"), window=2)
+    assert result.ok and set(result.control_area_ids) == _ids(town, "DEFH")
+    assert b in result.resampled_from
+    assert result.did is None and result.uncertainty is None
+    assert "estimates" in result.withheld and result.verdict is None
+    assert all(not row.control.withheld for row in result.years)
+    # compared with all never-served areas the group holds Bachtal: its cell decides there
+    assert every.ok and every.resampled_from == ()

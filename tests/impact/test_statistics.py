@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from saas.impact.statistics import Panel, analyse, did, placebo_years, slope
+from saas.impact.matching import rematch
+from saas.impact.statistics import Panel, Rematch, analyse, did, placebo_years, slope
 
 YEARS = tuple(range(2014, 2023))  # opening 2019, window 3: 2016–2018 | 2020–2022
 
@@ -83,3 +84,46 @@ def test_the_bootstrap_is_reproducible():
     one = analyse(treated, control, 2019, 3, replicates=200)
     two = analyse(treated, control, 2019, 3, replicates=200)
     assert (one.did.low, one.did.high) == (two.did.low, two.did.high)
+
+
+def _near_and_far() -> tuple[Panel, Panel, Rematch]:
+    """One served area at 30 ‰ all along; three comparison areas like it (30 ‰, flat) and
+    three far from it before the opening (60 ‰) that rise to 90 ‰ after. The rule's
+    k = 3 nearest on the observed figures are the three near ones."""
+    treated = panel([[300] * 9], population=10_000)
+    near = [[300] * 9] * 3
+    far = [[600] * 6 + [900] * 3] * 3
+    pool = panel([*near, *far], population=10_000)
+    return treated, pool.take([0, 1, 2]), Rematch(pool, rematch(3, [2016, 2017, 2018]))
+
+
+def test_the_rule_in_a_replicate_chooses_from_the_replicate_s_pool():
+    treated, _near, rule = _near_and_far()
+    everyone = np.arange(6)
+    assert list(rule.choose(treated, rule.pool, everyone)) == [0, 1, 2]  # as on the page
+    # a draw without the first near area: the two others and the first far one (ties by
+    # the pool's order), whose rise then enters that replicate's comparison
+    rows = np.array([1, 2, 3, 4, 5])
+    assert list(rule.choose(treated, rule.pool.take(rows), rows)) == [0, 1, 2]
+    drawn = rule.pool.take(rows).take(rule.choose(treated, rule.pool.take(rows), rows))
+    assert did(treated, drawn, [2016, 2017, 2018], [2020, 2021, 2022]) == pytest.approx(-10)
+    # the served group drawn twice is one group of twice the population: the same choice
+    twice = treated.take([0, 0])
+    assert list(rule.choose(twice, rule.pool, everyone)) == [0, 1, 2]
+
+
+def test_matching_anew_in_every_replicate_widens_the_interval():
+    """With the choice held fixed the replicates only ever compare with the near areas, and
+    the interval is chance alone around 0 (±3 ‰: 900 cases a window). Matched anew, a draw
+    with fewer than three near areas — about a third of them — compares with far ones too,
+    whose rise pulls the effect to −10 ‰ and below: the low end falls far lower."""
+    treated, near, rule = _near_and_far()
+    fixed = analyse(treated, near, 2019, 3)
+    anew = analyse(treated, near, 2019, 3, rematch=rule)
+    assert fixed.did.estimate == anew.did.estimate == pytest.approx(0)
+    assert -5 < fixed.did.low < 0 < fixed.did.high < 5
+    assert anew.did.low < -10 < fixed.did.low
+    assert anew.did.high - anew.did.low > 2 * (fixed.did.high - fixed.did.low)
+    # the placebo areas are the chosen ones' in both
+    assert anew.placebo_areas == fixed.placebo_areas
+    assert analyse(treated, near, 2019, 3, rematch=rule).did == anew.did  # seeded
