@@ -758,12 +758,13 @@ def _protect(
     used = set(result.analysed_years)
     if u is not None:
         used |= set(u.pre_trend_years) | set(u.event_years)
-    # the matched intervals draw every candidate's own counts and match on them: one
-    # withheld in a year used would be one unknown of a seeded bootstrap whose every other
-    # input is shown — trying its few possible values would give it back
+    # the bootstrap draws every area of both groups with its own counts (and the matched
+    # intervals every candidate, matching on them): one withheld in a year used would be
+    # one unknown of a seeded bootstrap whose every other input is shown — trying its few
+    # possible values would give it back
     drawn = any(
         withheld(family, area, frozenset({area}), y)
-        for area in result.resampled_from
+        for area in {*result.resampled_from, *treated, *control}
         for family in (CASES_FAMILY, CASE_YEARS_FAMILY)
         for y in used
     )

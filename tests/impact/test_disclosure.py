@@ -229,3 +229,27 @@ def test_the_weighted_annual_cost_gives_no_parity_of_twelfths_away() -> None:
     assert not disclosure.weighted_mean_is_safe(cube, [2018], "g", costs, 3000.0)
     # without the cost, x's interval in twelfths is [0, 6.25]: the cells alone are safe
     assert disclosure.weighted_mean_is_safe(cube, [2018], "g", dict.fromkeys(costs, 1.0), 1.0)
+
+
+def test_a_withheld_area_inside_a_shown_group_withholds_the_bootstrap(town: Town) -> None:
+    """The interval is a cluster bootstrap over the areas, drawing each area's own counts,
+    from a fixed seed: an area's count withheld inside a shown group is the one unknown of a
+    computation whose every other input is shown, and trying its few possible values against
+    the published interval gives it back. Bachtal (in the comparison group of all
+    never-served areas) gets 2 cases in 2021, withheld; the group's count stays shown. The
+    estimates go (they were shown: the check looked at the group cells and, for the matched
+    comparison, at the candidates only); the yearly rows of the groups stay."""
+    office_id = town.offices["new"]
+    with tenant_scope(town.tenant):
+        bachtal = town.areas["B"]
+        two_cases(bachtal, 2021)
+        db.session.commit()
+        cube = tenant_cube([2021], town.tenant)
+        result = analyse_office(town.office("new"), window=2)
+    assert cube.cell(CASES_FAMILY, bachtal, 2021) == "withheld"
+    assert cube.cell(CASES_FAMILY, disclosure.comparison_node(office_id, 2), 2021) == "shown"
+    assert result.ok and bachtal in result.control_area_ids
+    assert result.did is None and result.uncertainty is None
+    assert "estimates" in result.withheld and result.verdict is None
+    row = next(r for r in result.years if r.year == 2021)
+    assert row.control.cases is not None and not row.control.withheld
