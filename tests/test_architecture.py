@@ -110,7 +110,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "top",
         frozenset(
-            {"", "platform", "dashboard", "search", "site", "public", "cli", "demo", "models"}
+            {"", "api", "platform", "dashboard", "search", "site", "public", "cli", "demo", "models"}
         ),
     ),
 )
