@@ -289,6 +289,14 @@ def _init_errors(app: Flask) -> None:
     def _not_found(_e: Exception) -> tuple[str, int]:
         return page(404, _("Page not found"), _("This page does not exist."))
 
+    @app.errorhandler(405)
+    def _method_not_allowed(e: Exception) -> Any:
+        if request.path.startswith("/api/"):
+            from saas.api.views import http_error
+
+            return http_error(405)
+        return e  # werkzeug's own answer, as before
+
     @app.errorhandler(413)
     def _too_large(_e: Exception) -> tuple[str, int]:
         return page(413, _("File too large"), _("The upload is too large. Nothing was saved."))
