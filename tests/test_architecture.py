@@ -110,7 +110,8 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
     (
         "top",
         frozenset(
-            {"", "api", "platform", "dashboard", "search", "site", "public", "cli", "demo", "models"}
+            {"", "platform", "dashboard", "search", "site", "public", "cli", "demo", "models"}
+            | {"api"}  # the JSON API: an entry point, as the pages
         ),
     ),
 )

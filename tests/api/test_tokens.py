@@ -33,6 +33,8 @@ def _create(client: FlaskClient, name: str = "Skript", days: Any = 30) -> Any:
 def _marl_tokens() -> list[ApiToken]:
     with tenant_scope(tenant("marl")):
         tokens = list(db.session.execute(select(ApiToken)).scalars())
+        for token in tokens:
+            db.session.expunge(token)  # read as stored, not reloaded outside the tenant
     db.session.rollback()
     return tokens
 
@@ -197,3 +199,20 @@ def test_the_api_answers_get_only_and_unknown_paths_in_json(app: Flask, api: Api
     assert "error" in response.get_json()
     missing = api.client.get("/api/v1/nothing", headers={"Authorization": f"Bearer {secret}"})
     assert missing.status_code == 404 and missing.get_json()["error"]["code"] == "not_found"
+
+
+def test_the_api_is_rate_limited_per_client(fresh_config: Any) -> None:
+    from saas import create_app
+    from saas.api.views import RATE_LIMIT
+
+    limited = create_app(
+        {**fresh_config(), "RATELIMIT_ENABLED": True, "RATELIMIT_STORAGE_URI": "memory://"}
+    )
+    client = limited.test_client()
+    allowed = int(RATE_LIMIT.split()[0])
+    answers = [client.get("/api/v1/openapi.json").status_code for _ in range(allowed)]
+    assert set(answers) == {200}
+    refused = client.get("/api/v1/openapi.json")
+    assert refused.status_code == 429
+    assert refused.get_json()["error"]["code"] == "too_many_requests"
+    assert client.get("/marl/").status_code == 200  # the pages keep their own limits
