@@ -26,20 +26,35 @@ Long runs
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from limits.errors import StorageError
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException
 
 from saas.api import openapi as spec
 from saas.api import results, services
 from saas.api.forms import ApiTokenForm
+from saas.auth.services import must_enrol
 from saas.core.db import db, utcnow
 from saas.core.extensions import limiter, login_manager
 from saas.core.operations import Invalid
@@ -107,6 +122,27 @@ def _http_error(e: HTTPException) -> Any:
     return http_error(e.code or 500)
 
 
+@bp.errorhandler(500)
+def _internal(_e: Exception) -> Any:
+    with contextlib.suppress(Exception):  # the answer must be written whatever broke
+        db.session.rollback()
+    return http_error(500)
+
+
+def _unavailable(_e: Exception) -> Any:
+    """A required service (Redis for the rate limits) does not answer: 503, never a 500."""
+    db.session.rollback()
+    return error(
+        503,
+        "unavailable",
+        _("A required service does not answer right now. Please try again in a few minutes."),
+    )
+
+
+for _unreachable in (StorageError, RedisError):
+    bp.register_error_handler(_unreachable, _unavailable)
+
+
 @bp.url_value_preprocessor
 def _no_session_user(_endpoint: str | None, _values: dict[str, Any] | None) -> None:
     """Before anything reads the user: nobody is signed in by the cookie (see above)."""
@@ -126,6 +162,14 @@ def _sign_in() -> None:
     g.api_token_id = caller.token.id
     enter_request_tenant(caller.tenant)
     g.membership = caller.membership
+    if must_enrol(caller.user) and not current_app.config.get("SAAS_MFA_GRACE"):
+        # as the pages' gate (saas.auth.gate): an admin without a second factor reaches
+        # nothing until it is set up again
+        raise ApiError(
+            403,
+            "second_factor_required",
+            _("Administrators must use a second factor. Please set it up on your account page."),
+        )
 
 
 def api_view(permission: str) -> Callable[[F], F]:

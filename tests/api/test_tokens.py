@@ -216,3 +216,15 @@ def test_the_api_is_rate_limited_per_client(fresh_config: Any) -> None:
     assert refused.status_code == 429
     assert refused.get_json()["error"]["code"] == "too_many_requests"
     assert client.get("/marl/").status_code == 200  # the pages keep their own limits
+
+
+def test_an_admin_without_a_second_factor_is_refused_as_on_the_pages(app: Flask, api: Api) -> None:
+    admin = make_token("admin@marl.example")
+    coordinator = make_token("coordinator@marl.example")
+    assert api.get("/reports/templates", admin).status_code == 200  # the grace of development
+    app.config["SAAS_MFA_GRACE"] = False  # production: admins must have one
+    refused = api.get("/reports/templates", admin)
+    assert refused.status_code == 403
+    assert refused.get_json()["error"]["code"] == "second_factor_required"
+    assert "zweiten Faktor" in refused.get_json()["error"]["message"]
+    assert api.get("/reports/templates", coordinator).status_code == 200
