@@ -159,7 +159,6 @@ def _sign_in() -> None:
             _("The API token is missing, unknown, expired or revoked, or the account is inactive."),
         )
     g._login_user = caller.user
-    g.api_token_id = caller.token.id
     enter_request_tenant(caller.tenant)
     g.membership = caller.membership
     if must_enrol(caller.user) and not current_app.config.get("SAAS_MFA_GRACE"):
