@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from saas.reports.definition import SECTION_TYPES
+
 VERSION = "1.0.0"
 
 
@@ -74,7 +76,7 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Section": _object(
         {
-            "type": {**STRING, "enum": ["kpis", "timeseries", "bars", "table", "text"]},
+            "type": {**STRING, "enum": list(SECTION_TYPES)},
             "title": STRING,
             "text": STRING,
             "tables": {"type": "array", "items": _ref("Table")},

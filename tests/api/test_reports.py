@@ -270,3 +270,16 @@ def test_each_role_gets_what_the_web_pages_give_it(
     assert client.get(f"/marl/reports/run?template={template.id}").status_code == run
     web = client.get(f"/marl/reports/run/export.csv?template={template.id}&from=2023&to=2023")
     assert web.status_code == run
+
+
+def test_every_shared_template_runs_and_conforms_to_the_document(app: Flask, api: Api) -> None:
+    """Every section type of the library (activities too) within the declared schema; the
+    schema check is ``api.get``'s."""
+    from saas.reports.library import LIBRARY
+
+    token = make_token("coordinator@marl.example")
+    for item in LIBRARY:
+        response = api.get(f"/reports/run?template={item['code']}&from=2022&to=2023", token)
+        assert response.status_code == 200, item["code"]
+        report = response.get_json()
+        assert report["template"]["code"] == item["code"] and report["sections"]
