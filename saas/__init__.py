@@ -27,6 +27,8 @@ from saas.tenants.models import Tenant
 def _blueprints() -> list[Any]:
     """Every blueprint of the app, in one explicit list."""
     from saas.activities.views import bp as activities
+    from saas.api.views import bp as api
+    from saas.api.views import tokens_bp as api_tokens
     from saas.areas.views import bp as areas
     from saas.areas.views import levels_bp as area_levels
     from saas.auth.account import admin_bp as accounts
@@ -88,6 +90,8 @@ def _blueprints() -> list[Any]:
         comparison,
         impact,
         jobs,
+        api_tokens,
+        api,
     ]
 
 
@@ -252,7 +256,11 @@ def _entered() -> list[tuple[str, list[str]]]:
 
 
 def _init_errors(app: Flask) -> None:
-    def page(status: int, title: str, message: str) -> tuple[str, int]:
+    def page(status: int, title: str, message: str) -> Any:
+        if request.path.startswith("/api/"):  # the JSON API answers in JSON, also here
+            from saas.api.views import http_error
+
+            return http_error(status)
         return render_template("errors/error.html", title=title, message=message), status
 
     @app.errorhandler(CSRFError)
@@ -280,6 +288,14 @@ def _init_errors(app: Flask) -> None:
     @app.errorhandler(404)
     def _not_found(_e: Exception) -> tuple[str, int]:
         return page(404, _("Page not found"), _("This page does not exist."))
+
+    @app.errorhandler(405)
+    def _method_not_allowed(e: Exception) -> Any:
+        if request.path.startswith("/api/"):
+            from saas.api.views import http_error
+
+            return http_error(405)
+        return e  # werkzeug's own answer, as before
 
     @app.errorhandler(413)
     def _too_large(_e: Exception) -> tuple[str, int]:

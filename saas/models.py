@@ -1,6 +1,7 @@
 """Imports every model module, so metadata (Alembic, tests) sees all tables."""
 
 from saas.activities.models import Activity, ActivityCarrier, ActivityPrinciple  # noqa: F401
+from saas.api.models import ApiToken  # noqa: F401
 from saas.areas.models import Area, AreaLevel, AreaPopulation  # noqa: F401
 from saas.auth.models import LoginSession, Membership, User  # noqa: F401
 from saas.carriers.models import Carrier  # noqa: F401

@@ -111,6 +111,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "top",
         frozenset(
             {"", "platform", "dashboard", "search", "site", "public", "cli", "demo", "models"}
+            | {"api"}  # the JSON API: an entry point, as the pages
         ),
     ),
 )

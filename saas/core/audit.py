@@ -45,7 +45,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from saas.core.db import IdMixin, Model, db, utcnow
 from saas.core.tenancy import TenantModel, current_tenant_id
 
-SECRET_COLUMNS = frozenset({"password_hash", "totp_secret", "token"})
+SECRET_COLUMNS = frozenset({"password_hash", "totp_secret", "token", "token_hash"})
 IGNORED_COLUMNS = frozenset({"updated_at", "version", "lock_version"})
 
 

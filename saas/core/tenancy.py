@@ -360,6 +360,16 @@ def install_session_events() -> None:
 # -- layer 1: resolution -------------------------------------------------------------------
 
 
+def enter_request_tenant(tenant: Tenant) -> None:
+    """Make ``tenant`` the current request's tenant, as ``/<tenant_slug>/…`` does.
+
+    The JSON API takes the tenant from the caller's token instead of the address; the
+    teardown below forgets it the same way.
+    """
+    g.tenant = tenant
+    g.tenant_token = _tenant_id.set(tenant.id)
+
+
 def init_app(app: Flask, find_active_tenant: Callable[[str], Tenant | None]) -> None:
     """Resolve ``/<tenant_slug>/…`` to the current tenant; unknown or suspended → 404.
 
@@ -376,8 +386,7 @@ def init_app(app: Flask, find_active_tenant: Callable[[str], Tenant | None]) -> 
             tenant = find_active_tenant(slug)
         if tenant is None:
             abort(404)
-        g.tenant = tenant
-        g.tenant_token = _tenant_id.set(tenant.id)
+        enter_request_tenant(tenant)
 
     @app.url_defaults
     def _add_tenant_slug(endpoint: str, values: dict[str, Any]) -> None:
