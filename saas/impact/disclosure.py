@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -157,7 +158,7 @@ def weighted_mean_is_safe(
     for year in years:
         yearly = cube.years.get(year)
         if yearly is None or node not in yearly.layout.nodes:
-            continue
+            return False  # a year of the mean the check cannot see: not shown
         layout = yearly.layout
         present = [f for f in weights if f in layout.families]
         if not present:
@@ -271,7 +272,7 @@ def weighted_mean_is_safe(
             if any(_meets(target @ x, end, bound) for x in points):
                 continue
             found = _whole_point(system, target, end, bound)
-            if found is None:
+            if found is None or not _meets(target @ found, end, bound):
                 return False
             points.append(found)
     return True
@@ -344,9 +345,7 @@ def _whole_point(system: _System, target: np.ndarray, end: str, bound: float) ->
         bounds=Bounds(system.lower, np.inf),
         options={"node_limit": NODE_LIMIT},
     )
-    if found.x is None or found.status not in (0, 1):
-        return None
-    return np.asarray(found.x)
+    return _checked(system, found)
 
 
 def _cover(
@@ -385,9 +384,19 @@ def _cover(
         ),
         options={"node_limit": NODE_LIMIT},
     )
+    point = _checked(system, found, n)
+    return point
+
+
+def _checked(system: _System, found: Any, n: int | None = None) -> np.ndarray | None:
+    """The point ``milp`` found (its first ``n`` values), its whole-number values rounded,
+    if it still meets every row (HiGHS's tolerances are its own); else None."""
     if found.x is None or found.status not in (0, 1):
         return None
-    return np.asarray(found.x[:n])
+    x = np.asarray(found.x[: n if n is not None else len(found.x)], dtype=float).copy()
+    whole = system.integrality == 1
+    x[whole] = np.round(x[whole])
+    return x if _holds(system, x) else None
 
 
 def _holds(system: _System, x: np.ndarray) -> bool:

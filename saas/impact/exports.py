@@ -503,7 +503,7 @@ def analysis_tables(
         ),
         [
             _("Help type"),
-            _("Case-years %(years)s", years=before),
+            _("Case-years %(years)s", years=_span(result.cost_years)),
             _("Share (%)"),
             _("Average annual cost per case (EUR)"),
             _("Source of the cost"),

@@ -235,6 +235,11 @@ class ImpactResult:
     approved_only: bool = False
     opening_year: int | None = None
     before_years: tuple[int, ...] = ()
+    #: the years whose case-years per help type weight the annual costs: the
+    #: :data:`COST_YEARS` years before the opening that have figures, whatever the window,
+    #: so that every window and both settings of ``approved_only`` show one and the same
+    #: weighted cost (two over nested years would give the difference of their mixes)
+    cost_years: tuple[int, ...] = ()
     after_years: tuple[int, ...] = ()
     data_years: tuple[int, int] | None = None
     years_available: int = 0
@@ -602,6 +607,9 @@ def _control_node(result: ImpactResult, office: Office) -> Any:
 
 # -- disclosure control ---------------------------------------------------------------------
 
+#: the years before the opening whose mix of help types weights the annual costs
+COST_YEARS = WINDOW_DEFAULT
+
 CASES_FAMILY = family_code(INDICATORS["HZE_CASES"].numerator)
 CASE_YEARS_FAMILY = family_code(INDICATORS["HZE_CASE_YEARS"].numerator)
 
@@ -689,7 +697,7 @@ def _protect(
         return
     from saas.protection.service import tenant_cube
 
-    years = sorted({row.year for row in result.years})
+    years = sorted({row.year for row in result.years} | set(result.cost_years))
     cube = tenant_cube(years, context.tenant)
     groups = {
         "treated": (disclosure.served_node(office.id), frozenset(treated)),
@@ -793,7 +801,7 @@ def _protect(
     lines = []
     for line in result.cost_lines:
         family = family_code(INDICATORS[f"HZE_CASE_YEARS_{line.suffix}"].numerator)
-        if any(withheld(family, node, members, y) for y in result.before_years):
+        if any(withheld(family, node, members, y) for y in result.cost_years):
             line = replace(line, cases_before=None, withheld=True)
         lines.append(line)
     if any(line.cases_before is None for line in lines):
@@ -807,7 +815,7 @@ def _protect(
             for line in result.cost_lines
         }
         if result.cost_per_case is not None and not _weighted_mean_is_safe(
-            cube, result.before_years, node, weights, mean_bounds(result)
+            cube, result.cost_years, node, weights, mean_bounds(result)
         ):
             result.cost_per_case = result.cost_avoided = None
             result.withheld.add("cost_per_case")
@@ -1003,8 +1011,22 @@ def _fill_costs(
     for suffix, amount in (costs or {}).items():
         if suffix in own:
             own[suffix] = (float(amount), False)
-    mix = _compute(TYPE_CODES, result.before_years, treated, approved_only)
+    first, last = context.data_years or (0, -1)
+    opening = result.opening_year or 0
+    result.cost_years = tuple(y for y in range(opening - COST_YEARS, opening) if first <= y <= last)
+    # every figure, approved or not: "approved only" may show the cost only where it is the
+    # same one (a second weighted cost over other figures is one more equation)
+    mix = _compute(TYPE_CODES, result.cost_years, treated, False)
     result.costs_pending = any(not value.approved for value in mix)
+    if approved_only and result.costs_pending:
+        result.notes.append(
+            _(
+                "The cost avoided rests on months not approved in the years before the "
+                "opening (%(years)s): with approved figures only it is not available.",
+                years=_years_text(result.cost_years),
+            )
+        )
+        return
     by_type: dict[str, float] = defaultdict(float)
     for value in mix:
         by_type[value.indicator.removeprefix("HZE_CASE_YEARS_")] += value.numerator or 0.0

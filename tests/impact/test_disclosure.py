@@ -253,3 +253,20 @@ def test_a_withheld_area_inside_a_shown_group_withholds_the_bootstrap(town: Town
     assert "estimates" in result.withheld and result.verdict is None
     row = next(r for r in result.years if r.year == 2021)
     assert row.control.cases is not None and not row.control.withheld
+
+
+def test_every_window_shows_one_and_the_same_weighted_cost(town: Town) -> None:
+    """The window (1–5 years, a parameter of the page) chose the years whose help-type mix
+    weights the annual costs: windows 1, 2 and 3 showed three weighted costs over nested
+    years, each checked alone, and their differences give the mix of single years (a
+    reviewer's hand-built case: windows 2 and 3 each passed, together they gave a withheld
+    2 back). The cost rests on the three years before the opening, whatever the window."""
+    with tenant_scope(town.tenant):
+        results = [analyse_office(town.office("new"), window=w) for w in (1, 2, 3)]
+    assert all(r.ok for r in results), [r.reason for r in results]
+    assert {r.before_years for r in results} == {(2018,), (2017, 2018), (2016, 2017, 2018)}
+    assert {r.cost_years for r in results} == {(2016, 2017, 2018)}
+    costs = {r.cost_per_case for r in results}
+    assert len(costs) == 1 and None not in costs, costs
+    mixes = {tuple((line.suffix, line.cases_before) for line in r.cost_lines) for r in results}
+    assert len(mixes) == 1, mixes
