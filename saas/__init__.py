@@ -169,6 +169,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def _init_listeners() -> None:
     """Connect the receivers of higher packages to the signals of lower ones."""
+    from saas.api import listeners as api  # noqa: F401 - connects on import
     from saas.comparison import listeners  # noqa: F401 - connects on import
     from saas.protection import listeners as protection  # noqa: F401 - connects on import
 

@@ -21,6 +21,8 @@ def cell(item: Cell) -> dict[str, Any]:
     """One cell: its number (None when withheld or missing), its flag, its text."""
     if item.suppressed:
         return {"value": None, "flag": "–", "text": format_cell(item)}
+    if item.value is None:  # not available, whatever flag the cell carries otherwise
+        return {"value": None, "flag": ".", "text": format_cell(item)}
     return {
         "value": item.value,
         "flag": item.flag,

@@ -216,8 +216,11 @@ def _template(value: str | None) -> Any:
     value = (value or "").strip()
     if not value:
         raise ApiError(400, "missing_template", _("Please name a report template (template=…)."))
+    if len(value) > 200 or not value.isprintable():
+        shown = value[:40].encode("unicode_escape").decode("ascii")
+        raise ApiError(404, "unknown_template", _("There is no report template %(t)s.", t=shown))
     found = None
-    if value.isdigit():
+    if value.isascii() and value.isdigit() and len(value) <= 9:
         latest, variants = store.choices()
         found = {t.id: t for t in [*latest.values(), *variants]}.get(int(value))
         if found is None:  # an older shared version may still be run, as on the page
@@ -225,7 +228,7 @@ def _template(value: str | None) -> Any:
                 found = store.visible_template(value)
             except HTTPException:
                 found = None
-    else:
+    elif not value.isdigit():
         found = store.find_by_code(value)
     if found is None:
         raise ApiError(404, "unknown_template", _("There is no report template %(t)s.", t=value))
@@ -361,7 +364,7 @@ def published_reports() -> Any:
     return jsonify(published=[results.published_summary(r) for r in reports])
 
 
-@bp.route("/reports/published/<int:report_id>")
+@bp.route("/reports/published/<int(max=2147483647):report_id>")
 @api_view("reports.view")
 def published_report(report_id: int) -> Any:
     """A snapshot as it was stored (protected when it was built), with its revision note."""
@@ -410,7 +413,7 @@ def index() -> Any:
     return _token_page(form, status=400 if form.is_submitted() else 200)
 
 
-@tokens_bp.route("/<int:token_id>/revoke", methods=["POST"])
+@tokens_bp.route("/<int(max=2147483647):token_id>/revoke", methods=["POST"])
 @require("tenant.view")
 def revoke(token_id: int) -> Any:
     try:

@@ -21,6 +21,7 @@ from saas.core.db import db, utcnow
 from saas.core.operations import Invalid, operation
 from saas.core.passwords import hash_password, needs_rehash, verify_password
 from saas.core.permissions import AUTHENTICATED, PLATFORM_MANAGE, PUBLIC
+from saas.core.signals import sessions_revoked
 from saas.core.tenancy import all_tenants
 
 #: flask-session keys that survive the rotation at login
@@ -352,6 +353,9 @@ def revoke_sessions(user: User, *, keep_token: str | None = None) -> int:
     condition = [LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)]
     if keep_token:
         condition.append(LoginSession.token != keep_token)
+    # the API's tokens are sessions too: a clean-up that leaves them would leave a year-long
+    # credential minted with a stolen cookie (saas.api.listeners revokes them)
+    sessions_revoked.send(None, user_id=user.id)
     return db.session.execute(
         update(LoginSession)
         .where(*condition)

@@ -25,3 +25,10 @@ figures_changed = _signals.signal(
     doc="Figure values were written (entry grid or import). Keyword arguments: ``periods`` "
     "(set of period strings), ``area_ids`` (set of ids).",
 )
+
+sessions_revoked = _signals.signal(
+    "sessions-revoked",
+    doc="Every live session of a user was ended (a password change or reset, a second factor "
+    "set up or reset, 'end my other sessions', a membership ended). Keyword arguments: "
+    "``user_id``. Sent with None as the sender: a user is no tenant's.",
+)

@@ -66,7 +66,7 @@ def openapi_path(app: Flask, path: str) -> str:
     adapter = app.url_map.bind("localhost")
     endpoint, _args = adapter.match(path.split("?")[0])
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).removeprefix(PREFIX)
+    return re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule).removeprefix(PREFIX)
 
 
 def conform(app: Flask, path: str, status: int, body: Any) -> None:

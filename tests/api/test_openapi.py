@@ -20,7 +20,7 @@ def test_every_api_rule_is_in_the_document_and_nothing_else(app: Flask, api: Api
     document = response.get_json()
     assert document["openapi"].startswith("3.1")
     rules = {
-        re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule).removeprefix(PREFIX): rule
+        re.sub(r"<(?:\w+(?:\([^)]*\))?:)?(\w+)>", r"{\1}", rule.rule).removeprefix(PREFIX): rule
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith(PREFIX + "/")
     }

@@ -179,6 +179,9 @@ def test_flags_p_and_dot_are_where_the_csv_has_them(
     provisional = next(c for c in cells(report) if c["flag"] == "p")
     assert provisional["value"] is not None and provisional["text"].endswith(" p")
     assert all(c["value"] is None for c in cells(report) if c["flag"] in (".", "–"))
+    # and the other way round: a cell without a number says why (a KPI change that cannot
+    # be computed carried the flag "" beside its text ".")
+    assert all(c["flag"] in (".", "–") for c in cells(report) if c["value"] is None)
     assert {"p", "."} <= {item["flag"] for item in report["legend"]}
     assert report["approved"] is False and report["pending_years"] == [2024]
     auth("coordinator", "marl")
@@ -220,6 +223,11 @@ def test_templates_lists_what_the_run_page_offers(
         ("", 400, "missing_template", "Berichtsvorlage"),
         ("template=gibt-es-nicht&year=2023", 404, "unknown_template", "gibt-es-nicht"),
         ("template=999999&year=2023", 404, "unknown_template", "999999"),
+        # a NUL (PostgreSQL refuses it in text), a superscript digit (isdigit, not int),
+        # 5,000 digits (above int()'s limit): a 404 with the message, never a 500
+        ("template=x%00&year=2023", 404, "unknown_template", "x\\x00"),
+        ("template=%C2%B2&year=2023", 404, "unknown_template", "Berichtsvorlage"),
+        ("template=" + "9" * 5000 + "&year=2023", 404, "unknown_template", "9999"),
         ("template=entwicklung-hze&year=zwanzig", 400, "invalid_years", "vierstellig"),
         ("template=entwicklung-hze&from=2024&to=2020", 400, "invalid_years", "erste Jahr"),
         ("template=entwicklung-hze&from=1900&to=2020", 400, "invalid_years", "zwischen"),
@@ -283,3 +291,14 @@ def test_every_shared_template_runs_and_conforms_to_the_document(app: Flask, api
         assert response.status_code == 200, item["code"]
         report = response.get_json()
         assert report["template"]["code"] == item["code"] and report["sections"]
+
+
+def test_an_id_beyond_any_stored_one_is_404(app: Flask, api: Api) -> None:
+    """SQLite cannot bind an integer of 2⁶³ or more (OverflowError, a 500): such an id
+    never matches the route."""
+    token = make_token("coordinator@marl.example")
+    response = app.test_client().get(  # no route: past the schema check of ``api.get``
+        "/api/v1/reports/published/" + "9" * 30, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"]

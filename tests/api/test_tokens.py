@@ -232,3 +232,23 @@ def test_an_admin_without_a_second_factor_is_refused_as_on_the_pages(app: Flask,
     assert refused.get_json()["error"]["code"] == "second_factor_required"
     assert "zweiten Faktor" in refused.get_json()["error"]["message"]
     assert api.get("/reports/templates", coordinator).status_code == 200
+
+
+def test_a_password_change_revokes_every_api_token_of_the_user(app: Flask, api: Api) -> None:
+    """Ending a user's sessions (password change or reset, second factor, "end my other
+    sessions", a membership ended) ends their API tokens too: a token minted with a stolen
+    cookie must not outlive the clean-up. Another user's token stays."""
+    from saas.auth.services import change_password
+
+    mine = make_token("coordinator@marl.example")
+    other = make_token("viewer@marl.example")
+    assert api.get("/reports/templates", mine).status_code == 200
+    with all_tenants():
+        user = db.session.execute(
+            select(User).where(User.email == "coordinator@marl.example")
+        ).scalar_one()
+        change_password(user, "ein-ganz-neues-Passwort-2026!")
+        db.session.commit()
+    _unauthorized(api.get("/reports/templates", mine))
+    assert api.get("/reports/published", other).status_code == 200
+    assert all(t.revoked_at is not None for t in _marl_tokens() if t.user_id == user.id)
