@@ -815,6 +815,9 @@ class _RowSpace:
         if len(rows) and matrix.any():
             from scipy.linalg import qr  # type: ignore[import-untyped]
 
+            matrix = np.unique(matrix, axis=0)  # a snapshot repeats the cells still shown
+            if len(matrix) > columns:  # the same rows' span, from a square triangle
+                matrix = qr(matrix, mode="r")[0][:columns]
             q, r, _pivots = qr(matrix.T, mode="economic", pivoting=True)
             pivots = np.abs(np.diag(r))
             self.basis = q[:, : int((pivots > 1e-8 * pivots[0]).sum())]
