@@ -14,6 +14,11 @@ handed to the HiGHS build inside scipy (``scipy.optimize._highspy``, the one ``l
 and settings give the same optimum, vertex and dual values, so the withheld cells do not
 change. ``tests/protection/test_solver.py`` holds this against scipy's public functions on
 random problems; a scipy upgrade that moves the private module fails there, not silently.
+A block with inequalities (§ 41 ≤ the HzE count, :attr:`~saas.protection.cube.Layout.at_most`)
+takes the same path (:func:`with_inequalities`): its rows stacked as ``linprog`` stacks them
+(the inequalities first) resp. ``milp`` (the equations first). It used to go through scipy's
+public functions with dense arrays: half the time of the demo's publication was scipy's
+input handling (2026-12-04, bench/RESULTS.md).
 Why not the ``highspy`` package (the HiGHS team's bindings, HiGHS 1.15 where scipy ships
 1.12): tried on 228 of RV Saarbrücken's 2024 programs it gave the same optima, vertices and
 duals but solved no faster (456 solves: 36–42 s against scipy's build's 31–32 s, loaded
