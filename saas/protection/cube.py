@@ -669,6 +669,12 @@ def _repair(
             for canon in sorted(hidden_small(layout, publication.atoms, threshold), key=_order):
                 if problem.covers(canon):
                     targets.append((canon, version))
+        # the block's cells with their rows and values, in the order of ``canon_values``
+        covered = [
+            (c, problem.row(c), problem.scaled(v or 0.0))
+            for c, v in canon_values.items()
+            if problem.covers(c)
+        ]
         fractional: set[tuple[Canon, int]] = set()
         for integer in (False, True):
             for target, version in targets if not integer else sorted(fractional, key=str):
@@ -681,9 +687,7 @@ def _repair(
                             fractional.add((target, version))
                         break
                     equations = before + [
-                        (problem.row(c), problem.scaled(v or 0.0), c)
-                        for c, v in canon_values.items()
-                        if c not in withheld and problem.covers(c)
+                        (row, value, c) for c, row, value in covered if c not in withheld
                     ]
                     if integer:
                         found = interval(problem, equations, objective, integer=True)
