@@ -368,6 +368,8 @@ class Interval:
     bound_high: list[Canon] = field(default_factory=list)
     #: both optima were whole-number vertices: the integer interval is the same
     integral: bool = True
+    #: the optimal points found (feasible: every equation, inequality and lower bound holds)
+    points: list[np.ndarray] = field(default_factory=list, repr=False)
 
 
 def interval(
@@ -376,15 +378,29 @@ def interval(
     """The smallest and largest value of ``objective`` (a row) consistent with
     ``equations``, the problem's inequalities (``a_ub``) and non-negative atoms (``inf``
     when unbounded), by linear programming (``integer``: in whole numbers, ``milp``, then
-    without duals). Equations alone go to the fast path of :mod:`saas.protection.solver`;
-    a problem with inequalities is solved by scipy's ``linprog``/``milp`` as they are."""
+    without duals). Posed to HiGHS by :mod:`saas.protection.solver` as scipy's ``linprog`` /
+    ``milp`` pose it, the inequalities (``a_ub``) stacked in their order."""
+    return _interval(problem, equations, objective, integer=integer)
+
+
+def _interval(
+    problem: Problem,
+    equations: Sequence[Equation],
+    objective: np.ndarray,
+    *,
+    integer: bool = False,
+    signs: tuple[float, ...] = (1.0, -1.0),
+    feasible: bool = False,
+) -> Interval:
+    """:func:`interval`, the minimum (sign 1) and/or the maximum (sign -1) only: an end not
+    asked for is NaN. ``feasible``: a feasible point is known (as after the minimum)."""
     # the equations with a non-zero row, sparse, built once per equation set (solver.py)
     system = solver.system(equations, len(objective))
     used = [equations[i] for i in system.positions]
     a_ub, b_ub = problem.a_ub, problem.b_ub
     if a_ub is None or b_ub is None or a_ub.shape[1] != len(objective):
         a_ub = b_ub = None
-    found = Interval(0.0, 0.0)
+    found = Interval(0.0 if 1.0 in signs else math.nan, 0.0 if -1.0 in signs else math.nan)
     # Counts are whole numbers, yearly means (atom types marked as means in the layout) are
     # not: each unknown is integral or continuous by its own type, never the whole block at
     # once, so a count stays a whole number beside a fractional mean. Only where a published
@@ -400,22 +416,27 @@ def interval(
         fractional = ~np.isclose(system.rhs, np.round(system.rhs), atol=1e-7)
         if (counts_only & fractional).any():
             integrality[:] = 0
-    feasible = False
-    for sign in (1.0, -1.0):
+    for sign in signs:
         if sign < 0 and feasible and a_ub is None and _free_upwards(system, objective):
             # feasible (the minimum was found) and an atom of the objective is in no
             # equation: the maximum is unbounded, as HiGHS would say
             found.high, found.bound_high = np.inf, []
             continue
+        # with inequalities, the rows stacked as scipy's linprog resp. milp stacks them
         if integer:
-            if a_ub is not None and b_ub is not None:
-                res = _with_inequalities(sign * objective, used, problem, a_ub, b_ub, integrality)
-            else:
-                res = solver.milp(sign * objective, system, problem.lower, integrality)
-        elif a_ub is not None and b_ub is not None:
-            res = _with_inequalities(sign * objective, used, problem, a_ub, b_ub, None)
+            stacked = (
+                system
+                if a_ub is None or b_ub is None
+                else solver.with_inequalities(system, a_ub, b_ub, first=False)
+            )
+            res = solver.milp(sign * objective, stacked, problem.lower, integrality)
         else:
-            res = solver.linprog(sign * objective, system, problem.lower)
+            stacked = (
+                system
+                if a_ub is None or b_ub is None
+                else solver.with_inequalities(system, a_ub, b_ub, first=True)
+            )
+            res = solver.linprog(sign * objective, stacked, problem.lower)
         if res.status == 3 or (res.status != 0 and "nbounded" in str(res.message)):
             value = np.inf
         elif res.status != 0:
@@ -423,6 +444,7 @@ def interval(
         else:
             value = float(sign * res.fun)
             feasible = True
+            found.points.append(res.x)
             if not integer and not np.allclose(res.x, np.round(res.x), atol=1e-7):
                 found.integral = False
         binding: list[Canon] = []
@@ -439,46 +461,6 @@ def interval(
     return found
 
 
-def _with_inequalities(
-    c: np.ndarray,
-    used: Sequence[Equation],
-    problem: Problem,
-    a_ub: np.ndarray,
-    b_ub: np.ndarray,
-    integrality: np.ndarray | None,
-) -> solver.Solution:
-    """scipy's ``milp`` (``integrality`` given) or ``linprog`` over the equations and
-    ``a_ub · x ≤ b_ub``, as a :class:`solver.Solution` (duals: the equations')."""
-    from scipy.optimize import (  # type: ignore[import-untyped]
-        Bounds,
-        LinearConstraint,
-        linprog,
-        milp,
-    )
-
-    a_eq = np.array([e[0] for e in used]) if used else None
-    b_eq = np.array([e[1] for e in used]) if used else None
-    if integrality is not None:
-        constraints = [LinearConstraint(a_eq, b_eq, b_eq)] if a_eq is not None else []
-        constraints.append(LinearConstraint(a_ub, -np.inf, b_ub))
-        res = milp(
-            c,
-            constraints=constraints,
-            integrality=integrality,
-            bounds=Bounds(problem.lower, np.inf),
-        )
-        marginals = np.zeros(len(used))
-    else:
-        bounds = [(lo, None) for lo in problem.lower]
-        res = linprog(c, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        marginals = (
-            np.asarray(res.eqlin.marginals) if res.status == 0 and a_eq is not None else np.zeros(0)
-        )
-    if res.status != 0:
-        return solver.Solution(int(res.status), str(res.message))
-    return solver.Solution(0, str(res.message), float(res.fun), np.asarray(res.x), marginals)
-
-
 def _free_upwards(system: solver.System, objective: np.ndarray) -> bool:
     """Some atom with a positive objective coefficient is in no equation."""
     return bool((objective[~system.touched()] > 0).any())
@@ -487,6 +469,101 @@ def _free_upwards(system: solver.System, objective: np.ndarray) -> bool:
 def protected(found: Interval, threshold: float) -> bool:
     """The criterion: the interval contains 0 and reaches the threshold."""
     return found.low <= 1e-6 and found.high >= threshold - 1e-6
+
+
+# -- feasible points: intervals known without a solve -------------------------------------------
+
+
+class Points:
+    """Points the reader's knowledge allows (feasible for a block's equations, inequalities
+    and lower bounds): each is a witness for every cell at once. A cell with a point where it
+    is 0 and one where it reaches the threshold is protected — the linear program would say
+    so too (its minimum is at most, its maximum at least, that value) — so no solve is
+    needed for it; likewise a cell with two points of different value is not determined.
+
+    Withholding a cell drops its equation: every point stays feasible. Showing one again
+    (:meth:`keep`) drops the points that do not satisfy it. The optima of the solves are
+    added as they come (:attr:`Interval.points`), and the true figures are one point from the
+    start. Which cells are withheld does not depend on the points: a witness only replaces a
+    solve whose answer it already gives.
+    """
+
+    TOLERANCE = 1e-7  # HiGHS's primal feasibility tolerance
+
+    def __init__(self, columns: int) -> None:
+        self.columns = columns
+        self._rows: list[np.ndarray] = []
+        self._seen: set[bytes] = set()
+        self._matrix: np.ndarray | None = None
+        self._integral: np.ndarray | None = None
+
+    def add(self, point: np.ndarray) -> None:
+        point = np.asarray(point, dtype=np.float64)
+        if point.shape != (self.columns,) or not np.isfinite(point).all():
+            return
+        key = point.tobytes()
+        if key not in self._seen:
+            self._seen.add(key)
+            self._rows.append(point)
+            self._matrix = None
+
+    def _stacked(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._matrix is None:
+            self._matrix = np.array(self._rows) if self._rows else np.zeros((0, self.columns))
+            self._integral = np.all(np.abs(self._matrix - np.round(self._matrix)) <= 1e-7, axis=1)
+        assert self._integral is not None
+        return self._matrix, self._integral
+
+    def values(self, row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The row's value at every point, and which points are whole numbers throughout."""
+        matrix, integral = self._stacked()
+        nonzero = np.flatnonzero(row)
+        return matrix[:, nonzero] @ row[nonzero], integral
+
+    def extend(self, points: Iterable[np.ndarray]) -> None:
+        for point in points:
+            self.add(point)
+
+    def ends(
+        self, row: np.ndarray, threshold: float, *, integer: bool
+    ) -> tuple[bool | None, bool | None]:
+        """Whether a point gives the row 0 or less, and whether one gives it the threshold
+        or more: None where none does, else whether a whole-number point does
+        (``integer``: only those count — the integer program's interval)."""
+        values, integral = self.values(row)
+        found: list[bool | None] = []
+        for reached in (values <= 1e-6, values >= threshold - 1e-6):
+            if integer:
+                reached = reached & integral
+            found.append(bool((reached & integral).any()) if reached.any() else None)
+        return found[0], found[1]
+
+    def undetermined(self, row: np.ndarray) -> bool:
+        """Two points give the row different values: it is not determined."""
+        values, _integral = self.values(row)
+        return bool(len(values)) and float(values.max() - values.min()) > 1e-6
+
+    def keep(self, row: np.ndarray, value: float) -> None:
+        """A further equation ``row · x = value``: drop the points that break it."""
+        if not self._rows:
+            return
+        values, _integral = self.values(row)
+        kept = [
+            p for p, v in zip(self._rows, values, strict=True) if abs(v - value) <= self.TOLERANCE
+        ]
+        if len(kept) != len(self._rows):
+            self._rows = kept
+            self._seen = {p.tobytes() for p in kept}
+            self._matrix = None
+
+
+def _truth(problem: Problem, atoms: Mapping[Atom, float], earlier: Sequence[Earlier]) -> np.ndarray:
+    """The figures themselves as a point of the problem (each version's atoms)."""
+    point = np.zeros(len(problem.lower))
+    versions = [atoms, *(e.atoms for e in earlier)]
+    for (version, atom), i in problem.index.items():
+        point[i] = problem.scaled(versions[version].get(atom, 0.0))
+    return point
 
 
 # -- protection ---------------------------------------------------------------------------------
@@ -545,9 +622,11 @@ def protect_year(
                 changed = True
     if check:
         sensitive = (small - known) | derivable
-        _repair(layout, atoms, canon_values, sensitive, withheld, known, threshold, earlier)
+        points = _repair(
+            layout, atoms, canon_values, sensitive, withheld, known, threshold, earlier
+        )
         # a cell a snapshot withheld stays withheld (rule 4), even where it became derivable
-        _release(layout, atoms, canon_values, small | forced, withheld, earlier)
+        _release(layout, atoms, canon_values, small | forced, withheld, earlier, points)
     return YearCube(layout, values, primary & withheld, withheld - primary, threshold, derivable)
 
 
@@ -560,12 +639,16 @@ def _repair(
     known: set[Canon],
     threshold: int,
     earlier: Sequence[Earlier],
-) -> None:
+) -> dict[frozenset[str], Points]:
     """Withhold further cells until every sensitive cell's interval — now and in every
     earlier publication — contains 0 and reaches the threshold: linear programming first,
-    then confirmed in whole numbers where the optimum was fractional."""
+    then confirmed in whole numbers where the optimum was fractional. Returns each block's
+    feasible points (:class:`Points`), feasible for the equations of the cells left shown."""
+    pools: dict[frozenset[str], Points] = {}
     for kinds in blocks(layout):
         problem = Problem.of(layout, atoms, kinds, earlier, lattice=True)
+        points = pools[kinds] = Points(len(problem.lower))
+        points.add(_truth(problem, atoms, earlier))
         before: list[Equation] = []
         targets: list[tuple[Canon, int]] = [
             (c, 0) for c in sorted(sensitive, key=_order) if problem.covers(c)
@@ -586,24 +669,44 @@ def _repair(
             for canon in sorted(hidden_small(layout, publication.atoms, threshold), key=_order):
                 if problem.covers(canon):
                     targets.append((canon, version))
+        # the block's cells with their rows and values, in the order of ``canon_values``
+        covered = [
+            (c, problem.row(c), problem.scaled(v or 0.0))
+            for c, v in canon_values.items()
+            if problem.covers(c)
+        ]
         fractional: set[tuple[Canon, int]] = set()
         for integer in (False, True):
             for target, version in targets if not integer else sorted(fractional, key=str):
                 objective = problem.row(target, version)
                 for _attempt in range(500):
-                    equations = before + [
-                        (problem.row(c), problem.scaled(v or 0.0), c)
-                        for c, v in canon_values.items()
-                        if c not in withheld and problem.covers(c)
-                    ]
-                    found = interval(problem, equations, objective, integer=integer)
-                    if protected(found, problem.scaled(threshold)):
-                        if not found.integral:
+                    # known points may already show an end of the interval (no solve)
+                    low, high = points.ends(objective, problem.scaled(threshold), integer=integer)
+                    if low is not None and high is not None:
+                        if not (low and high) and not integer:
                             fractional.add((target, version))
                         break
-                    if integer:  # ask the relaxation which cells bind
-                        found = interval(problem, equations, objective)
-                    binding = found.bound_high if found.low <= 1e-6 else found.bound_low
+                    equations = before + [
+                        (row, value, c) for c, row, value in covered if c not in withheld
+                    ]
+                    if integer:
+                        found = interval(problem, equations, objective, integer=True)
+                        points.extend(found.points)
+                        if protected(found, problem.scaled(threshold)):
+                            break
+                        found = interval(problem, equations, objective)  # which cells bind
+                        points.extend(found.points)
+                        binding = found.bound_high if found.low <= 1e-6 else found.bound_low
+                    else:
+                        # the minimum, then the maximum, each only where no point shows it:
+                        # the cells that bind as :func:`interval` would name them
+                        binding, low, high = _ends(
+                            problem, equations, objective, threshold, points, low, high
+                        )
+                        if low is not None and high is not None:
+                            if not (low and high):
+                                fractional.add((target, version))
+                            break
                     pool = [c for c in binding if c not in known] or [
                         e[2]
                         for e in equations
@@ -614,6 +717,36 @@ def _repair(
                     withheld.add(
                         min(pool, key=lambda c: (len(c[1]) * len(c[0]), canon_values[c] or 0.0))
                     )
+    return pools
+
+
+def _ends(
+    problem: Problem,
+    equations: Sequence[Equation],
+    objective: np.ndarray,
+    threshold: int,
+    points: Points,
+    low: bool | None,
+    high: bool | None,
+) -> tuple[list[Canon], bool | None, bool | None]:
+    """The ends of the interval the points do not show, by linear programming: (the cells
+    binding the end that fails, as ``interval`` gives them; whether the minimum reaches 0 at
+    a whole-number point — None if it does not reach 0 —, the same for the maximum and the
+    threshold). The maximum is not solved when the minimum already fails: the cells that
+    bind the minimum are the ones :func:`interval`'s caller withholds then."""
+    if low is None:
+        found = _interval(problem, equations, objective, signs=(1.0,))
+        points.extend(found.points)
+        if found.low > 1e-6:
+            return found.bound_low, None, high
+        low = found.integral
+    if high is None:
+        found = _interval(problem, equations, objective, signs=(-1.0,), feasible=True)
+        points.extend(found.points)
+        if found.high < problem.scaled(threshold) - 1e-6:
+            return found.bound_high, low, None
+        high = found.integral
+    return [], low, high
 
 
 def _release(
@@ -623,12 +756,17 @@ def _release(
     small: set[Canon],
     withheld: set[Canon],
     earlier: Sequence[Earlier],
+    pools: Mapping[frozenset[str], Points] | None = None,
 ) -> None:
     """Show again every withheld cell that is not a small count (nor one a snapshot
     withheld: ``small`` holds both) and whose value the shown cells determine anyway: a "–"
-    a reader can work out protects nothing and only misleads."""
+    a reader can work out protects nothing and only misleads. ``pools``: each block's
+    feasible points from :func:`_repair` (a cell two of them give different values is not
+    determined: no solve)."""
     for kinds in blocks(layout):
         problem = Problem.of(layout, atoms, kinds, earlier, lattice=True)
+        points = (pools or {}).get(kinds) or Points(len(problem.lower))
+        points.add(_truth(problem, atoms, earlier))
         before: list[Equation] = [
             (problem.row(layout.canon(key), version), problem.scaled(value), None)
             for version, publication in enumerate(earlier, start=1)
@@ -642,14 +780,67 @@ def _release(
             for c, v in canon_values.items()
             if c not in withheld and problem.covers(c)
         ]
+        span: _RowSpace | None = None
         for canon in sorted(withheld - small, key=_order):
             if not problem.covers(canon):
                 continue
-            found = interval(problem, equations, problem.row(canon))
+            row = problem.row(canon)
+            if points.undetermined(row):
+                continue  # two feasible points differ in it: the solve would say so
+            value = problem.scaled(canon_values[canon] or 0.0)
+            if span is None:
+                span = _RowSpace([e[0] for e in equations], len(problem.lower))
+            if span.contains(row):
+                # a sum of shown equations: its value is determined, as the solve would say
+                withheld.discard(canon)
+                equations.append((row, value, canon))
+                points.keep(row, value)
+                continue
+            found = interval(problem, equations, row)
+            points.extend(found.points)
             if found.high - found.low < 1e-6:
                 withheld.discard(canon)
-                value = problem.scaled(canon_values[canon] or 0.0)
-                equations.append((problem.row(canon), value, canon))
+                equations.append((row, value, canon))
+                points.keep(row, value)
+                span.add(row)  # determined by the bounds: the equations span more now
+
+
+class _RowSpace:
+    """The span of the equations' rows: a cell whose row lies in it is a linear combination
+    of shown cells, so every reader has its value (its feasible interval is one point).
+
+    An orthonormal basis from a QR decomposition with column pivoting (rank-revealing); a
+    direction counts only with a pivot well above rounding, so a row is never taken for
+    determined on rounding noise — at worst one that is goes to the solver as before."""
+
+    def __init__(self, rows: Sequence[np.ndarray], columns: int) -> None:
+        matrix = np.array(rows, dtype=np.float64).reshape(len(rows), columns)
+        self.basis = np.zeros((columns, 0))
+        if len(rows) and matrix.any():
+            from scipy.linalg import qr  # type: ignore[import-untyped]
+
+            matrix = np.unique(matrix, axis=0)  # a snapshot repeats the cells still shown
+            if len(matrix) > columns:  # the same rows' span, from a square triangle
+                matrix = qr(matrix, mode="r")[0][:columns]
+            q, r, _pivots = qr(matrix.T, mode="economic", pivoting=True)
+            pivots = np.abs(np.diag(r))
+            self.basis = q[:, : int((pivots > 1e-8 * pivots[0]).sum())]
+
+    def _residual(self, row: np.ndarray) -> np.ndarray:
+        residual = np.asarray(row, dtype=np.float64)
+        for _ in range(2):  # twice: orthogonal to working precision
+            residual = residual - self.basis @ (self.basis.T @ residual)
+        return residual
+
+    def contains(self, row: np.ndarray) -> bool:
+        return float(np.abs(self._residual(row)).max()) <= 1e-9
+
+    def add(self, row: np.ndarray) -> None:
+        """One more equation's row (Gram–Schmidt)."""
+        residual = self._residual(row)
+        norm = float(np.linalg.norm(residual))
+        if norm > 1e-8 * max(1.0, float(np.linalg.norm(row))):
+            self.basis = np.column_stack((self.basis, residual / norm))
 
 
 def _order(canon: Canon) -> tuple[Any, ...]:

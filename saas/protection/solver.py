@@ -14,6 +14,11 @@ handed to the HiGHS build inside scipy (``scipy.optimize._highspy``, the one ``l
 and settings give the same optimum, vertex and dual values, so the withheld cells do not
 change. ``tests/protection/test_solver.py`` holds this against scipy's public functions on
 random problems; a scipy upgrade that moves the private module fails there, not silently.
+A block with inequalities (§ 41 ≤ the HzE count, :attr:`~saas.protection.cube.Layout.at_most`)
+takes the same path (:func:`with_inequalities`): its rows stacked as ``linprog`` stacks them
+(the inequalities first) resp. ``milp`` (the equations first). It used to go through scipy's
+public functions with dense arrays: half the time of the demo's publication was scipy's
+input handling (2026-12-04, bench/RESULTS.md).
 Why not the ``highspy`` package (the HiGHS team's bindings, HiGHS 1.15 where scipy ships
 1.12): tried on 228 of RV Saarbrücken's 2024 programs it gave the same optima, vertices and
 duals but solved no faster (456 solves: 36–42 s against scipy's build's 31–32 s, loaded
@@ -50,6 +55,13 @@ class System:
     rhs: np.ndarray  # float64
     #: the HiGHS model with this matrix, made on first use (the costs change per solve)
     model: list[Any] = field(default_factory=list, compare=False, repr=False)
+    #: with inequalities (:func:`with_inequalities`): every row's bounds (``rhs`` holds the
+    #: equations' only) and how many inequality rows stand before the equations
+    row_lower: np.ndarray | None = None
+    row_upper: np.ndarray | None = None
+    offset: int = 0
+    #: the systems with the problem's inequalities, made on first use (:func:`with_inequalities`)
+    stacked: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def touched(self) -> np.ndarray:
         """Per column: does any equation contain it (a non-zero coefficient)."""
@@ -127,6 +139,57 @@ def system(equations: Sequence[tuple[np.ndarray, float, Any]], columns: int) -> 
     _SYSTEMS[key] = (rows, built)
     while len(_SYSTEMS) > _KEEP:
         _SYSTEMS.popitem(last=False)
+    return built
+
+
+def with_inequalities(
+    equations: System, a_ub: np.ndarray, b_ub: np.ndarray, *, first: bool
+) -> System:
+    """The equations and ``a_ub · x ≤ b_ub`` as one system, the rows in scipy's order:
+    ``linprog`` stacks the inequalities before the equations (``first``), ``milp`` takes its
+    constraints in the order given (the equations, then the inequalities). Cached on the
+    equation set (the inequalities are the problem's, fixed while its equations change)."""
+    key = (id(a_ub), first)
+    found = equations.stacked.get(key)
+    if found is not None and found.stacked.get("source") is a_ub:
+        return found
+    columns = equations.columns
+    ub = np.asarray(b_ub, dtype=np.float64)
+    dense = np.asarray(a_ub, dtype=np.float64)
+    ub_row, ub_column = np.nonzero(dense)
+    eq_column = np.repeat(np.arange(columns), np.diff(equations.start))
+    eq_row = equations.index.astype(np.int64) + (len(ub) if first else 0)
+    ub_row = ub_row + (0 if first else equations.rows)
+    row_of = np.concatenate((eq_row, ub_row))
+    column_of = np.concatenate((eq_column, ub_column))
+    data = np.concatenate((equations.value, dense[np.nonzero(dense)]))
+    # by column, and within a column by row: the canonical CSC of the stacked matrix
+    order = np.lexsort((row_of, column_of))
+    index = row_of[order].astype(np.int32)
+    data = data[order]
+    start = np.zeros(columns + 1, dtype=np.int32)
+    np.cumsum(np.bincount(column_of, minlength=columns), out=start[1:])
+    low_ub = np.full(len(ub), -np.inf)
+    if first:
+        row_lower = np.concatenate((low_ub, equations.rhs))
+        row_upper = np.concatenate((ub, equations.rhs))
+    else:
+        row_lower = np.concatenate((equations.rhs, low_ub))
+        row_upper = np.concatenate((equations.rhs, ub))
+    built = System(
+        equations.positions,
+        equations.rows + len(ub),
+        columns,
+        start,
+        index,
+        data,
+        equations.rhs,
+        row_lower=row_lower,
+        row_upper=row_upper,
+        offset=len(ub) if first else 0,
+    )
+    built.stacked["source"] = a_ub  # the cache entry holds the matrix: its id stays its own
+    equations.stacked[key] = built
     return built
 
 
@@ -208,8 +271,8 @@ def _model(equations: System) -> Any:
     lp.a_matrix_.num_col_ = equations.columns
     lp.a_matrix_.num_row_ = equations.rows
     lp.a_matrix_.format_ = h.MatrixFormat.kColwise
-    lp.row_lower_ = equations.rhs
-    lp.row_upper_ = equations.rhs
+    lp.row_lower_ = equations.rhs if equations.row_lower is None else equations.row_lower
+    lp.row_upper_ = equations.rhs if equations.row_upper is None else equations.row_upper
     lp.a_matrix_.start_ = equations.start
     lp.a_matrix_.index_ = equations.index
     lp.a_matrix_.value_ = equations.value
@@ -265,9 +328,12 @@ def _run(
         )
         return Solution(*_status(status, message))
     solution = highs.getSolution()
+    duals = np.array(solution.row_dual)
+    if equations.row_lower is not None:  # the equations' duals only (scipy's ``eqlin``)
+        duals = duals[equations.offset : equations.offset + len(equations.positions)]
     return Solution(
         *_status(status, highs.modelStatusToString(status)),
         fun=info.objective_function_value,
         x=np.array(solution.col_value),
-        marginals=np.array(solution.row_dual),
+        marginals=duals,
     )

@@ -147,6 +147,20 @@ def problems(draw: Any) -> tuple[Problem, list[Equation], np.ndarray]:
         equations.append((row, float(value), canon))
     objective = np.array([draw(st.sampled_from([0.0, 1.0, 1.0, 1.0, -1.0])) for _ in range(n)])
     problem = Problem(frozenset(), {}, lower, [], integrality)
+    # inequalities as the layout's at_most gives them (one unknown at most a sum of others,
+    # a slack where an entry breaks the rule), in about half the problems
+    inequalities = draw(st.integers(0, 3)) if draw(st.booleans()) else 0
+    if inequalities and n > 1:
+        rows = []
+        for _ in range(inequalities):
+            small = draw(st.integers(0, n - 1))
+            row = np.zeros(n)
+            for big in draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=3)) - {small}:
+                row[big] = -1.0
+            row[small] = 1.0
+            rows.append(row)
+        problem.a_ub = np.array(rows)
+        problem.b_ub = np.array([draw(st.sampled_from([0.0, 0.0, 1.0])) for _ in rows])
     return problem, equations, objective
 
 
@@ -231,3 +245,66 @@ def test_the_same_cells_are_withheld_as_with_plain_scipy(
     finally:
         cube_module.interval = original
     assert found == expected
+
+
+def _without_shortcuts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every interval by a solve, as before the feasible points and the row span."""
+    monkeypatch.setattr(cube_module.Points, "ends", lambda *_a, **_k: (None, None))
+    monkeypatch.setattr(cube_module.Points, "undetermined", lambda *_a, **_k: False)
+    monkeypatch.setattr(cube_module._RowSpace, "contains", lambda *_a, **_k: False)
+
+
+@settings(SETTINGS, max_examples=40)
+@given(tenants(), st.data())
+def test_the_shortcuts_withhold_exactly_what_every_solve_withholds(
+    tenant: Tenant, data: st.DataObject
+) -> None:
+    """Whole cubes, with and without an earlier publication (a snapshot, one figure
+    corrected since, or the figures unchanged): an interval known from feasible points
+    (:class:`~saas.protection.cube.Points`) or a cell determined by the row span of the
+    shown cells is never a different decision from the one its solve gives."""
+    layout, atoms, threshold = tenant.layout, tenant.atoms, tenant.threshold
+    corrected = dict(atoms)
+    if data.draw(st.booleans()):
+        atom = data.draw(st.sampled_from(sorted(atoms, key=str)))
+        corrected[atom] = max(0.0, atoms[atom] + data.draw(st.sampled_from([-2, -1, 1, 3])))
+
+    def both() -> tuple[Any, ...]:
+        first = protect_year(layout, atoms, threshold)
+        snapshot = Earlier(published(first), frozenset(first.withheld_keys()), atoms)
+        later = protect_year(layout, corrected, threshold, earlier=[snapshot])
+        return first.primary, first.secondary, later.primary, later.secondary
+
+    found = both()
+    with pytest.MonkeyPatch.context() as patch:
+        _without_shortcuts(patch)
+        expected = both()
+    assert found == expected
+
+
+def test_the_shortcuts_save_solves_on_a_demo_like_year() -> None:
+    """Not hollow: on a drawn tenant with many small cells the shortcuts answer intervals
+    that would otherwise be solved (counted through the solver's one entry point)."""
+    from hypothesis import find
+
+    tenant = find(
+        tenants(most_areas=7),
+        lambda t: sum(1 for v in t.atoms.values() if 0 < v < t.threshold) >= 6,
+        settings=settings(derandomize=True, database=None, max_examples=500),
+    )
+    counted = {"solves": 0}
+    original = solver._run
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        counted["solves"] += 1
+        return original(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solver, "_run", counting)
+        fast = protect_year(tenant.layout, tenant.atoms, tenant.threshold)
+        shortcut_solves = counted["solves"]
+        counted["solves"] = 0
+        _without_shortcuts(patch)
+        slow = protect_year(tenant.layout, tenant.atoms, tenant.threshold)
+    assert (fast.primary, fast.secondary) == (slow.primary, slow.secondary)
+    assert shortcut_solves < counted["solves"]
