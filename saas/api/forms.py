@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, StringField
+from wtforms import IntegerField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from saas.api.services import DEFAULT_DAYS, MAX_DAYS, MAX_NAME
@@ -23,4 +23,12 @@ class ApiTokenForm(Form):
         ),
         default=DEFAULT_DAYS,
         validators=[DataRequired(), NumberRange(min=1, max=MAX_DAYS)],
+    )
+    password = PasswordField(
+        _l("Your password"),
+        description=_l(
+            "Confirms that it is you: a token opens the API for as long as it is valid, even "
+            "from another computer."
+        ),
+        validators=[DataRequired()],
     )

@@ -56,8 +56,22 @@ def own_tokens() -> list[ApiToken]:
 
 
 @operation("tenant.view")
-def create_token(name: Any, days: Any) -> tuple[ApiToken, str]:
-    """A new token of the signed-in user in the current tenant, and its secret (shown once)."""
+def create_token(name: Any, days: Any, password: Any) -> tuple[ApiToken, str]:
+    """A new token of the signed-in user in the current tenant, and its secret (shown once).
+
+    ``password``: the user's own, checked as a password change checks it (throttled, a
+    failure audited): a signed-in browser left open, or a stolen session cookie, must not
+    be enough for a credential that lasts up to a year. Raises :class:`throttle.Locked`
+    when the account or the client is locked out."""
+    from saas.auth.services import check_password, user_by_id
+
+    with all_tenants():
+        user = user_by_id(int(current_user.id))
+        correct = user is not None and check_password(
+            user, str(password or ""), purpose="api_token"
+        )
+    if not correct:
+        raise Invalid(_("The password is not correct."), field="password")
     name = str(name or "").strip()
     if not name or len(name) > MAX_NAME:
         raise Invalid(

@@ -54,10 +54,12 @@ from werkzeug.exceptions import HTTPException
 from saas.api import openapi as spec
 from saas.api import results, services
 from saas.api.forms import ApiTokenForm
+from saas.auth import throttle
+from saas.auth.account import SECRET_FORM_LIMIT
 from saas.auth.services import must_enrol
 from saas.core.db import db, utcnow
 from saas.core.extensions import limiter, login_manager
-from saas.core.operations import Invalid
+from saas.core.operations import Invalid, keep_changes
 from saas.core.permissions import PUBLIC, ensure_unscoped, has_permission, require
 from saas.core.tenancy import enter_request_tenant, get_or_404
 from saas.reports import operations, store
@@ -399,13 +401,28 @@ def _token_page(form: ApiTokenForm, secret: str | None = None, status: int = 200
 
 
 @tokens_bp.route("/", methods=["GET", "POST"])
+@limiter.limit(SECRET_FORM_LIMIT, methods=["POST"])
 @require("tenant.view")
 def index() -> Any:
     form = ApiTokenForm()
     if form.validate_on_submit():
         try:
-            _token, secret = services.create_token(form.name.data, form.days.data)
+            _token, secret = services.create_token(
+                form.name.data, form.days.data, form.password.data
+            )
+        except throttle.Locked as error:
+            keep_changes()  # the 429 keeps the audit records of the failures and the lockout
+            form.password.errors = [
+                _(
+                    "Too many failed attempts. For your protection signing in is blocked for"
+                    " %(minutes)d minutes. Please try again later or ask your administrator.",
+                    minutes=error.minutes,
+                )
+            ]
+            return _token_page(form, status=429)
         except Invalid as e:
+            if e.field == "password":
+                keep_changes()  # the 401 keeps the audit record of the failure
             form[e.field or "name"].errors = [e.message]
         else:
             # shown on this answer only: it is neither stored nor put into the session

@@ -10,6 +10,7 @@ import pytest
 from tests.browser import conftest as browsers
 from tests.browser.conftest import axe_violations, describe, login
 from tests.browser.test_accessibility import assert_no_violations, check_pages
+from tests.conftest import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +26,7 @@ def _submit(browser: Any, name: str, days: str) -> list[str]:
     from selenium.webdriver.common.by import By
 
     browser.get(browser.current_url.split("/marl/")[0] + PAGE)
-    for field, value in (("name", name), ("days", days)):
+    for field, value in (("name", name), ("days", days), ("password", DEMO_PASSWORD)):
         element = browser.find_element(By.ID, field)
         element.clear()
         element.send_keys(value)

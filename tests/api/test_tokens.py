@@ -19,14 +19,17 @@ from saas.core.audit import AuditLog
 from saas.core.db import db, utcnow
 from saas.core.tenancy import all_tenants, tenant_scope
 from tests.api.conftest import Api, make_token, user_id
-from tests.conftest import csrf_token, tenant
+from tests.conftest import DEMO_PASSWORD, csrf_token, tenant
 
 PAGE = "/marl/account/api-tokens/"
 SECRET = re.compile(r'<code class="wrap-anywhere" id="new-token">(sr_[A-Za-z0-9_-]{43})</code>')
 
 
-def _create(client: FlaskClient, name: str = "Skript", days: Any = 30) -> Any:
+def _create(
+    client: FlaskClient, name: str = "Skript", days: Any = 30, password: str = DEMO_PASSWORD
+) -> Any:
     data = {"csrf_token": csrf_token(client, PAGE), "name": name, "days": days}
+    data["password"] = password
     return client.post(PAGE, data=data)
 
 
@@ -80,6 +83,26 @@ def test_a_token_is_shown_once_stored_as_its_hash_and_audited(
     assert entries[0].changes["token_hash"] == [None, "***"]
     assert entries[0].user_id == user_id("viewer@marl.example")
     assert "revoked_at" in entries[1].changes
+
+
+def test_a_wrong_password_creates_no_token_and_is_audited(
+    app: Flask, client: FlaskClient, auth: Any
+) -> None:
+    """A token lasts up to a year: the signed-in session alone (a browser left open, a
+    stolen cookie) does not make one; the password is asked again, and a wrong one is
+    recorded as a failed sign-in."""
+    auth("coordinator", "marl")
+    response = _create(client, password="falsch")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "Das Passwort ist nicht korrekt." in html and not SECRET.search(html)
+    assert _marl_tokens() == []
+    with all_tenants():
+        failures = db.session.execute(
+            select(AuditLog).where(AuditLog.action == "login_failed")
+        ).scalars()
+        assert any((f.changes or {}).get("purpose") == "api_token" for f in failures)
+    assert _create(client).status_code == 201
 
 
 @pytest.mark.parametrize(
