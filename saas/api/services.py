@@ -67,9 +67,9 @@ def create_token(name: Any, days: Any, password: Any) -> tuple[ApiToken, str]:
 
     with all_tenants():
         user = user_by_id(int(current_user.id))
-        correct = user is not None and check_password(
-            user, str(password or ""), purpose="api_token"
-        )
+    # in the tenant's scope: a failure's audit record is the tenant's (row-level security
+    # refuses a row without a tenant there)
+    correct = user is not None and check_password(user, str(password or ""), purpose="api_token")
     if not correct:
         raise Invalid(_("The password is not correct."), field="password")
     name = str(name or "").strip()
