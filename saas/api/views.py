@@ -43,7 +43,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from limits.errors import StorageError
@@ -293,18 +292,11 @@ def run_report() -> Any:
 
 def _queue_protection(years: list[int]) -> Any:
     """The cube's cold years as a background job; 202 with the job's address."""
-    from saas.jobs.queue import JobsUnavailable, enqueue
-    from saas.protection.views import TASK
+    from saas.jobs.queue import JobsUnavailable
+    from saas.protection.views import enqueue_protection
 
     try:
-        job_id = enqueue(
-            TASK,
-            {"years": years, "next_url": request.full_path.rstrip("?")},
-            title=_("Statistical disclosure control for %(count)s years", count=len(years)),
-            tenant_id=g.tenant.id,
-            user_id=int(current_user.id),
-            locale=str(get_locale() or "de"),
-        )
+        job_id = enqueue_protection(years)
     except JobsUnavailable:
         return error(
             503,
@@ -412,13 +404,7 @@ def index() -> Any:
             )
         except throttle.Locked as error:
             keep_changes()  # the 429 keeps the audit records of the failures and the lockout
-            form.password.errors = [
-                _(
-                    "Too many failed attempts. For your protection signing in is blocked for"
-                    " %(minutes)d minutes. Please try again later or ask your administrator.",
-                    minutes=error.minutes,
-                )
-            ]
+            form.password.errors = [error.message()]
             return _token_page(form, status=429)
         except Invalid as e:
             if e.field == "password":

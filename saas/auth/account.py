@@ -76,14 +76,7 @@ session_id = session_handle
 
 def _locked(template: str, error: throttle.Locked, **context: Any) -> tuple[str, int]:
     keep_changes()  # the 429 keeps the audit records of the failures and the lockout
-    flash(
-        _(
-            "Too many failed attempts. For your protection signing in is blocked for"
-            " %(minutes)d minutes. Please try again later or ask your administrator.",
-            minutes=error.minutes,
-        ),
-        "error",
-    )
+    flash(error.message(), "error")
     return render_template(template, **context), 429
 
 

@@ -32,6 +32,16 @@ class Locked(Exception):
         super().__init__(minutes)
         self.minutes = minutes
 
+    def message(self) -> str:
+        """What the user is told, in their language (the same for every form)."""
+        from flask_babel import gettext as _
+
+        return _(
+            "Too many failed attempts. For your protection signing in is blocked for"
+            " %(minutes)d minutes. Please try again later or ask your administrator.",
+            minutes=self.minutes,
+        )
+
 
 class Unavailable(Exception):
     """The shared counter storage does not answer: refuse rather than guess."""

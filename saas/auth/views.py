@@ -32,14 +32,7 @@ SECOND_FACTOR_SECONDS = 300
 def locked_page(template: str, form: Any, error: throttle.Locked) -> tuple[str, int]:
     """The answer of a locked account or client: the same for known and unknown addresses."""
     keep_changes()  # the 429 keeps the audit records of the failures and the lockout
-    flash(
-        _(
-            "Too many failed attempts. For your protection signing in is blocked for"
-            " %(minutes)d minutes. Please try again later or ask your administrator.",
-            minutes=error.minutes,
-        ),
-        "error",
-    )
+    flash(error.message(), "error")
     return render_template(template, form=form), 429
 
 

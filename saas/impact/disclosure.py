@@ -150,7 +150,7 @@ def weighted_mean_is_safe(
         problem: Problem
         truth: np.ndarray
         shown: list[tuple[np.ndarray, float]]
-        mean_rows: tuple[np.ndarray, np.ndarray, np.ndarray]  # Σ kᵢcᵢ, Σ cᵢ (case-years)
+        mean_rows: tuple[np.ndarray, np.ndarray]  # Σ kᵢcᵢ, Σ cᵢ (case-years)
         targets: list[np.ndarray]
 
     parts: list[Part] = []
@@ -209,7 +209,7 @@ def weighted_mean_is_safe(
                 truth,
                 [(problem.row(c), problem.scaled(v)) for c, v in shown.items() if problem.covers(c)]
                 + before,
-                (weighted, total, np.zeros(0)),
+                (weighted, total),
                 [
                     problem.row(c)
                     for c in sorted(yearly.primary, key=str)
@@ -384,8 +384,7 @@ def _cover(
         ),
         options={"node_limit": NODE_LIMIT},
     )
-    point = _checked(system, found, n)
-    return point
+    return _checked(system, found, n)
 
 
 def _checked(system: _System, found: Any, n: int | None = None) -> np.ndarray | None:

@@ -42,16 +42,23 @@ def builds_in_background(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
+def enqueue_protection(years: list[int]) -> str:
+    """The cube's cold years of the current request as a background job of the signed-in
+    user, which sends them back to this request's address when done; the job's id. Raises
+    :class:`JobsUnavailable` without a queue."""
+    return enqueue(
+        TASK,
+        {"years": years, "next_url": request.full_path.rstrip("?")},
+        title=_("Statistical disclosure control for %(count)s years", count=len(years)),
+        tenant_id=g.tenant.id,
+        user_id=int(current_user.id),
+        locale=str(get_locale() or "de"),
+    )
+
+
 def _queue(years: list[int]) -> Any:
     try:
-        job_id = enqueue(
-            TASK,
-            {"years": years, "next_url": request.full_path.rstrip("?")},
-            title=_("Statistical disclosure control for %(count)s years", count=len(years)),
-            tenant_id=g.tenant.id,
-            user_id=int(current_user.id),
-            locale=str(get_locale() or "de"),
-        )
+        job_id = enqueue_protection(years)
     except JobsUnavailable:
         return unavailable_page("protection")
     return redirect(url_for("jobs.show", job_id=job_id), code=303)
